@@ -1,0 +1,1 @@
+//! Relay policy of mail servers (placeholder until the relay-policy issue lands).
