@@ -19,7 +19,7 @@ pub enum DataGroupKind {
 }
 
 /// One record's key, typed by the data group's kind.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordKey {
     /// An address block of one domain.
     Ip {
@@ -53,6 +53,20 @@ impl RecordKey {
     pub fn holds(&self, addr: &Addr) -> bool {
         matches!(self, RecordKey::Ip { domain, first, last }
             if addr.domain() == *domain && (*first..=*last).contains(&addr.number()))
+    }
+}
+
+impl serde::Serialize for RecordKey {
+    /// Address blocks serialise as CIDR text: readable, and IPv6 numbers exceed JSON's.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RecordKey::Ip { .. } => {
+                let text = self.addresses().map(|a| a.to_string()).unwrap_or_default();
+                s.serialize_newtype_variant("RecordKey", 0, "ip", &text)
+            }
+            RecordKey::Text(t) => s.serialize_newtype_variant("RecordKey", 1, "text", t),
+            RecordKey::Integer(i) => s.serialize_newtype_variant("RecordKey", 2, "integer", i),
+        }
     }
 }
 

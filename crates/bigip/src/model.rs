@@ -1,0 +1,382 @@
+//! The typed, vendor-neutral model of a BIG-IP configuration.
+//!
+//! Every question relaylab asks is asked of this model, never of the text. Names are full
+//! partition paths (`/Common/smtp_pool`); each object remembers the 1-based line it starts
+//! on so that explanations can cite the configuration.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use addrspace::{Addr, AddrSet};
+use irule::datagroup::DataGroup;
+use serde::Serialize;
+
+/// A parsed configuration.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Config {
+    /// The file name the configuration was read from.
+    pub source_name: String,
+    /// The `#TMSH-VERSION:` header, if present.
+    pub tmsh_version: Option<String>,
+    /// `ltm virtual` (and v10 `virtual`).
+    pub virtuals: BTreeMap<String, Virtual>,
+    /// `ltm pool`.
+    pub pools: BTreeMap<String, Pool>,
+    /// `ltm node`.
+    pub nodes: BTreeMap<String, Node>,
+    /// `ltm monitor <kind>`.
+    pub monitors: BTreeMap<String, Monitor>,
+    /// `ltm data-group internal|external` and v10 `class`.
+    pub data_groups: BTreeMap<String, DataGroupDef>,
+    /// `ltm snatpool`.
+    pub snatpools: BTreeMap<String, SnatPool>,
+    /// `ltm snat-translation`.
+    pub snat_translations: BTreeMap<String, SnatTranslation>,
+    /// `ltm snat` (origin-based SNATs).
+    pub snats: BTreeMap<String, Snat>,
+    /// `ltm persistence source-addr` (and other persistence kinds, by name).
+    pub persistence: BTreeMap<String, Persistence>,
+    /// `ltm rule`.
+    pub rules: BTreeMap<String, Rule>,
+    /// `net self`.
+    pub self_ips: BTreeMap<String, SelfIp>,
+    /// `net vlan`.
+    pub vlans: BTreeMap<String, Vlan>,
+    /// `net route-domain`.
+    pub route_domains: BTreeMap<String, RouteDomain>,
+    /// Objects and attributes relaylab reads past without modelling, with their lines.
+    pub unmodelled: Vec<Unmodelled>,
+}
+
+/// Something read but not modelled: kept so nothing is dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmodelled {
+    /// What it is (`sys ntp`, or `ltm virtual /Common/x: attribute foo`).
+    pub what: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// A destination or pool member endpoint: address and port (0 means any port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Endpoint {
+    /// The address with its route domain.
+    #[serde(serialize_with = "display")]
+    pub addr: Addr,
+    /// The port; 0 is `any`.
+    pub port: u16,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // tmsh writes IPv6 endpoints with a dot before the port.
+        let sep = if self.addr.ip.is_ipv6() { '.' } else { ':' };
+        if self.port == 0 {
+            write!(f, "{}{sep}any", self.addr)
+        } else {
+            write!(f, "{}{sep}{}", self.addr, self.port)
+        }
+    }
+}
+
+/// How a virtual translates client source addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum SourceTranslation {
+    /// No translation: servers see the client's own address.
+    None,
+    /// SNAT automap: a self IP of the egress VLAN.
+    Automap,
+    /// A SNAT pool by name.
+    Snat {
+        /// The snatpool's full name.
+        pool: String,
+    },
+}
+
+/// `ltm virtual`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Virtual {
+    /// Full name.
+    pub name: String,
+    /// 1-based line of the object.
+    pub line: usize,
+    /// `destination`.
+    pub destination: Option<Endpoint>,
+    /// `mask` (as written).
+    pub mask: Option<String>,
+    /// `source`: the clients the virtual accepts (default: every address).
+    #[serde(serialize_with = "display")]
+    pub source: AddrSet,
+    /// `ip-protocol`.
+    pub ip_protocol: Option<String>,
+    /// `pool` (default pool).
+    pub pool: Option<String>,
+    /// `rules`, in the order written.
+    pub rules: Vec<String>,
+    /// `persist`: profile names, the default one first.
+    pub persist: Vec<String>,
+    /// `fallback-persistence`.
+    pub fallback_persistence: Option<String>,
+    /// `source-address-translation` (or v10 `snat automap` / `snatpool`).
+    pub source_translation: SourceTranslation,
+    /// `vlans`.
+    pub vlans: Vec<String>,
+    /// `vlans-enabled` (true), `vlans-disabled` (false); absent means all VLANs.
+    pub vlans_enabled: Option<bool>,
+    /// `profiles` by name.
+    pub profiles: Vec<String>,
+    /// `translate-address` (default enabled).
+    pub translate_address: bool,
+    /// `disabled` flag.
+    pub disabled: bool,
+}
+
+/// `ltm pool`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pool {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `load-balancing-mode` (default `round-robin`).
+    pub load_balancing_mode: String,
+    /// `members`.
+    pub members: Vec<PoolMember>,
+    /// Monitor names from `monitor` (`a and b`, `min 1 of { a b }`).
+    pub monitors: Vec<String>,
+    /// `min N of`: how many monitors must pass (None: all).
+    pub monitor_min: Option<u32>,
+    /// `service-down-action` (default `none`).
+    pub service_down_action: String,
+}
+
+/// A pool member.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolMember {
+    /// The member's name (`/Common/10.0.1.11:25` or `/Common/ex1:25`).
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Address and port.
+    pub endpoint: Endpoint,
+    /// `ratio` (default 1).
+    pub ratio: u32,
+    /// `priority-group` (default 0).
+    pub priority_group: u32,
+    /// `session user-disabled` or `state user-down`.
+    pub disabled: bool,
+    /// Member-specific `monitor`, if any.
+    pub monitors: Vec<String>,
+}
+
+/// `ltm node`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `address`.
+    #[serde(serialize_with = "display_opt")]
+    pub address: Option<Addr>,
+    /// `monitor`.
+    pub monitors: Vec<String>,
+}
+
+/// `ltm monitor <kind>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Monitor {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `smtp`, `tcp`, `tcp_half_open`, `gateway_icmp` or another kind.
+    pub kind: String,
+    /// `defaults-from`.
+    pub defaults_from: Option<String>,
+    /// `interval` seconds (default 5).
+    pub interval: u32,
+    /// `timeout` seconds (default 16).
+    pub timeout: u32,
+    /// `domain` (smtp monitors: the HELO name).
+    pub domain: Option<String>,
+    /// `destination` (`*:*` when absent).
+    pub destination: Option<String>,
+    /// `send`.
+    pub send: Option<String>,
+    /// `recv`.
+    pub recv: Option<String>,
+}
+
+/// A data group with where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataGroupDef {
+    /// The records, typed.
+    pub group: DataGroup,
+    /// 1-based line.
+    pub line: usize,
+    /// `internal`, `external` or `v10 class`.
+    pub origin: String,
+    /// For external data groups: `external-file-name`; records come from
+    /// [`crate::attach_external_file`].
+    pub external_file: Option<String>,
+}
+
+/// `ltm snatpool`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnatPool {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Translation addresses.
+    #[serde(serialize_with = "display_vec")]
+    pub members: Vec<Addr>,
+}
+
+/// `ltm snat-translation`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnatTranslation {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `address`.
+    #[serde(serialize_with = "display")]
+    pub address: Addr,
+    /// `traffic-group`.
+    pub traffic_group: Option<String>,
+}
+
+/// What an origin-based SNAT translates to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum SnatTarget {
+    /// Self IP automap.
+    Automap,
+    /// One translation address.
+    Translation {
+        /// The address.
+        address: String,
+    },
+    /// A SNAT pool.
+    Snatpool {
+        /// The pool's full name.
+        pool: String,
+    },
+}
+
+/// `ltm snat`: translation for traffic from listed origins, outside any virtual.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snat {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `origins`.
+    #[serde(serialize_with = "display")]
+    pub origins: AddrSet,
+    /// `translation`, `automap` or `snatpool`.
+    pub target: Option<SnatTarget>,
+    /// `vlans`.
+    pub vlans: Vec<String>,
+}
+
+/// `ltm persistence <kind>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Persistence {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `source-addr`, `dest-addr`, ...
+    pub kind: String,
+    /// `defaults-from`.
+    pub defaults_from: Option<String>,
+    /// `mask` (`none` means /32 or /128).
+    pub mask: Option<String>,
+    /// `timeout` seconds (default 180).
+    pub timeout: u32,
+}
+
+/// `ltm rule`: iRule text with where it stands in the file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    /// Full name.
+    pub name: String,
+    /// 1-based line of the `ltm rule` statement.
+    pub line: usize,
+    /// The Tcl text between the outer braces.
+    pub text: String,
+    /// Byte offset of `text` in the configuration file.
+    pub offset: usize,
+    /// 1-based line on which `text` begins.
+    pub text_line: usize,
+}
+
+/// `net self`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfIp {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// The self IP's own address.
+    #[serde(serialize_with = "display")]
+    pub address: Addr,
+    /// Its prefix length.
+    pub prefix_len: u8,
+    /// `vlan`.
+    pub vlan: Option<String>,
+    /// `traffic-group`.
+    pub traffic_group: Option<String>,
+    /// Floating: in a traffic group other than `traffic-group-local-only`.
+    pub floating: bool,
+}
+
+/// `net vlan`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Vlan {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `tag`.
+    pub tag: Option<u16>,
+}
+
+/// `net route-domain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteDomain {
+    /// Full name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// `id`.
+    pub id: u16,
+    /// `vlans`.
+    pub vlans: Vec<String>,
+    /// `parent`.
+    pub parent: Option<String>,
+}
+
+fn display<T: fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn display_opt<T: fmt::Display, S: serde::Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+fn display_vec<T: fmt::Display, S: serde::Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|x| x.to_string()))
+}
