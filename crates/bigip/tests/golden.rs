@@ -12,8 +12,17 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs")
 }
 
+/// The reference configuration is the one the scenario gallery and the demo use.
+fn path_of(name: &str) -> PathBuf {
+    if name == "reference.conf" {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/reference/bigip.conf")
+    } else {
+        dir().join(name)
+    }
+}
+
 fn load(name: &str) -> (Config, bigip::FileProblems) {
-    let path = dir().join(name);
+    let path = path_of(name);
     let text = std::fs::read_to_string(&path).unwrap();
     let loaded = bigip::parse(name, &text).unwrap_or_else(|e| panic!("{name} should load:\n{e}"));
     let mut config = loaded.config;
@@ -33,7 +42,7 @@ fn golden(name: &str) {
     let (config, warnings) = load(name);
     let doc = serde_json::json!({ "config": config, "warnings": warnings.problems });
     let actual = serde_json::to_string_pretty(&doc).unwrap() + "\n";
-    let path = dir().join(format!("{name}.golden.json"));
+    let path = dir().join(format!("{}.golden.json", name.trim_end_matches(".conf")));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &actual).unwrap();
         return;
@@ -105,7 +114,7 @@ fn reference_configuration() {
         rule.text
             .contains("class match [IP::client_addr] equals smtp_relay_allowed")
     );
-    let text = std::fs::read_to_string(dir().join("reference.conf")).unwrap();
+    let text = std::fs::read_to_string(path_of("reference.conf")).unwrap();
     assert_eq!(&text[rule.offset..rule.offset + rule.text.len()], rule.text);
     assert_eq!(rule.line, 26);
 }

@@ -1,0 +1,32 @@
+# relaylab: the two commands a newcomer runs are `make demo` and `make test`.
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: setup demo test lint bench fuzz clean
+
+## setup: fetch crates and install the external peers the tests use (tclsh, swaks, haproxy)
+setup:
+	@scripts/ensure-tools
+	@$(CARGO) fetch --locked
+
+## demo: the main job on the embedded reference configuration, no files needed
+demo:
+	@$(CARGO) fetch --locked
+	@$(CARGO) run --quiet --locked -p relaylab -- demo
+
+## test: formatting, lints, then every test (CI=true makes missing tools a failure, not a skip)
+test: setup lint
+	$(CARGO) test --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --doc
+
+## lint: rustfmt and clippy with warnings as errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+## bench: release-build benchmarks; each prints its figures next to a same-run baseline
+bench: setup
+	$(CARGO) bench --locked --workspace
+
+clean:
+	$(CARGO) clean

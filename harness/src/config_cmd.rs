@@ -1,0 +1,28 @@
+//! `relaylab config show`.
+
+use std::path::Path;
+
+use crate::cli::Format;
+use crate::input::{load_bigip, print_warnings};
+use crate::{BadInput, Outcome};
+
+/// Prints the model of one bigip.conf.
+pub fn show(file: &Path, format: Format, datagroup_dir: Option<&Path>) -> Result<Outcome, BadInput> {
+    let loaded = load_bigip(file, datagroup_dir)?;
+    match format {
+        Format::Text => {
+            print!("{}", bigip::show::render(&loaded.config));
+            print_warnings(&loaded.warnings);
+        }
+        Format::Json => {
+            let doc = serde_json::json!({
+                "config": loaded.config,
+                "warnings": loaded.warnings.problems,
+            });
+            let text = serde_json::to_string_pretty(&doc)
+                .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?;
+            println!("{text}");
+        }
+    }
+    Ok(Outcome::Holds)
+}

@@ -1,0 +1,112 @@
+//! Reading what users give us; every failure becomes a [`BadInput`] that names the file,
+//! and where it can, the line and column.
+
+use std::path::Path;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+
+/// Input that relaylab cannot use: printed as diagnostics, exit code 2.
+#[derive(Debug)]
+pub struct BadInput {
+    diagnostics: Vec<Box<dyn Diagnostic + Send + Sync>>,
+}
+
+impl BadInput {
+    /// A plain message with a hint.
+    pub fn message(text: impl Into<String>, help: Option<String>) -> BadInput {
+        BadInput { diagnostics: vec![Box::new(Plain { text: text.into(), help })] }
+    }
+
+    /// Every problem of a configuration file.
+    pub fn from_file_problems(p: &bigip::FileProblems) -> BadInput {
+        BadInput {
+            diagnostics: p
+                .diagnostics()
+                .into_iter()
+                .map(|d| Box::new(d) as Box<dyn Diagnostic + Send + Sync>)
+                .collect(),
+        }
+    }
+
+    /// Prints every diagnostic to stderr, with source snippets.
+    pub fn report(&self) {
+        let theme = if std::env::var_os("NO_COLOR").is_some() || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            GraphicalTheme::unicode_nocolor()
+        } else {
+            GraphicalTheme::unicode()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme);
+        for d in &self.diagnostics {
+            let mut out = String::new();
+            if handler.render_report(&mut out, d.as_ref()).is_err() {
+                out = format!("error: {d}\n");
+            }
+            eprint!("{out}");
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{text}")]
+struct Plain {
+    text: String,
+    help: Option<String>,
+}
+
+impl Diagnostic for Plain {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+}
+
+/// Reads a text file the user named.
+pub fn read_text(path: &Path) -> Result<String, BadInput> {
+    std::fs::read_to_string(path).map_err(|e| {
+        BadInput::message(
+            format!("cannot read {}: {e}", path.display()),
+            Some("check the path; relaylab reads configuration exports as UTF-8 text".into()),
+        )
+    })
+}
+
+/// Parses a bigip.conf and fills its external data groups from files beside it.
+pub fn load_bigip(path: &Path, datagroup_dir: Option<&Path>) -> Result<bigip::Loaded, BadInput> {
+    let text = read_text(path)?;
+    load_bigip_text(&path.display().to_string(), &text, datagroup_dir.or(path.parent()))
+}
+
+/// Parses bigip.conf text; external data-group files are read from `dir` when given.
+pub fn load_bigip_text(name: &str, text: &str, dir: Option<&Path>) -> Result<bigip::Loaded, BadInput> {
+    let mut loaded = bigip::parse(name, text).map_err(|p| BadInput::from_file_problems(&p))?;
+    let externals: Vec<(String, String)> = loaded
+        .config
+        .data_groups
+        .values()
+        .filter_map(|d| d.external_file.clone().map(|f| (d.group.name.clone(), f)))
+        .collect();
+    for (group, file) in externals {
+        let Some(dir) = dir else {
+            return Err(BadInput::message(
+                format!("data group {group} reads its records from `{file}`, and no folder was given to find it in"),
+                None,
+            ));
+        };
+        let path = dir.join(&file);
+        let text = read_text(&path).map_err(|_| {
+            BadInput::message(
+                format!("data group {group} reads its records from `{}`, which cannot be read", path.display()),
+                Some("put the external data-group file beside bigip.conf, or pass --datagroup-dir".into()),
+            )
+        })?;
+        bigip::attach_external_file(&mut loaded.config, &group, &path.display().to_string(), &text)
+            .map_err(|p| BadInput::from_file_problems(&p))?;
+    }
+    Ok(loaded)
+}
+
+/// Prints warnings as one `file:line:column: warning: ...` line each.
+pub fn print_warnings(warnings: &bigip::FileProblems) {
+    if !warnings.problems.is_empty() {
+        eprintln!("{warnings}");
+    }
+}
