@@ -1,0 +1,173 @@
+//! Importers: Exchange exports (JSON), the native TOML form, and `postconf -n` text.
+//!
+//! The `parse_*` and `load_str` functions are pure: they take the text and the name to
+//! report it under. [`load_file`] is the only function here that reads a file.
+
+mod error;
+mod exchange_json;
+mod jsonspan;
+mod native;
+mod postconf;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use error::{ImportError, ImportErrorKind};
+pub use exchange_json::{ExportKind, accepted_domains, ad_permissions, receive_connectors};
+pub use native::parse_native;
+pub use postconf::{INTERFACES_COMMENT, parse_postconf};
+
+use crate::exchange::{AcceptedDomain, AdPermission, ExchangeServer};
+use crate::policy::{Problem, Server};
+
+/// What one or more files describe: servers, plus organisation-wide Exchange accepted
+/// domains and AD permissions that apply to the Exchange servers by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PolicySet {
+    /// The servers.
+    pub servers: Vec<Server>,
+    /// `Get-AcceptedDomain` entries (organisation-wide: every Exchange server gets them).
+    pub accepted_domains: Vec<AcceptedDomain>,
+    /// `Get-ADPermission` entries, applied to the Exchange server their Identity names (or
+    /// to every one when it names none).
+    pub permissions: Vec<AdPermission>,
+}
+
+impl PolicySet {
+    /// Adds another file's content; Exchange servers of the same name are merged.
+    pub fn merge(&mut self, other: PolicySet) {
+        for s in other.servers {
+            let existing = self.servers.iter_mut().find_map(|e| match (e, &s) {
+                (Server::Exchange(a), Server::Exchange(b)) if a.name.eq_ignore_ascii_case(&b.name) => Some(a),
+                _ => None,
+            });
+            match (existing, s) {
+                (Some(a), Server::Exchange(b)) => {
+                    a.connectors.extend(b.connectors);
+                    a.permissions.extend(b.permissions);
+                    a.accepted_domains.extend(b.accepted_domains);
+                }
+                (_, s) => self.servers.push(s),
+            }
+        }
+        self.accepted_domains.extend(other.accepted_domains);
+        self.permissions.extend(other.permissions);
+    }
+
+    /// The servers with organisation-wide accepted domains and AD permissions attached.
+    pub fn resolved(&self) -> Vec<Server> {
+        self.servers
+            .iter()
+            .map(|s| match s {
+                Server::Exchange(ex) => {
+                    let mut ex = ex.clone();
+                    ex.accepted_domains.extend(self.accepted_domains.iter().cloned());
+                    ex.permissions.extend(
+                        self.permissions
+                            .iter()
+                            .filter(|p| p.server.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(&ex.name)))
+                            .cloned(),
+                    );
+                    Server::Exchange(ex)
+                }
+                other => other.clone(),
+            })
+            .collect()
+    }
+
+    /// Configuration errors and unprovable entries of every server.
+    pub fn problems(&self) -> Vec<Problem> {
+        self.resolved().iter().flat_map(Server::problems).collect()
+    }
+}
+
+/// Which format a text is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A PowerShell `ConvertTo-Json` export.
+    ExchangeJson,
+    /// The native TOML form (any flavour, including Exchange 2003 settings).
+    NativeToml,
+    /// `postconf -n` output.
+    Postconf,
+}
+
+/// Guesses the format from the file name's extension, then from the content: JSON starts
+/// with `{` or `[` followed by a JSON value; TOML has a `[server]`/`[[server]]` table or
+/// `flavour =`; anything else is read as `postconf -n`.
+pub fn sniff(file: &str, text: &str) -> Format {
+    let lower = file.to_ascii_lowercase();
+    if lower.ends_with(".json") {
+        return Format::ExchangeJson;
+    }
+    if lower.ends_with(".toml") {
+        return Format::NativeToml;
+    }
+    if lower.ends_with(".cf") {
+        return Format::Postconf;
+    }
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('{') {
+        return Format::ExchangeJson;
+    }
+    if let Some(rest) = t.strip_prefix('[') {
+        let next = rest.trim_start().chars().next();
+        if matches!(next, Some('{' | ']' | '"')) {
+            return Format::ExchangeJson;
+        }
+    }
+    let tomlish = text.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("[[server") || l.starts_with("[[accepted_domain") || l.starts_with("flavour")
+    });
+    if tomlish { Format::NativeToml } else { Format::Postconf }
+}
+
+/// Reads any supported text, reported as `file`.
+pub fn load_str(text: &str, file: &str) -> Result<PolicySet, ImportError> {
+    match sniff(file, text) {
+        Format::NativeToml => parse_native(text, file),
+        Format::Postconf => Ok(PolicySet {
+            servers: vec![Server::Postfix(parse_postconf(text, file, &[])?)],
+            ..PolicySet::default()
+        }),
+        Format::ExchangeJson => {
+            let root = exchange_json::read_tree(file, text)?;
+            match exchange_json::sniff(&root) {
+                Some(ExportKind::ReceiveConnectors) => {
+                    let mut set = PolicySet::default();
+                    for c in receive_connectors(text, file)? {
+                        let name = c.server.clone().unwrap_or_else(|| "Exchange".to_string());
+                        let mut ex = ExchangeServer::new(&name);
+                        ex.connectors.push(c);
+                        set.merge(PolicySet { servers: vec![Server::Exchange(ex)], ..PolicySet::default() });
+                    }
+                    Ok(set)
+                }
+                Some(ExportKind::AdPermissions) => Ok(PolicySet { permissions: ad_permissions(text, file)?, ..PolicySet::default() }),
+                Some(ExportKind::AcceptedDomains) => Ok(PolicySet { accepted_domains: accepted_domains(text, file)?, ..PolicySet::default() }),
+                None => Err(ImportError::new(file, text, root.span.start..root.span.start + 1, ImportErrorKind::UnknownFormat {
+                    reason: "a JSON export without Bindings/RemoteIPRanges (Get-ReceiveConnector), ExtendedRights/User (Get-ADPermission) or DomainName/DomainType (Get-AcceptedDomain)".into(),
+                })),
+            }
+        }
+    }
+}
+
+/// Reads a file of any supported format (the one function here that does IO).
+pub fn load_file(path: &Path) -> Result<PolicySet, ImportError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ImportError::new(&name, "", 0..0, ImportErrorKind::Io { message: e.to_string() }))?;
+    load_str(&text, &name)
+}
+
+/// Reads several files into one set (connectors, permissions and accepted domains of one
+/// organisation usually come in three exports).
+pub fn load_files<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<PolicySet, ImportError> {
+    let mut set = PolicySet::default();
+    for p in paths {
+        set.merge(load_file(p)?);
+    }
+    Ok(set)
+}
