@@ -243,7 +243,10 @@ impl ExtendedRight {
             "ms-exch-smtp-accept-any-recipient",
             ExtendedRight::AcceptAnyRecipient,
         ),
-        ("ms-exch-smtp-accept-any-sender", ExtendedRight::AcceptAnySender),
+        (
+            "ms-exch-smtp-accept-any-sender",
+            ExtendedRight::AcceptAnySender,
+        ),
         (
             "ms-exch-smtp-accept-authoritative-domain-sender",
             ExtendedRight::AcceptAuthoritativeDomainSender,
@@ -583,7 +586,12 @@ impl ReceiveConnector {
                         || self.has_auth(AuthMechanism::BasicAuthRequireTLS) && state.tls
                 };
                 if !ok {
-                    return (anonymous.0, format!("user {name} cannot authenticate on this connector's AuthMechanism; treated as anonymous"));
+                    return (
+                        anonymous.0,
+                        format!(
+                            "user {name} cannot authenticate on this connector's AuthMechanism; treated as anonymous"
+                        ),
+                    );
                 }
                 (
                     vec![
@@ -596,7 +604,12 @@ impl ReceiveConnector {
             }
             Identity::ExchangeServer { name } => {
                 if !self.has_auth(AuthMechanism::ExchangeServer) {
-                    return (anonymous.0, format!("Exchange server {name} cannot use Exchange server authentication here (AuthMechanism lacks ExchangeServer); treated as anonymous"));
+                    return (
+                        anonymous.0,
+                        format!(
+                            "Exchange server {name} cannot use Exchange server authentication here (AuthMechanism lacks ExchangeServer); treated as anonymous"
+                        ),
+                    );
                 }
                 (
                     vec![
@@ -613,7 +626,12 @@ impl ReceiveConnector {
                     || self.has_auth(AuthMechanism::BasicAuth)
                     || self.has_auth(AuthMechanism::BasicAuthRequireTLS) && state.tls;
                 if !ok {
-                    return (anonymous.0, format!("legacy server {name} cannot authenticate here; treated as anonymous"));
+                    return (
+                        anonymous.0,
+                        format!(
+                            "legacy server {name} cannot authenticate here; treated as anonymous"
+                        ),
+                    );
                 }
                 (
                     vec![
@@ -627,7 +645,12 @@ impl ReceiveConnector {
             }
             Identity::Partner { domain } => {
                 if !(self.has_auth(AuthMechanism::Tls) && state.tls) {
-                    return (anonymous.0, format!("partner {domain} needs mutual TLS (AuthMechanism Tls and STARTTLS done); treated as anonymous"));
+                    return (
+                        anonymous.0,
+                        format!(
+                            "partner {domain} needs mutual TLS (AuthMechanism Tls and STARTTLS done); treated as anonymous"
+                        ),
+                    );
                 }
                 (
                     vec![Principal::PartnerServers, Principal::Everyone],
@@ -739,16 +762,28 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::DuplicateConnector { first, second, binding } => write!(
+            ConfigError::DuplicateConnector {
+                first,
+                second,
+                binding,
+            } => write!(
                 f,
                 "connectors `{first}` and `{second}` both bind {binding} with the same RemoteIPRanges; Exchange refuses this"
             ),
-            ConfigError::OverlappingRanges { first, second, binding } => write!(
+            ConfigError::OverlappingRanges {
+                first,
+                second,
+                binding,
+            } => write!(
                 f,
                 "on {binding}, `{}` range {} and `{}` range {} overlap without one containing the other; Exchange refuses this",
                 first.0, first.1, second.0, second.1
             ),
-            ConfigError::RoleConflict { frontend, hub, binding } => write!(
+            ConfigError::RoleConflict {
+                frontend,
+                hub,
+                binding,
+            } => write!(
                 f,
                 "FrontendTransport connector `{frontend}` and HubTransport connector `{hub}` both listen on {binding}"
             ),
@@ -913,7 +948,10 @@ impl ExchangeServer {
             let Some(range) = c.best_range(remote) else {
                 trace.push(
                     TraceKind::Address,
-                    format!("connector `{}` binds {binding} but no RemoteIPRange holds {remote}", c.name),
+                    format!(
+                        "connector `{}` binds {binding} but no RemoteIPRange holds {remote}",
+                        c.name
+                    ),
                     c.origin.as_ref(),
                 );
                 continue;
@@ -923,7 +961,9 @@ impl ExchangeServer {
         let Some(best_size) = candidates.iter().map(|(_, r, _)| r.size()).min() else {
             trace.push(
                 TraceKind::Connector,
-                format!("no receive connector on {local} accepts {remote}: the connection is refused"),
+                format!(
+                    "no receive connector on {local} accepts {remote}: the connection is refused"
+                ),
                 None,
             );
             return Selection {
@@ -936,8 +976,7 @@ impl ExchangeServer {
             .into_iter()
             .filter(|(_, r, _)| r.size() == best_size)
             .collect();
-        if best.len() > 1 && self.selection.specific_binding_wins_tie && best.iter().any(|b| b.2)
-        {
+        if best.len() > 1 && self.selection.specific_binding_wins_tie && best.iter().any(|b| b.2) {
             best.retain(|b| b.2);
             trace.push(
                 TraceKind::Assumption,
@@ -1050,11 +1089,16 @@ impl ExchangeServer {
     }
 
     fn fqdn(&self, c: &ReceiveConnector) -> String {
-        c.fqdn.clone().unwrap_or_else(|| self.name.to_ascii_lowercase())
+        c.fqdn
+            .clone()
+            .unwrap_or_else(|| self.name.to_ascii_lowercase())
     }
 
     fn own_names(&self, c: &ReceiveConnector) -> Vec<String> {
-        let mut v = vec![self.fqdn(c).to_ascii_lowercase(), self.name.to_ascii_lowercase()];
+        let mut v = vec![
+            self.fqdn(c).to_ascii_lowercase(),
+            self.name.to_ascii_lowercase(),
+        ];
         v.dedup();
         v
     }
@@ -1119,44 +1163,112 @@ impl ExchangeServer {
                     lines.push("X-EXPS GSSAPI NTLM".into());
                 }
                 lines.extend(["8BITMIME", "BINARYMIME", "CHUNKING"].map(String::from));
-                trace.push(TraceKind::Setting, format!("EHLO {name}: extensions from AuthMechanism {:?}", c.auth), c.origin.as_ref());
+                trace.push(
+                    TraceKind::Setting,
+                    format!("EHLO {name}: extensions from AuthMechanism {:?}", c.auth),
+                    c.origin.as_ref(),
+                );
                 done(Reply::multi(250, lines), Effect::None, trace)
             }
             Step::StartTls => {
                 if !c.has_auth(AuthMechanism::Tls) || state.tls {
-                    trace.push(TraceKind::Setting, "STARTTLS not offered (AuthMechanism lacks Tls, or TLS already on)", c.origin.as_ref());
-                    return done(reply(500, "5.3.3", "Unrecognized command"), Effect::None, trace);
+                    trace.push(
+                        TraceKind::Setting,
+                        "STARTTLS not offered (AuthMechanism lacks Tls, or TLS already on)",
+                        c.origin.as_ref(),
+                    );
+                    return done(
+                        reply(500, "5.3.3", "Unrecognized command"),
+                        Effect::None,
+                        trace,
+                    );
                 }
-                done(reply(220, "2.0.0", "SMTP server ready"), Effect::StartTls, trace)
+                done(
+                    reply(220, "2.0.0", "SMTP server ready"),
+                    Effect::StartTls,
+                    trace,
+                )
             }
             Step::Auth(mech) => {
                 if state.identity.is_authenticated() {
-                    return done(reply(503, "5.5.2", "Already authenticated"), Effect::None, trace);
+                    return done(
+                        reply(503, "5.5.2", "Already authenticated"),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 let offered = Self::sasl_mechanisms(c, state.tls);
                 if !offered.iter().any(|m| m.eq_ignore_ascii_case(mech)) {
-                    trace.push(TraceKind::Setting, format!("AUTH {mech} not offered by AuthMechanism {:?} (TLS: {})", c.auth, state.tls), c.origin.as_ref());
-                    return done(reply(504, "5.7.4", "Unrecognized authentication type"), Effect::None, trace);
+                    trace.push(
+                        TraceKind::Setting,
+                        format!(
+                            "AUTH {mech} not offered by AuthMechanism {:?} (TLS: {})",
+                            c.auth, state.tls
+                        ),
+                        c.origin.as_ref(),
+                    );
+                    return done(
+                        reply(504, "5.7.4", "Unrecognized authentication type"),
+                        Effect::None,
+                        trace,
+                    );
                 }
-                done(reply(235, "2.7.0", "Authentication successful"), Effect::Authenticate, trace)
+                done(
+                    reply(235, "2.7.0", "Authentication successful"),
+                    Effect::Authenticate,
+                    trace,
+                )
             }
             Step::Mail { path, size } => self.decide_mail(c, state, path, *size, trace),
             Step::Rcpt(path) => self.decide_rcpt(c, state, path, trace),
-            Step::EndOfData { size, bare_linefeeds } => {
+            Step::EndOfData {
+                size,
+                bare_linefeeds,
+            } => {
                 if *bare_linefeeds && c.bare_linefeed_rejection {
-                    trace.push(TraceKind::Setting, "BareLinefeedRejectionEnabled", c.origin.as_ref());
-                    return done(reply(554, "5.6.0", "Invalid message content, contains bare linefeeds"), Effect::None, trace);
+                    trace.push(
+                        TraceKind::Setting,
+                        "BareLinefeedRejectionEnabled",
+                        c.origin.as_ref(),
+                    );
+                    return done(
+                        reply(
+                            554,
+                            "5.6.0",
+                            "Invalid message content, contains bare linefeeds",
+                        ),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 let (principals, _) = c.principals(state);
                 if let Some(max) = c.max_message_size {
                     if *size > max
-                        && !self.right(c, &principals, &ExtendedRight::BypassMessageSizeLimit).granted
+                        && !self
+                            .right(c, &principals, &ExtendedRight::BypassMessageSizeLimit)
+                            .granted
                     {
-                        trace.push(TraceKind::Setting, format!("MaxMessageSize {max}"), c.origin.as_ref());
-                        return done(reply(552, "5.3.4", "Message size exceeds fixed maximum message size"), Effect::None, trace);
+                        trace.push(
+                            TraceKind::Setting,
+                            format!("MaxMessageSize {max}"),
+                            c.origin.as_ref(),
+                        );
+                        return done(
+                            reply(
+                                552,
+                                "5.3.4",
+                                "Message size exceeds fixed maximum message size",
+                            ),
+                            Effect::None,
+                            trace,
+                        );
                     }
                 }
-                done(reply(250, "2.6.0", "Queued mail for delivery"), Effect::Queued, trace)
+                done(
+                    reply(250, "2.6.0", "Queued mail for delivery"),
+                    Effect::Queued,
+                    trace,
+                )
             }
         }
     }
@@ -1176,20 +1288,46 @@ impl ExchangeServer {
             trace,
         };
         if c.require_tls && !state.tls {
-            trace.push(TraceKind::Setting, "RequireTLS is set and STARTTLS has not been done", c.origin.as_ref());
-            return refuse(reply(530, "5.7.0", "Must issue a STARTTLS command first"), trace);
+            trace.push(
+                TraceKind::Setting,
+                "RequireTLS is set and STARTTLS has not been done",
+                c.origin.as_ref(),
+            );
+            return refuse(
+                reply(530, "5.7.0", "Must issue a STARTTLS command first"),
+                trace,
+            );
         }
         let (principals, who) = c.principals(state);
         trace.push(TraceKind::Right, who, None);
         let submit = self.right(c, &principals, &ExtendedRight::Submit);
-        trace.push(TraceKind::Right, submit.reason.clone(), submit.origin.as_ref());
+        trace.push(
+            TraceKind::Right,
+            submit.reason.clone(),
+            submit.origin.as_ref(),
+        );
         if !submit.granted {
             return refuse(reply(530, "5.7.1", "Client was not authenticated"), trace);
         }
         if let (Some(max), Some(size)) = (c.max_message_size, size) {
-            if size > max && !self.right(c, &principals, &ExtendedRight::BypassMessageSizeLimit).granted {
-                trace.push(TraceKind::Setting, format!("MaxMessageSize {max}"), c.origin.as_ref());
-                return refuse(reply(552, "5.3.4", "Message size exceeds fixed maximum message size"), trace);
+            if size > max
+                && !self
+                    .right(c, &principals, &ExtendedRight::BypassMessageSizeLimit)
+                    .granted
+            {
+                trace.push(
+                    TraceKind::Setting,
+                    format!("MaxMessageSize {max}"),
+                    c.origin.as_ref(),
+                );
+                return refuse(
+                    reply(
+                        552,
+                        "5.3.4",
+                        "Message size exceeds fixed maximum message size",
+                    ),
+                    trace,
+                );
             }
         }
         let t = path.trim();
@@ -1208,12 +1346,27 @@ impl ExchangeServer {
                 _ => false,
             };
             let any = self.right(c, &principals, &ExtendedRight::AcceptAnySender);
-            let auth_dom = self.right(c, &principals, &ExtendedRight::AcceptAuthoritativeDomainSender);
-            let ok = if authoritative { auth_dom.granted } else { any.granted };
+            let auth_dom = self.right(
+                c,
+                &principals,
+                &ExtendedRight::AcceptAuthoritativeDomainSender,
+            );
+            let ok = if authoritative {
+                auth_dom.granted
+            } else {
+                any.granted
+            };
             if !ok {
                 let why = if authoritative { auth_dom } else { any };
                 trace.push(TraceKind::Right, why.reason, why.origin.as_ref());
-                return refuse(reply(550, "5.7.1", "Client does not have permissions to send as this sender"), trace);
+                return refuse(
+                    reply(
+                        550,
+                        "5.7.1",
+                        "Client does not have permissions to send as this sender",
+                    ),
+                    trace,
+                );
             }
         }
         Decision {
@@ -1241,15 +1394,31 @@ impl ExchangeServer {
         };
         if let Some(max) = c.max_recipients {
             if state.recipients >= max {
-                trace.push(TraceKind::Setting, format!("MaxRecipientsPerMessage {max}"), c.origin.as_ref());
-                return refuse(reply(452, "4.5.3", "Too many recipients"), Destination::Invalid { reason: "too many recipients".into() }, trace);
+                trace.push(
+                    TraceKind::Setting,
+                    format!("MaxRecipientsPerMessage {max}"),
+                    c.origin.as_ref(),
+                );
+                return refuse(
+                    reply(452, "4.5.3", "Too many recipients"),
+                    Destination::Invalid {
+                        reason: "too many recipients".into(),
+                    },
+                    trace,
+                );
             }
         }
         let parsed = match recipient::parse_path(path) {
             Ok(p) => p,
             Err(e) => {
                 trace.push(TraceKind::Recipient, format!("{path}: {e}"), None);
-                return refuse(reply(501, "5.1.3", "Invalid address"), Destination::Invalid { reason: e.to_string() }, trace);
+                return refuse(
+                    reply(501, "5.1.3", "Invalid address"),
+                    Destination::Invalid {
+                        reason: e.to_string(),
+                    },
+                    trace,
+                );
             }
         };
         let is_local = |d: &str| self.accepted_domain(d).is_some();
@@ -1269,21 +1438,35 @@ impl ExchangeServer {
             default_domain,
         };
         let dest = recipient::classify(&parsed, Flavour::Exchange, &names);
-        trace.push(TraceKind::Recipient, format!("{} reads as {dest:?}", parsed.mailbox()), None);
+        trace.push(
+            TraceKind::Recipient,
+            format!("{} reads as {dest:?}", parsed.mailbox()),
+            None,
+        );
         match &dest {
-            Destination::Invalid { .. } => refuse(reply(501, "5.1.3", "Invalid address"), dest, trace),
+            Destination::Invalid { .. } => {
+                refuse(reply(501, "5.1.3", "Invalid address"), dest, trace)
+            }
             Destination::Local { domain, mailbox } => {
                 let Some(ad) = self.accepted_domain(domain) else {
                     return refuse(reply(501, "5.1.3", "Invalid address"), dest, trace);
                 };
-                trace.push(TraceKind::Domain, format!("accepted domain {} ({:?})", ad.domain, ad.kind), ad.origin.as_ref());
+                trace.push(
+                    TraceKind::Domain,
+                    format!("accepted domain {} ({:?})", ad.domain, ad.kind),
+                    ad.origin.as_ref(),
+                );
                 if ad.kind == DomainType::Authoritative {
                     if let Some(list) = &ad.recipients {
                         let full = format!("{}@{domain}", mailbox.to_ascii_lowercase());
                         let lm = mailbox.to_ascii_lowercase();
                         if !list.iter().any(|r| *r == lm || *r == full) {
                             let r = match self.version {
-                                ExchangeVersion::Ex2013 => reply(550, "5.1.10", "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"),
+                                ExchangeVersion::Ex2013 => reply(
+                                    550,
+                                    "5.1.10",
+                                    "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+                                ),
                                 ExchangeVersion::Ex2010 => reply(550, "5.1.1", "User unknown"),
                             };
                             return refuse(r, dest, trace);
@@ -1292,7 +1475,10 @@ impl ExchangeServer {
                 }
                 Decision {
                     reply: reply(250, "2.1.5", "Recipient OK"),
-                    effect: Effect::Recipient { destination: dest, relay: false },
+                    effect: Effect::Recipient {
+                        destination: dest,
+                        relay: false,
+                    },
                     trace,
                 }
             }
@@ -1300,10 +1486,18 @@ impl ExchangeServer {
                 let (principals, who) = c.principals(state);
                 trace.push(TraceKind::Right, who, None);
                 let relay = self.right(c, &principals, &ExtendedRight::AcceptAnyRecipient);
-                trace.push(TraceKind::Right, relay.reason.clone(), relay.origin.as_ref());
+                trace.push(
+                    TraceKind::Right,
+                    relay.reason.clone(),
+                    relay.origin.as_ref(),
+                );
                 if !relay.granted {
                     let r = match self.version {
-                        ExchangeVersion::Ex2013 => reply(550, "5.7.54", "SMTP; Unable to relay recipient in non-accepted domain"),
+                        ExchangeVersion::Ex2013 => reply(
+                            550,
+                            "5.7.54",
+                            "SMTP; Unable to relay recipient in non-accepted domain",
+                        ),
                         ExchangeVersion::Ex2010 => reply(550, "5.7.1", "Unable to relay"),
                     };
                     return refuse(r, dest, trace);
@@ -1311,13 +1505,19 @@ impl ExchangeServer {
                 let is_relay = dest.is_remote();
                 Decision {
                     reply: reply(250, "2.1.5", "Recipient OK"),
-                    effect: Effect::Recipient { destination: dest, relay: is_relay },
+                    effect: Effect::Recipient {
+                        destination: dest,
+                        relay: is_relay,
+                    },
                     trace,
                 }
             }
             Destination::LocalThenNdr { .. } => Decision {
                 reply: reply(250, "2.1.5", "Recipient OK"),
-                effect: Effect::Recipient { destination: dest, relay: false },
+                effect: Effect::Recipient {
+                    destination: dest,
+                    relay: false,
+                },
                 trace,
             },
         }

@@ -52,7 +52,9 @@ impl ListEntry {
             }
             [one]
                 if one.chars().any(|c| c.is_ascii_alphabetic())
-                    && one.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') =>
+                    && one
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') =>
             {
                 EntryTarget::Domain(one.to_ascii_lowercase())
             }
@@ -124,16 +126,34 @@ impl AccessList {
     pub fn check(&self, addr: &Addr) -> (bool, String, Option<&Origin>) {
         let hit = self.entry_for(addr);
         match (self.mode, hit) {
-            (ListMode::OnlyList, Some(e)) => (true, format!("listed by entry {}", e.text), e.origin.as_ref()),
-            (ListMode::OnlyList, None) => (false, "not in the \"Only the list below\" list".into(), self.origin.as_ref()),
-            (ListMode::AllExceptList, Some(e)) => (false, format!("excluded by entry {}", e.text), e.origin.as_ref()),
-            (ListMode::AllExceptList, None) => (true, "not excluded by the \"All except the list below\" list".into(), self.origin.as_ref()),
+            (ListMode::OnlyList, Some(e)) => (
+                true,
+                format!("listed by entry {}", e.text),
+                e.origin.as_ref(),
+            ),
+            (ListMode::OnlyList, None) => (
+                false,
+                "not in the \"Only the list below\" list".into(),
+                self.origin.as_ref(),
+            ),
+            (ListMode::AllExceptList, Some(e)) => (
+                false,
+                format!("excluded by entry {}", e.text),
+                e.origin.as_ref(),
+            ),
+            (ListMode::AllExceptList, None) => (
+                true,
+                "not excluded by the \"All except the list below\" list".into(),
+                self.origin.as_ref(),
+            ),
         }
     }
 
     /// Domain entries, which cannot be proved.
     pub fn domain_entries(&self) -> impl Iterator<Item = &ListEntry> {
-        self.entries.iter().filter(|e| matches!(e.target, EntryTarget::Domain(_)))
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.target, EntryTarget::Domain(_)))
     }
 }
 
@@ -198,7 +218,11 @@ impl SmtpVirtualServer {
             return (true, format!("relay restrictions: {why}"), origin);
         }
         if self.relay_for_auth && state.identity.is_authenticated() {
-            return (true, "\"Allow all computers which successfully authenticate to relay\" is ticked".into(), self.origin.as_ref());
+            return (
+                true,
+                "\"Allow all computers which successfully authenticate to relay\" is ticked".into(),
+                self.origin.as_ref(),
+            );
         }
         (false, format!("relay restrictions: {why}"), origin)
     }
@@ -206,18 +230,64 @@ impl SmtpVirtualServer {
     /// The reply to one step.
     pub fn decide(&self, state: &SessionState, step: &Step<'_>) -> Decision {
         let mut trace = Trace::default();
-        let done = |reply: Reply, effect: Effect, trace: Trace| Decision { reply, effect, trace };
+        let done = |reply: Reply, effect: Effect, trace: Trace| Decision {
+            reply,
+            effect,
+            trace,
+        };
         let r = |code, esc: &str, text: String| Reply::new(code, Some(esc), text);
         let (may_connect, why, origin) = self.connection.check(&state.remote);
-        trace.push(TraceKind::Connector, format!("SMTP virtual server {}; connection control: {why}", self.name), origin);
+        trace.push(
+            TraceKind::Connector,
+            format!(
+                "SMTP virtual server {}; connection control: {why}",
+                self.name
+            ),
+            origin,
+        );
         if !may_connect {
-            return done(Reply::new(421, Some("4.3.2"), "Service not available, closing transmission channel"), Effect::Close, trace);
+            return done(
+                Reply::new(
+                    421,
+                    Some("4.3.2"),
+                    "Service not available, closing transmission channel",
+                ),
+                Effect::Close,
+                trace,
+            );
         }
         match step {
-            Step::Connect => done(Reply::new(220, None, format!("{} Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready", self.fqdn)), Effect::None, trace),
+            Step::Connect => done(
+                Reply::new(
+                    220,
+                    None,
+                    format!(
+                        "{} Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready",
+                        self.fqdn
+                    ),
+                ),
+                Effect::None,
+                trace,
+            ),
             Step::Ehlo(_) => {
                 let mut lines = vec![format!("{} Hello [{}]", self.fqdn, state.remote)];
-                lines.extend(["TURN", "SIZE", "ETRN", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "8bitmime", "BINARYMIME", "CHUNKING", "VRFY", "X-EXPS GSSAPI NTLM LOGIN", "X-EXPS=LOGIN"].map(String::from));
+                lines.extend(
+                    [
+                        "TURN",
+                        "SIZE",
+                        "ETRN",
+                        "PIPELINING",
+                        "DSN",
+                        "ENHANCEDSTATUSCODES",
+                        "8bitmime",
+                        "BINARYMIME",
+                        "CHUNKING",
+                        "VRFY",
+                        "X-EXPS GSSAPI NTLM LOGIN",
+                        "X-EXPS=LOGIN",
+                    ]
+                    .map(String::from),
+                );
                 let m = self.mechanisms();
                 if !m.is_empty() {
                     lines.push(format!("AUTH {}", m.join(" ")));
@@ -226,35 +296,80 @@ impl SmtpVirtualServer {
                 lines.extend(["X-LINK2STATE", "XEXCH50", "OK"].map(String::from));
                 done(Reply::multi(250, lines), Effect::None, trace)
             }
-            Step::StartTls => done(r(454, "5.7.3", "TLS not available due to temporary reason".into()), Effect::None, trace),
+            Step::StartTls => done(
+                r(
+                    454,
+                    "5.7.3",
+                    "TLS not available due to temporary reason".into(),
+                ),
+                Effect::None,
+                trace,
+            ),
             Step::Auth(mech) => {
-                if !self.mechanisms().iter().any(|m| m.eq_ignore_ascii_case(mech)) {
-                    return done(r(504, "5.7.4", "Unrecognized authentication type.".into()), Effect::None, trace);
+                if !self
+                    .mechanisms()
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(mech))
+                {
+                    return done(
+                        r(504, "5.7.4", "Unrecognized authentication type.".into()),
+                        Effect::None,
+                        trace,
+                    );
                 }
-                done(r(235, "2.7.0", "Authentication successful.".into()), Effect::Authenticate, trace)
+                done(
+                    r(235, "2.7.0", "Authentication successful.".into()),
+                    Effect::Authenticate,
+                    trace,
+                )
             }
             Step::Mail { path, .. } => {
                 if !self.anonymous && !state.identity.is_authenticated() {
-                    trace.push(TraceKind::Setting, "anonymous access is off", self.origin.as_ref());
-                    return done(r(530, "5.7.3", "Client was not authenticated".into()), Effect::None, trace);
+                    trace.push(
+                        TraceKind::Setting,
+                        "anonymous access is off",
+                        self.origin.as_ref(),
+                    );
+                    return done(
+                        r(530, "5.7.3", "Client was not authenticated".into()),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 let p = path.trim().trim_start_matches('<').trim_end_matches('>');
-                done(r(250, "2.1.0", format!("{p}....Sender OK")), Effect::Transaction, trace)
+                done(
+                    r(250, "2.1.0", format!("{p}....Sender OK")),
+                    Effect::Transaction,
+                    trace,
+                )
             }
             Step::Rcpt(path) => self.decide_rcpt(state, path, trace),
-            Step::EndOfData { .. } => done(r(250, "2.6.0", "Queued mail for delivery".into()), Effect::Queued, trace),
+            Step::EndOfData { .. } => done(
+                r(250, "2.6.0", "Queued mail for delivery".into()),
+                Effect::Queued,
+                trace,
+            ),
         }
     }
 
     fn decide_rcpt(&self, state: &SessionState, path: &str, mut trace: Trace) -> Decision {
-        let bare = path.trim().trim_start_matches('<').trim_end_matches('>').to_string();
+        let bare = path
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
         let parsed = match recipient::parse_path(path) {
             Ok(p) => p,
             Err(e) => {
                 trace.push(TraceKind::Recipient, format!("{path}: {e}"), None);
                 return Decision {
                     reply: Reply::new(501, Some("5.5.4"), "Invalid Address"),
-                    effect: Effect::Recipient { destination: Destination::Invalid { reason: e.to_string() }, relay: false },
+                    effect: Effect::Recipient {
+                        destination: Destination::Invalid {
+                            reason: e.to_string(),
+                        },
+                        relay: false,
+                    },
                     trace,
                 };
             }
@@ -269,19 +384,31 @@ impl SmtpVirtualServer {
             default_domain: self.local_domains.first().map(String::as_str),
         };
         let dest = recipient::classify(&parsed, Flavour::Exchange2003, &names);
-        trace.push(TraceKind::Recipient, format!("{} reads as {dest:?}", parsed.mailbox()), None);
+        trace.push(
+            TraceKind::Recipient,
+            format!("{} reads as {dest:?}", parsed.mailbox()),
+            None,
+        );
         let ok = |dest: Destination, relay: bool, trace: Trace| Decision {
             reply: Reply::new(250, Some("2.1.5"), bare.clone()),
-            effect: Effect::Recipient { destination: dest, relay },
+            effect: Effect::Recipient {
+                destination: dest,
+                relay,
+            },
             trace,
         };
         match dest {
             Destination::Invalid { .. } => Decision {
                 reply: Reply::new(501, Some("5.5.4"), "Invalid Address"),
-                effect: Effect::Recipient { destination: dest, relay: false },
+                effect: Effect::Recipient {
+                    destination: dest,
+                    relay: false,
+                },
                 trace,
             },
-            Destination::Local { .. } | Destination::LocalThenNdr { .. } | Destination::SelfAddressed { .. } => ok(dest, false, trace),
+            Destination::Local { .. }
+            | Destination::LocalThenNdr { .. }
+            | Destination::SelfAddressed { .. } => ok(dest, false, trace),
             Destination::Remote { .. } => {
                 let (may, why, origin) = self.may_relay(state);
                 trace.push(TraceKind::Right, why, origin);
@@ -289,8 +416,15 @@ impl SmtpVirtualServer {
                     ok(dest, true, trace)
                 } else {
                     Decision {
-                        reply: Reply::new(550, Some("5.7.1"), format!("Unable to relay for {bare}")),
-                        effect: Effect::Recipient { destination: dest, relay: false },
+                        reply: Reply::new(
+                            550,
+                            Some("5.7.1"),
+                            format!("Unable to relay for {bare}"),
+                        ),
+                        effect: Effect::Recipient {
+                            destination: dest,
+                            relay: false,
+                        },
                         trace,
                     }
                 }
@@ -298,4 +432,3 @@ impl SmtpVirtualServer {
         }
     }
 }
-

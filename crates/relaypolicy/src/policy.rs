@@ -7,7 +7,9 @@ use serde::Serialize;
 use crate::exchange::ExchangeServer;
 use crate::exchange2003::SmtpVirtualServer;
 use crate::postfix::PostfixServer;
-use crate::session::{Decision, Effect, Endpoint, Identity, Origin, Reply, SessionState, Step, Trace};
+use crate::session::{
+    Decision, Effect, Endpoint, Identity, Origin, Reply, SessionState, Step, Trace,
+};
 
 /// A mail server of any modelled flavour.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,11 +155,17 @@ impl Server {
                 }
             }
             Server::Exchange2003(s) => {
-                for (what, list) in [("relay restriction", &s.relay), ("connection control", &s.connection)] {
+                for (what, list) in [
+                    ("relay restriction", &s.relay),
+                    ("connection control", &s.connection),
+                ] {
                     for e in list.domain_entries() {
                         add(
                             Severity::NotProvable,
-                            format!("{what} entry `{}` names a domain (matched by reverse DNS): not provable, treated as matching no address", e.text),
+                            format!(
+                                "{what} entry `{}` names a domain (matched by reverse DNS): not provable, treated as matching no address",
+                                e.text
+                            ),
                             e.origin.clone(),
                         );
                     }
@@ -168,7 +176,9 @@ impl Server {
                     if let crate::postfix::RestrictionKind::Unknown(name) = &r.kind {
                         add(
                             Severity::NotProvable,
-                            format!("restriction `{name}` is not modelled; relaylab answers 451 4.3.5 where smtpd reaches it"),
+                            format!(
+                                "restriction `{name}` is not modelled; relaylab answers 451 4.3.5 where smtpd reaches it"
+                            ),
                             r.origin.clone(),
                         );
                     }
@@ -177,7 +187,10 @@ impl Server {
                     if e.set.is_none() {
                         add(
                             Severity::NotProvable,
-                            format!("mynetworks entry `{}` is a table or file relaylab does not read: treated as matching no address", e.text),
+                            format!(
+                                "mynetworks entry `{}` is a table or file relaylab does not read: treated as matching no address",
+                                e.text
+                            ),
                             e.origin.clone(),
                         );
                     }
@@ -237,12 +250,23 @@ impl Server {
         let mut state = SessionState::new(local, remote);
         let mut steps: Vec<(String, Decision)> = Vec::new();
         let (rcpt, want_tls, auth) = match probe {
-            Probe::AnonymousRelay { external_domain } => (format!("<relaytest@{external_domain}>"), false, false),
+            Probe::AnonymousRelay { external_domain } => {
+                (format!("<relaytest@{external_domain}>"), false, false)
+            }
             Probe::AnonymousLocal { recipient } => (format!("<{recipient}>"), false, false),
-            Probe::AuthenticatedRelay { external_domain, tls } => (format!("<relaytest@{external_domain}>"), *tls, true),
+            Probe::AuthenticatedRelay {
+                external_domain,
+                tls,
+            } => (format!("<relaytest@{external_domain}>"), *tls, true),
         };
         let finish = |steps: Vec<(String, Decision)>, verdict| ProbeOutcome { verdict, steps };
-        let refused = |d: &Decision| if d.reply.is_transient() { Verdict::Deferred } else { Verdict::Rejected };
+        let refused = |d: &Decision| {
+            if d.reply.is_transient() {
+                Verdict::Deferred
+            } else {
+                Verdict::Rejected
+            }
+        };
         macro_rules! step {
             ($label:expr, $step:expr) => {{
                 let d = self.decide(&state, &$step);
@@ -256,26 +280,48 @@ impl Server {
         }
         step!("(connect)", Step::Connect);
         step!("EHLO relaylab.invalid", Step::Ehlo("relaylab.invalid"));
-        let ehlo_lines = steps.last().map(|s| s.1.reply.lines.clone()).unwrap_or_default();
-        let offers = |word: &str| ehlo_lines.iter().any(|l| l.split_whitespace().next() == Some(word));
+        let ehlo_lines = steps
+            .last()
+            .map(|s| s.1.reply.lines.clone())
+            .unwrap_or_default();
+        let offers = |word: &str| {
+            ehlo_lines
+                .iter()
+                .any(|l| l.split_whitespace().next() == Some(word))
+        };
         if want_tls && offers("STARTTLS") {
             step!("STARTTLS", Step::StartTls);
             state.tls = true;
             step!("EHLO relaylab.invalid", Step::Ehlo("relaylab.invalid"));
         }
         if auth {
-            let ehlo_now = steps.iter().rev().find(|s| s.0.starts_with("EHLO")).map(|s| s.1.reply.lines.clone()).unwrap_or_default();
+            let ehlo_now = steps
+                .iter()
+                .rev()
+                .find(|s| s.0.starts_with("EHLO"))
+                .map(|s| s.1.reply.lines.clone())
+                .unwrap_or_default();
             let mech = ehlo_now
                 .iter()
                 .find_map(|l| l.strip_prefix("AUTH "))
-                .and_then(|m| m.split_whitespace().find(|m| ["LOGIN", "PLAIN", "NTLM", "GSSAPI"].contains(m)))
+                .and_then(|m| {
+                    m.split_whitespace()
+                        .find(|m| ["LOGIN", "PLAIN", "NTLM", "GSSAPI"].contains(m))
+                })
                 .map(str::to_string);
             let Some(mech) = mech else {
-                steps.push(("AUTH".into(), Decision {
-                    reply: Reply::new(504, Some("5.7.4"), "No authentication mechanism offered"),
-                    effect: Effect::None,
-                    trace: Trace::default(),
-                }));
+                steps.push((
+                    "AUTH".into(),
+                    Decision {
+                        reply: Reply::new(
+                            504,
+                            Some("5.7.4"),
+                            "No authentication mechanism offered",
+                        ),
+                        effect: Effect::None,
+                        trace: Trace::default(),
+                    },
+                ));
                 return finish(steps, Verdict::Rejected);
             };
             step!(format!("AUTH {mech}"), Step::Auth(&mech));
@@ -284,14 +330,34 @@ impl Server {
                 integrated: mech == "NTLM" || mech == "GSSAPI",
             };
         }
-        step!("MAIL FROM:<probe@relaylab.invalid>", Step::Mail { path: "<probe@relaylab.invalid>", size: None });
+        step!(
+            "MAIL FROM:<probe@relaylab.invalid>",
+            Step::Mail {
+                path: "<probe@relaylab.invalid>",
+                size: None
+            }
+        );
         step!(format!("RCPT TO:{rcpt}"), Step::Rcpt(&rcpt));
-        let rcpt_effect = steps.last().map(|s| s.1.effect.clone()).unwrap_or(Effect::None);
+        let rcpt_effect = steps
+            .last()
+            .map(|s| s.1.effect.clone())
+            .unwrap_or(Effect::None);
         state.recipients += 1;
-        step!("DATA ... .", Step::EndOfData { size: 1000, bare_linefeeds: false });
+        step!(
+            "DATA ... .",
+            Step::EndOfData {
+                size: 1000,
+                bare_linefeeds: false
+            }
+        );
         let verdict = match rcpt_effect {
             Effect::Recipient { relay: true, .. } => Verdict::Relayed,
-            Effect::Recipient { destination: crate::recipient::Destination::LocalThenNdr { .. } | crate::recipient::Destination::SelfAddressed { .. }, .. } => Verdict::AcceptedThenBounced,
+            Effect::Recipient {
+                destination:
+                    crate::recipient::Destination::LocalThenNdr { .. }
+                    | crate::recipient::Destination::SelfAddressed { .. },
+                ..
+            } => Verdict::AcceptedThenBounced,
             _ => Verdict::Delivered,
         };
         finish(steps, verdict)

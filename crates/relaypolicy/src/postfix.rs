@@ -156,19 +156,33 @@ impl PostfixServer {
     /// A server with Postfix 3.x defaults.
     pub fn new(name: &str, myhostname: &str) -> PostfixServer {
         let host = myhostname.to_ascii_lowercase();
-        let mydomain = host.split_once('.').map_or("localdomain", |(_, d)| d).to_string();
-        let dest = |d: String| DomainEntry { domain: d, origin: None };
+        let mydomain = host
+            .split_once('.')
+            .map_or("localdomain", |(_, d)| d)
+            .to_string();
+        let dest = |d: String| DomainEntry {
+            domain: d,
+            origin: None,
+        };
         PostfixServer {
             name: name.to_string(),
             myhostname: host.clone(),
             interfaces: Vec::new(),
             mynetworks: None,
             mynetworks_style: NetworksStyle::Host,
-            relay_restrictions: ["permit_mynetworks", "permit_sasl_authenticated", "defer_unauth_destination"]
-                .map(Restriction::parse)
-                .to_vec(),
+            relay_restrictions: [
+                "permit_mynetworks",
+                "permit_sasl_authenticated",
+                "defer_unauth_destination",
+            ]
+            .map(Restriction::parse)
+            .to_vec(),
             recipient_restrictions: Vec::new(),
-            mydestination: vec![dest(host), dest(format!("localhost.{mydomain}")), dest("localhost".into())],
+            mydestination: vec![
+                dest(host),
+                dest(format!("localhost.{mydomain}")),
+                dest("localhost".into()),
+            ],
             relay_domains: Vec::new(),
             sasl_enabled: false,
             tls_auth_only: false,
@@ -238,14 +252,30 @@ impl PostfixServer {
                 for e in entries {
                     if e.set.as_ref().is_some_and(|s| s.contains(addr)) {
                         let what = if e.negated { "excluded" } else { "matched" };
-                        return (!e.negated, format!("mynetworks entry {} {what} {addr}", e.text), e.origin.as_ref());
+                        return (
+                            !e.negated,
+                            format!("mynetworks entry {} {what} {addr}", e.text),
+                            e.origin.as_ref(),
+                        );
                     }
                 }
-                (false, format!("no mynetworks entry matches {addr}"), self.origin.as_ref())
+                (
+                    false,
+                    format!("no mynetworks entry matches {addr}"),
+                    self.origin.as_ref(),
+                )
             }
             None => {
                 let hit = self.style_set().contains(addr);
-                (hit, format!("mynetworks_style {:?} {} {addr}", self.mynetworks_style, if hit { "holds" } else { "does not hold" }), self.origin.as_ref())
+                (
+                    hit,
+                    format!(
+                        "mynetworks_style {:?} {} {addr}",
+                        self.mynetworks_style,
+                        if hit { "holds" } else { "does not hold" }
+                    ),
+                    self.origin.as_ref(),
+                )
             }
         }
     }
@@ -256,10 +286,22 @@ impl PostfixServer {
 
     fn reject_code(&self, kind: &RestrictionKind, rcpt: &str) -> Reply {
         match kind {
-            RestrictionKind::RejectUnauthDestination => Reply::new(554, Some("5.7.1"), format!("<{rcpt}>: Relay access denied")),
-            RestrictionKind::DeferUnauthDestination => Reply::new(454, Some("4.7.1"), format!("<{rcpt}>: Relay access denied")),
-            RestrictionKind::Reject => Reply::new(554, Some("5.7.1"), format!("<{rcpt}>: Recipient address rejected: Access denied")),
-            RestrictionKind::Defer => Reply::new(450, Some("4.7.1"), format!("<{rcpt}>: Recipient address rejected: Access denied")),
+            RestrictionKind::RejectUnauthDestination => {
+                Reply::new(554, Some("5.7.1"), format!("<{rcpt}>: Relay access denied"))
+            }
+            RestrictionKind::DeferUnauthDestination => {
+                Reply::new(454, Some("4.7.1"), format!("<{rcpt}>: Relay access denied"))
+            }
+            RestrictionKind::Reject => Reply::new(
+                554,
+                Some("5.7.1"),
+                format!("<{rcpt}>: Recipient address rejected: Access denied"),
+            ),
+            RestrictionKind::Defer => Reply::new(
+                450,
+                Some("4.7.1"),
+                format!("<{rcpt}>: Recipient address rejected: Access denied"),
+            ),
             _ => Reply::new(451, Some("4.3.5"), "Server configuration error"),
         }
     }
@@ -267,54 +309,127 @@ impl PostfixServer {
     /// The reply to one step.
     pub fn decide(&self, state: &SessionState, step: &Step<'_>) -> Decision {
         let mut trace = Trace::default();
-        trace.push(TraceKind::Connector, format!("Postfix {} ({})", self.name, self.myhostname), self.origin.as_ref());
-        let done = |reply: Reply, effect: Effect, trace: Trace| Decision { reply, effect, trace };
+        trace.push(
+            TraceKind::Connector,
+            format!("Postfix {} ({})", self.name, self.myhostname),
+            self.origin.as_ref(),
+        );
+        let done = |reply: Reply, effect: Effect, trace: Trace| Decision {
+            reply,
+            effect,
+            trace,
+        };
         let r = |code, esc: &str, text: &str| Reply::new(code, Some(esc), text);
         match step {
-            Step::Connect => done(Reply::new(220, None, format!("{} ESMTP Postfix", self.myhostname)), Effect::None, trace),
+            Step::Connect => done(
+                Reply::new(220, None, format!("{} ESMTP Postfix", self.myhostname)),
+                Effect::None,
+                trace,
+            ),
             Step::Ehlo(_) => {
                 let mut lines = vec![self.myhostname.clone()];
-                lines.extend(["PIPELINING".to_string(), format!("SIZE {}", self.message_size_limit), "VRFY".into(), "ETRN".into()]);
+                lines.extend([
+                    "PIPELINING".to_string(),
+                    format!("SIZE {}", self.message_size_limit),
+                    "VRFY".into(),
+                    "ETRN".into(),
+                ]);
                 if self.tls && !state.tls {
                     lines.push("STARTTLS".into());
                 }
                 if self.sasl_enabled && (state.tls || !self.tls_auth_only) {
                     lines.push("AUTH PLAIN LOGIN".into());
                 }
-                lines.extend(["ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"].map(String::from));
+                lines.extend(
+                    [
+                        "ENHANCEDSTATUSCODES",
+                        "8BITMIME",
+                        "DSN",
+                        "SMTPUTF8",
+                        "CHUNKING",
+                    ]
+                    .map(String::from),
+                );
                 done(Reply::multi(250, lines), Effect::None, trace)
             }
             Step::StartTls => {
                 if !self.tls || state.tls {
-                    return done(r(502, "5.5.1", "Error: command not implemented"), Effect::None, trace);
+                    return done(
+                        r(502, "5.5.1", "Error: command not implemented"),
+                        Effect::None,
+                        trace,
+                    );
                 }
-                done(r(220, "2.0.0", "Ready to start TLS"), Effect::StartTls, trace)
+                done(
+                    r(220, "2.0.0", "Ready to start TLS"),
+                    Effect::StartTls,
+                    trace,
+                )
             }
             Step::Auth(mech) => {
                 if !self.sasl_enabled {
-                    return done(r(503, "5.5.1", "Error: authentication not enabled"), Effect::None, trace);
+                    return done(
+                        r(503, "5.5.1", "Error: authentication not enabled"),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 if self.tls_auth_only && !state.tls {
-                    return done(r(538, "5.7.11", "Encryption required for requested authentication mechanism"), Effect::None, trace);
+                    return done(
+                        r(
+                            538,
+                            "5.7.11",
+                            "Encryption required for requested authentication mechanism",
+                        ),
+                        Effect::None,
+                        trace,
+                    );
                 }
-                if !["PLAIN", "LOGIN"].iter().any(|m| m.eq_ignore_ascii_case(mech)) {
-                    return done(r(535, "5.7.8", "Error: authentication failed: Invalid authentication mechanism"), Effect::None, trace);
+                if !["PLAIN", "LOGIN"]
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(mech))
+                {
+                    return done(
+                        r(
+                            535,
+                            "5.7.8",
+                            "Error: authentication failed: Invalid authentication mechanism",
+                        ),
+                        Effect::None,
+                        trace,
+                    );
                 }
-                done(r(235, "2.7.0", "Authentication successful"), Effect::Authenticate, trace)
+                done(
+                    r(235, "2.7.0", "Authentication successful"),
+                    Effect::Authenticate,
+                    trace,
+                )
             }
             Step::Mail { size, .. } => {
                 if self.tls_required && !state.tls {
-                    return done(r(530, "5.7.0", "Must issue a STARTTLS command first"), Effect::None, trace);
+                    return done(
+                        r(530, "5.7.0", "Must issue a STARTTLS command first"),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 if size.is_some_and(|s| s > self.message_size_limit) {
-                    return done(r(552, "5.3.4", "Message size exceeds fixed limit"), Effect::None, trace);
+                    return done(
+                        r(552, "5.3.4", "Message size exceeds fixed limit"),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 done(r(250, "2.1.0", "Ok"), Effect::Transaction, trace)
             }
             Step::Rcpt(path) => self.decide_rcpt(state, path, trace),
             Step::EndOfData { size, .. } => {
                 if *size > self.message_size_limit {
-                    return done(r(552, "5.3.4", "Message size exceeds fixed limit"), Effect::None, trace);
+                    return done(
+                        r(552, "5.3.4", "Message size exceeds fixed limit"),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 done(r(250, "2.0.0", "Ok: queued"), Effect::Queued, trace)
             }
@@ -322,12 +437,24 @@ impl PostfixServer {
     }
 
     fn decide_rcpt(&self, state: &SessionState, path: &str, mut trace: Trace) -> Decision {
-        let bare = path.trim().trim_start_matches('<').trim_end_matches('>').to_string();
+        let bare = path
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
         if self.tls_required && !state.tls {
-            return Decision { reply: Reply::new(530, Some("5.7.0"), "Must issue a STARTTLS command first"), effect: Effect::None, trace };
+            return Decision {
+                reply: Reply::new(530, Some("5.7.0"), "Must issue a STARTTLS command first"),
+                effect: Effect::None,
+                trace,
+            };
         }
         if state.recipients >= self.recipient_limit {
-            return Decision { reply: Reply::new(452, Some("4.5.3"), "Error: too many recipients"), effect: Effect::None, trace };
+            return Decision {
+                reply: Reply::new(452, Some("4.5.3"), "Error: too many recipients"),
+                effect: Effect::None,
+                trace,
+            };
         }
         let parsed = match recipient::parse_path(path) {
             Ok(p) => p,
@@ -335,14 +462,21 @@ impl PostfixServer {
                 trace.push(TraceKind::Recipient, format!("{path}: {e}"), None);
                 return Decision {
                     reply: Reply::new(501, Some("5.1.3"), "Bad recipient address syntax"),
-                    effect: Effect::Recipient { destination: Destination::Invalid { reason: e.to_string() }, relay: false },
+                    effect: Effect::Recipient {
+                        destination: Destination::Invalid {
+                            reason: e.to_string(),
+                        },
+                        relay: false,
+                    },
                     trace,
                 };
             }
         };
         let is_local = |d: &str| Self::domain_in(&self.mydestination, d).is_some();
         let own_names = vec![self.myhostname.clone()];
-        let own: Vec<IpAddr> = std::iter::once(state.local.addr.ip).chain(self.interfaces.iter().map(|i| i.0)).collect();
+        let own: Vec<IpAddr> = std::iter::once(state.local.addr.ip)
+            .chain(self.interfaces.iter().map(|i| i.0))
+            .collect();
         let names = LocalNames {
             is_local_domain: &is_local,
             own_names: &own_names,
@@ -350,11 +484,18 @@ impl PostfixServer {
             default_domain: Some(&self.myhostname),
         };
         let dest = recipient::classify(&parsed, Flavour::Postfix, &names);
-        trace.push(TraceKind::Recipient, format!("{} reads as {dest:?}", parsed.mailbox()), None);
+        trace.push(
+            TraceKind::Recipient,
+            format!("{} reads as {dest:?}", parsed.mailbox()),
+            None,
+        );
         if let Destination::Invalid { .. } = dest {
             return Decision {
                 reply: Reply::new(501, Some("5.1.3"), "Bad recipient address syntax"),
-                effect: Effect::Recipient { destination: dest, relay: false },
+                effect: Effect::Recipient {
+                    destination: dest,
+                    relay: false,
+                },
                 trace,
             };
         }
@@ -363,9 +504,16 @@ impl PostfixServer {
             Destination::Remote { domain, routed } => {
                 let listed = Self::domain_in(&self.relay_domains, domain);
                 if let Some(i) = listed {
-                    trace.push(TraceKind::Domain, format!("relay_domains entry {}", self.relay_domains[i].domain), self.relay_domains[i].origin.as_ref());
+                    trace.push(
+                        TraceKind::Domain,
+                        format!("relay_domains entry {}", self.relay_domains[i].domain),
+                        self.relay_domains[i].origin.as_ref(),
+                    );
                 }
-                (listed.is_some() && !routed, listed.is_none() && !is_local(domain))
+                (
+                    listed.is_some() && !routed,
+                    listed.is_none() && !is_local(domain),
+                )
             }
             _ => (true, false),
         };
@@ -377,22 +525,38 @@ impl PostfixServer {
                         trace.push(TraceKind::Address, why, origin);
                         hit.then_some(true)
                     }
-                    RestrictionKind::PermitSaslAuthenticated => state.identity.is_authenticated().then_some(true),
+                    RestrictionKind::PermitSaslAuthenticated => {
+                        state.identity.is_authenticated().then_some(true)
+                    }
                     RestrictionKind::PermitAuthDestination => auth_dest.then_some(true),
-                    RestrictionKind::RejectUnauthDestination | RestrictionKind::DeferUnauthDestination => (!auth_dest).then_some(false),
+                    RestrictionKind::RejectUnauthDestination
+                    | RestrictionKind::DeferUnauthDestination => (!auth_dest).then_some(false),
                     RestrictionKind::Permit => Some(true),
-                    RestrictionKind::Reject | RestrictionKind::Defer | RestrictionKind::Unknown(_) => Some(false),
+                    RestrictionKind::Reject
+                    | RestrictionKind::Defer
+                    | RestrictionKind::Unknown(_) => Some(false),
                 };
                 match verdict {
                     Some(true) => {
-                        trace.push(TraceKind::Restriction, format!("{} permits", rest.text), rest.origin.as_ref());
+                        trace.push(
+                            TraceKind::Restriction,
+                            format!("{} permits", rest.text),
+                            rest.origin.as_ref(),
+                        );
                         break;
                     }
                     Some(false) => {
-                        trace.push(TraceKind::Restriction, format!("{} refuses", rest.text), rest.origin.as_ref());
+                        trace.push(
+                            TraceKind::Restriction,
+                            format!("{} refuses", rest.text),
+                            rest.origin.as_ref(),
+                        );
                         return Decision {
                             reply: self.reject_code(&rest.kind, &bare),
-                            effect: Effect::Recipient { destination: dest, relay: false },
+                            effect: Effect::Recipient {
+                                destination: dest,
+                                relay: false,
+                            },
                             trace,
                         };
                     }
@@ -402,18 +566,29 @@ impl PostfixServer {
         }
         Decision {
             reply: Reply::new(250, Some("2.1.5"), "Ok"),
-            effect: Effect::Recipient { destination: dest, relay },
+            effect: Effect::Recipient {
+                destination: dest,
+                relay,
+            },
             trace,
         }
     }
 
     /// The address sets the decisions depend on.
     pub fn address_sets(&self) -> Vec<(String, AddrSet, Option<Origin>)> {
-        let mut out = vec![("mynetworks".to_string(), self.mynetworks_set(), self.origin.clone())];
+        let mut out = vec![(
+            "mynetworks".to_string(),
+            self.mynetworks_set(),
+            self.origin.clone(),
+        )];
         if let Some(entries) = &self.mynetworks {
             for e in entries {
                 if let Some(s) = &e.set {
-                    out.push((format!("mynetworks entry {}", e.text), s.clone(), e.origin.clone()));
+                    out.push((
+                        format!("mynetworks entry {}", e.text),
+                        s.clone(),
+                        e.origin.clone(),
+                    ));
                 }
             }
         }

@@ -293,7 +293,12 @@ pub struct Trace {
 }
 
 impl Trace {
-    pub(crate) fn push(&mut self, kind: TraceKind, detail: impl Into<String>, origin: Option<&Origin>) {
+    pub(crate) fn push(
+        &mut self,
+        kind: TraceKind,
+        detail: impl Into<String>,
+        origin: Option<&Origin>,
+    ) {
         self.entries.push(TraceEntry {
             kind,
             detail: detail.into(),

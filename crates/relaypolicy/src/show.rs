@@ -61,7 +61,10 @@ pub struct ShowRights {
 }
 
 fn probe_state(tls: bool, identity: Identity) -> SessionState {
-    let local = Endpoint::new(Addr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)), 25);
+    let local = Endpoint::new(
+        Addr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+        25,
+    );
     let mut s = SessionState::new(local, local.addr);
     s.tls = tls;
     s.identity = identity;
@@ -69,12 +72,30 @@ fn probe_state(tls: bool, identity: Identity) -> SessionState {
 }
 
 fn exchange_connector(ex: &ExchangeServer, c: &ReceiveConnector) -> ShowConnector {
-    let join = |v: Vec<String>| if v.is_empty() { "None".to_string() } else { v.join(", ") };
+    let join = |v: Vec<String>| {
+        if v.is_empty() {
+            "None".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     let mut settings = vec![
-        ("Bindings".to_string(), join(c.bindings.iter().map(|b| b.to_string()).collect())),
-        ("RemoteIPRanges".to_string(), join(c.remote_ranges.iter().map(|r| r.text.clone()).collect())),
-        ("PermissionGroups".to_string(), join(c.permission_groups.iter().map(|g| g.to_string()).collect())),
-        ("AuthMechanism".to_string(), join(c.auth.iter().map(|a| a.to_string()).collect())),
+        (
+            "Bindings".to_string(),
+            join(c.bindings.iter().map(|b| b.to_string()).collect()),
+        ),
+        (
+            "RemoteIPRanges".to_string(),
+            join(c.remote_ranges.iter().map(|r| r.text.clone()).collect()),
+        ),
+        (
+            "PermissionGroups".to_string(),
+            join(c.permission_groups.iter().map(|g| g.to_string()).collect()),
+        ),
+        (
+            "AuthMechanism".to_string(),
+            join(c.auth.iter().map(|a| a.to_string()).collect()),
+        ),
         ("RequireTLS".to_string(), c.require_tls.to_string()),
     ];
     if let Some(r) = &c.transport_role {
@@ -85,11 +106,38 @@ fn exchange_connector(ex: &ExchangeServer, c: &ReceiveConnector) -> ShowConnecto
     }
     let clients = [
         ("anonymous", Identity::Anonymous),
-        ("authenticated user", Identity::User { name: "user".into(), integrated: false }),
-        ("authenticated user (integrated)", Identity::User { name: "user".into(), integrated: true }),
-        ("Exchange server", Identity::ExchangeServer { name: "server".into() }),
-        ("Exchange 2003 server", Identity::LegacyExchangeServer { name: "legacy".into() }),
-        ("partner (mutual TLS)", Identity::Partner { domain: "partner".into() }),
+        (
+            "authenticated user",
+            Identity::User {
+                name: "user".into(),
+                integrated: false,
+            },
+        ),
+        (
+            "authenticated user (integrated)",
+            Identity::User {
+                name: "user".into(),
+                integrated: true,
+            },
+        ),
+        (
+            "Exchange server",
+            Identity::ExchangeServer {
+                name: "server".into(),
+            },
+        ),
+        (
+            "Exchange 2003 server",
+            Identity::LegacyExchangeServer {
+                name: "legacy".into(),
+            },
+        ),
+        (
+            "partner (mutual TLS)",
+            Identity::Partner {
+                domain: "partner".into(),
+            },
+        ),
     ];
     let all = [
         ExtendedRight::Submit,
@@ -102,38 +150,87 @@ fn exchange_connector(ex: &ExchangeServer, c: &ReceiveConnector) -> ShowConnecto
     for (label, id) in clients {
         let state = probe_state(true, id);
         let (principals, _) = c.principals(&state);
-        let held: Vec<String> = all.iter().filter(|r| ex.right(c, &principals, r).granted).map(|r| r.name()).collect();
-        let relay = ex.right(c, &principals, &ExtendedRight::AcceptAnyRecipient).granted
+        let held: Vec<String> = all
+            .iter()
+            .filter(|r| ex.right(c, &principals, r).granted)
+            .map(|r| r.name())
+            .collect();
+        let relay = ex
+            .right(c, &principals, &ExtendedRight::AcceptAnyRecipient)
+            .granted
             && ex.right(c, &principals, &ExtendedRight::Submit).granted;
         // Clients the connector cannot authenticate fall back to anonymous: not worth a row.
         if label != "anonymous" && principals.contains(&crate::exchange::Principal::Anonymous) {
             continue;
         }
-        rights.push(ShowRights { client: label.to_string(), rights: held, relay });
+        rights.push(ShowRights {
+            client: label.to_string(),
+            rights: held,
+            relay,
+        });
     }
     let anon = probe_state(false, Identity::Anonymous);
     let (p, _) = c.principals(&anon);
-    let anon_relay = ex.right(c, &p, &ExtendedRight::AcceptAnyRecipient).granted && ex.right(c, &p, &ExtendedRight::Submit).granted;
+    let anon_relay = ex.right(c, &p, &ExtendedRight::AcceptAnyRecipient).granted
+        && ex.right(c, &p, &ExtendedRight::Submit).granted;
     ShowConnector {
         name: c.name.clone(),
         origin: c.origin.as_ref().map(|o| o.to_string()),
         settings,
         rights,
-        anonymous_relay_from: if anon_relay { c.remote_set().cidrs() } else { Vec::new() },
+        anonymous_relay_from: if anon_relay {
+            c.remote_set().cidrs()
+        } else {
+            Vec::new()
+        },
     }
 }
 
 fn postfix_connector(p: &PostfixServer) -> ShowConnector {
-    let list = |v: &[crate::postfix::Restriction]| v.iter().map(|r| r.text.clone()).collect::<Vec<_>>().join(", ");
+    let list = |v: &[crate::postfix::Restriction]| {
+        v.iter()
+            .map(|r| r.text.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut settings = vec![("myhostname".to_string(), p.myhostname.clone())];
     match &p.mynetworks {
-        Some(e) => settings.push(("mynetworks".into(), e.iter().map(|e| e.text.clone()).collect::<Vec<_>>().join(" "))),
-        None => settings.push(("mynetworks_style".into(), format!("{:?}", p.mynetworks_style).to_ascii_lowercase())),
+        Some(e) => settings.push((
+            "mynetworks".into(),
+            e.iter()
+                .map(|e| e.text.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        None => settings.push((
+            "mynetworks_style".into(),
+            format!("{:?}", p.mynetworks_style).to_ascii_lowercase(),
+        )),
     }
-    settings.push(("smtpd_relay_restrictions".into(), list(&p.relay_restrictions)));
-    settings.push(("smtpd_recipient_restrictions".into(), list(&p.recipient_restrictions)));
-    settings.push(("mydestination".into(), p.mydestination.iter().map(|d| d.domain.clone()).collect::<Vec<_>>().join(", ")));
-    settings.push(("relay_domains".into(), p.relay_domains.iter().map(|d| d.domain.clone()).collect::<Vec<_>>().join(", ")));
+    settings.push((
+        "smtpd_relay_restrictions".into(),
+        list(&p.relay_restrictions),
+    ));
+    settings.push((
+        "smtpd_recipient_restrictions".into(),
+        list(&p.recipient_restrictions),
+    ));
+    settings.push((
+        "mydestination".into(),
+        p.mydestination
+            .iter()
+            .map(|d| d.domain.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
+    settings.push((
+        "relay_domains".into(),
+        p.relay_domains
+            .iter()
+            .map(|d| d.domain.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
     if let Some(pp) = &p.upstream_proxy_protocol {
         settings.push(("smtpd_upstream_proxy_protocol".into(), pp.clone()));
     }
@@ -157,12 +254,36 @@ fn postfix_connector(p: &PostfixServer) -> ShowConnector {
         true
     };
     let rights = vec![
-        ShowRights { client: "mynetworks client".into(), rights: vec![], relay: decides(true, false) },
-        ShowRights { client: "SASL-authenticated client".into(), rights: vec![], relay: p.sasl_enabled && decides(false, true) },
-        ShowRights { client: "other client".into(), rights: vec![], relay: decides(false, false) },
+        ShowRights {
+            client: "mynetworks client".into(),
+            rights: vec![],
+            relay: decides(true, false),
+        },
+        ShowRights {
+            client: "SASL-authenticated client".into(),
+            rights: vec![],
+            relay: p.sasl_enabled && decides(false, true),
+        },
+        ShowRights {
+            client: "other client".into(),
+            rights: vec![],
+            relay: decides(false, false),
+        },
     ];
-    let from = if decides(false, false) { vec!["(every address)".to_string()] } else if decides(true, false) { p.mynetworks_set().cidrs() } else { Vec::new() };
-    ShowConnector { name: "smtpd".into(), origin: p.origin.as_ref().map(|o| o.to_string()), settings, rights, anonymous_relay_from: from }
+    let from = if decides(false, false) {
+        vec!["(every address)".to_string()]
+    } else if decides(true, false) {
+        p.mynetworks_set().cidrs()
+    } else {
+        Vec::new()
+    };
+    ShowConnector {
+        name: "smtpd".into(),
+        origin: p.origin.as_ref().map(|o| o.to_string()),
+        settings,
+        rights,
+        anonymous_relay_from: from,
+    }
 }
 
 /// Builds the report for a set of servers.
@@ -172,16 +293,63 @@ pub fn report(set: &PolicySet) -> ShowReport {
         let (notes, connectors) = match &s {
             Server::Exchange(ex) => (
                 vec![
-                    format!("reply texts: {}", match ex.version { crate::exchange::ExchangeVersion::Ex2010 => "2007/2010", crate::exchange::ExchangeVersion::Ex2013 => "2013 and later" }),
-                    format!("accepted domains: {}", if ex.accepted_domains.is_empty() { "(none given)".to_string() } else { ex.accepted_domains.iter().map(|d| format!("{} ({:?})", d.domain, d.kind)).collect::<Vec<_>>().join(", ") }),
+                    format!(
+                        "reply texts: {}",
+                        match ex.version {
+                            crate::exchange::ExchangeVersion::Ex2010 => "2007/2010",
+                            crate::exchange::ExchangeVersion::Ex2013 => "2013 and later",
+                        }
+                    ),
+                    format!(
+                        "accepted domains: {}",
+                        if ex.accepted_domains.is_empty() {
+                            "(none given)".to_string()
+                        } else {
+                            ex.accepted_domains
+                                .iter()
+                                .map(|d| format!("{} ({:?})", d.domain, d.kind))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
                 ],
-                ex.connectors.iter().map(|c| exchange_connector(ex, c)).collect(),
+                ex.connectors
+                    .iter()
+                    .map(|c| exchange_connector(ex, c))
+                    .collect(),
             ),
             Server::Exchange2003(v) => {
                 let settings = vec![
-                    ("relay restriction".to_string(), format!("{:?}: {}", v.relay.mode, v.relay.entries.iter().map(|e| e.text.clone()).collect::<Vec<_>>().join(", "))),
-                    ("relay for authenticated".to_string(), v.relay_for_auth.to_string()),
-                    ("connection control".to_string(), format!("{:?}: {}", v.connection.mode, v.connection.entries.iter().map(|e| e.text.clone()).collect::<Vec<_>>().join(", "))),
+                    (
+                        "relay restriction".to_string(),
+                        format!(
+                            "{:?}: {}",
+                            v.relay.mode,
+                            v.relay
+                                .entries
+                                .iter()
+                                .map(|e| e.text.clone())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
+                    (
+                        "relay for authenticated".to_string(),
+                        v.relay_for_auth.to_string(),
+                    ),
+                    (
+                        "connection control".to_string(),
+                        format!(
+                            "{:?}: {}",
+                            v.connection.mode,
+                            v.connection
+                                .entries
+                                .iter()
+                                .map(|e| e.text.clone())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
                     ("local domains".to_string(), v.local_domains.join(", ")),
                 ];
                 let anon = v.relay.granted().intersection(&v.connection.granted());
@@ -192,8 +360,16 @@ pub fn report(set: &PolicySet) -> ShowReport {
                         origin: v.origin.as_ref().map(|o| o.to_string()),
                         settings,
                         rights: vec![
-                            ShowRights { client: "listed client".into(), rights: vec![], relay: true },
-                            ShowRights { client: "authenticated client".into(), rights: vec![], relay: v.relay_for_auth },
+                            ShowRights {
+                                client: "listed client".into(),
+                                rights: vec![],
+                                relay: true,
+                            },
+                            ShowRights {
+                                client: "authenticated client".into(),
+                                rights: vec![],
+                                relay: v.relay_for_auth,
+                            },
                         ],
                         anonymous_relay_from: anon.cidrs(),
                     }],
@@ -201,9 +377,17 @@ pub fn report(set: &PolicySet) -> ShowReport {
             }
             Server::Postfix(p) => (Vec::new(), vec![postfix_connector(p)]),
         };
-        servers.push(ShowServer { name: s.name().to_string(), flavour: s.flavour().to_string(), notes, connectors });
+        servers.push(ShowServer {
+            name: s.name().to_string(),
+            flavour: s.flavour().to_string(),
+            notes,
+            connectors,
+        });
     }
-    ShowReport { servers, problems: set.problems() }
+    ShowReport {
+        servers,
+        problems: set.problems(),
+    }
 }
 
 /// The report as text for a terminal.
@@ -226,13 +410,26 @@ pub fn render_text(set: &PolicySet) -> String {
                 let _ = writeln!(out, "    {k:<width$}  {v}");
             }
             for right in &c.rights {
-                let rights = if right.rights.is_empty() { String::new() } else { format!("  [{}]", right.rights.join(", ")) };
-                let _ = writeln!(out, "    {:<32} relay: {}{rights}", right.client, if right.relay { "YES" } else { "no" });
+                let rights = if right.rights.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", right.rights.join(", "))
+                };
+                let _ = writeln!(
+                    out,
+                    "    {:<32} relay: {}{rights}",
+                    right.client,
+                    if right.relay { "YES" } else { "no" }
+                );
             }
             if c.anonymous_relay_from.is_empty() {
                 let _ = writeln!(out, "    anonymous relay from: nobody");
             } else {
-                let _ = writeln!(out, "    anonymous relay from: {}", c.anonymous_relay_from.join(", "));
+                let _ = writeln!(
+                    out,
+                    "    anonymous relay from: {}",
+                    c.anonymous_relay_from.join(", ")
+                );
             }
         }
         out.push('\n');
@@ -240,7 +437,11 @@ pub fn render_text(set: &PolicySet) -> String {
     if !r.problems.is_empty() {
         let _ = writeln!(out, "problems:");
         for p in &r.problems {
-            let at = p.origin.as_ref().map(|o| format!(" ({o})")).unwrap_or_default();
+            let at = p
+                .origin
+                .as_ref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default();
             let _ = writeln!(out, "  {:?} on {}: {}{at}", p.severity, p.server, p.message);
         }
     }

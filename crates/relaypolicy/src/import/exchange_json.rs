@@ -51,7 +51,14 @@ pub(crate) fn read_tree(file: &str, text: &str) -> Result<Node, ImportError> {
             .with_hint("the file should be the output of `... | ConvertTo-Json` (PowerShell); check for truncated or hand-edited text"));
     }
     jsonspan::parse(text).ok_or_else(|| {
-        ImportError::new(file, text, 0..0, ImportErrorKind::Json { message: "unreadable JSON".into() })
+        ImportError::new(
+            file,
+            text,
+            0..0,
+            ImportErrorKind::Json {
+                message: "unreadable JSON".into(),
+            },
+        )
     })
 }
 
@@ -81,7 +88,15 @@ fn text_of(n: &Node) -> Option<String> {
         J::Num(s) => Some(s.clone()),
         J::Bool(b) => Some(b.to_string()),
         J::Obj(_) => n
-            .get_any(&["IPAddressToString", "RawIdentity", "Expression", "Name", "Domain", "Address", "DisplayName"])
+            .get_any(&[
+                "IPAddressToString",
+                "RawIdentity",
+                "Expression",
+                "Name",
+                "Domain",
+                "Address",
+                "DisplayName",
+            ])
             .and_then(text_of),
         _ => None,
     }
@@ -182,7 +197,13 @@ fn flags<T: Copy>(
                     out.push(from_name(&w).ok_or_else(|| bad(w.clone()))?);
                 }
             }
-            _ => return Err(ctx.expected(prop, "flag names (\"A, B\"), an integer or {\"Value\": ...}", item)),
+            _ => {
+                return Err(ctx.expected(
+                    prop,
+                    "flag names (\"A, B\"), an integer or {\"Value\": ...}",
+                    item,
+                ));
+            }
         }
     }
     Ok(out)
@@ -214,14 +235,30 @@ fn binding_of(ctx: &Ctx<'_>, n: &Node) -> Result<Vec<Binding>, ImportError> {
                 let addr = item.get("Address").and_then(text_of);
                 let port = item.get("Port").and_then(text_of);
                 let (Some(addr), Some(port)) = (addr, port) else {
-                    return Err(ctx.err(item.span.clone(), ImportErrorKind::Missing { property: "Address/Port", object: "binding object" }));
+                    return Err(ctx.err(
+                        item.span.clone(),
+                        ImportErrorKind::Missing {
+                            property: "Address/Port",
+                            object: "binding object",
+                        },
+                    ));
                 };
-                let text = if addr.contains(':') { format!("[{addr}]:{port}") } else { format!("{addr}:{port}") };
+                let text = if addr.contains(':') {
+                    format!("[{addr}]:{port}")
+                } else {
+                    format!("{addr}:{port}")
+                };
                 let mut b = Binding::parse(&text).ok_or_else(|| bad(text.clone()))?;
                 b.origin = origin;
                 out.push(b);
             }
-            _ => return Err(ctx.expected("Bindings", "\"IP:port\" strings or {Address, Port} objects", item)),
+            _ => {
+                return Err(ctx.expected(
+                    "Bindings",
+                    "\"IP:port\" strings or {Address, Port} objects",
+                    item,
+                ));
+            }
         }
     }
     Ok(out)
@@ -242,17 +279,35 @@ fn ranges_of(ctx: &Ctx<'_>, n: &Node) -> Result<Vec<RemoteRange>, ImportError> {
                         (Some(lo), Some(hi)) if lo == hi => vec![lo],
                         (Some(lo), Some(hi)) => vec![format!("{lo}-{hi}")],
                         _ => {
-                            return Err(ctx.err(item.span.clone(), ImportErrorKind::Missing { property: "Expression or LowerBound/UpperBound", object: "RemoteIPRanges object" }));
+                            return Err(ctx.err(
+                                item.span.clone(),
+                                ImportErrorKind::Missing {
+                                    property: "Expression or LowerBound/UpperBound",
+                                    object: "RemoteIPRanges object",
+                                },
+                            ));
                         }
                     }
                 }
             }
-            _ => return Err(ctx.expected("RemoteIPRanges", "range strings or {LowerBound, UpperBound, Expression} objects", item)),
+            _ => {
+                return Err(ctx.expected(
+                    "RemoteIPRanges",
+                    "range strings or {LowerBound, UpperBound, Expression} objects",
+                    item,
+                ));
+            }
         };
         for t in texts {
             let mut r = RemoteRange::parse(&t).map_err(|source| {
-                ctx.err(item.span.clone(), ImportErrorKind::Address { property: "RemoteIPRanges".into(), source })
-                    .with_hint("Exchange writes single IPs, a-b ranges and CIDRs (192.168.1.0/24)")
+                ctx.err(
+                    item.span.clone(),
+                    ImportErrorKind::Address {
+                        property: "RemoteIPRanges".into(),
+                        source,
+                    },
+                )
+                .with_hint("Exchange writes single IPs, a-b ranges and CIDRs (192.168.1.0/24)")
             })?;
             r.origin = Some(ctx.origin(&item.span));
             out.push(r);
@@ -289,14 +344,27 @@ pub(crate) fn connector_of(ctx: &Ctx<'_>, obj: &Node) -> Result<ReceiveConnector
     let name = obj
         .get("Name")
         .and_then(text_of)
-        .or_else(|| obj.get("Identity").and_then(text_of).map(|i| i.rsplit('\\').next().unwrap_or(&i).to_string()))
-        .ok_or_else(|| ctx.err(obj.span.clone(), ImportErrorKind::Missing { property: "Name", object: "receive connector" }))?;
+        .or_else(|| {
+            obj.get("Identity")
+                .and_then(text_of)
+                .map(|i| i.rsplit('\\').next().unwrap_or(&i).to_string())
+        })
+        .ok_or_else(|| {
+            ctx.err(
+                obj.span.clone(),
+                ImportErrorKind::Missing {
+                    property: "Name",
+                    object: "receive connector",
+                },
+            )
+        })?;
     let mut c = ReceiveConnector::new(&name);
     c.origin = Some(ctx.origin(&obj.span));
-    c.server = obj
-        .get("Server")
-        .and_then(text_of)
-        .or_else(|| obj.get("Identity").and_then(text_of).and_then(|i| i.split_once('\\').map(|(s, _)| s.to_string())));
+    c.server = obj.get("Server").and_then(text_of).or_else(|| {
+        obj.get("Identity")
+            .and_then(text_of)
+            .and_then(|i| i.split_once('\\').map(|(s, _)| s.to_string()))
+    });
     if let Some(n) = obj.get("Bindings") {
         c.bindings = binding_of(ctx, n)?;
     }
@@ -304,10 +372,24 @@ pub(crate) fn connector_of(ctx: &Ctx<'_>, obj: &Node) -> Result<ReceiveConnector
         c.remote_ranges = ranges_of(ctx, n)?;
     }
     if let Some(n) = obj.get("PermissionGroups") {
-        c.permission_groups = flags(ctx, "PermissionGroups", n, PermissionGroup::from_name, PermissionGroup::from_bits, "None, AnonymousUsers, ExchangeUsers, ExchangeServers, ExchangeLegacyServers, Partners, Custom")?;
+        c.permission_groups = flags(
+            ctx,
+            "PermissionGroups",
+            n,
+            PermissionGroup::from_name,
+            PermissionGroup::from_bits,
+            "None, AnonymousUsers, ExchangeUsers, ExchangeServers, ExchangeLegacyServers, Partners, Custom",
+        )?;
     }
     if let Some(n) = obj.get("AuthMechanism") {
-        c.auth = flags(ctx, "AuthMechanism", n, AuthMechanism::from_name, AuthMechanism::from_bits, "None, Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer, ExternalAuthoritative")?;
+        c.auth = flags(
+            ctx,
+            "AuthMechanism",
+            n,
+            AuthMechanism::from_name,
+            AuthMechanism::from_bits,
+            "None, Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer, ExternalAuthoritative",
+        )?;
     }
     if let Some(n) = obj.get("RequireTLS") {
         c.require_tls = bool_of(ctx, "RequireTLS", n)?;
@@ -324,7 +406,11 @@ pub(crate) fn connector_of(ctx: &Ctx<'_>, obj: &Node) -> Result<ReceiveConnector
     if let Some(n) = obj.get("MaxRecipientsPerMessage") {
         c.max_recipients = match text_of(n) {
             Some(s) if s.eq_ignore_ascii_case("unlimited") => None,
-            Some(s) => Some(s.trim().parse().map_err(|_| ctx.expected("MaxRecipientsPerMessage", "a number", n))?),
+            Some(s) => Some(
+                s.trim()
+                    .parse()
+                    .map_err(|_| ctx.expected("MaxRecipientsPerMessage", "a number", n))?,
+            ),
             None => None,
         };
     }
@@ -341,10 +427,18 @@ pub(crate) fn connector_of(ctx: &Ctx<'_>, obj: &Node) -> Result<ReceiveConnector
 fn all_rights() -> Vec<ExtendedRight> {
     use ExtendedRight as R;
     vec![
-        R::Submit, R::AcceptAnyRecipient, R::AcceptAnySender, R::AcceptAuthoritativeDomainSender,
-        R::AcceptAuthenticationFlag, R::BypassAntiSpam, R::BypassMessageSizeLimit,
-        R::AcceptHeadersRouting, R::AcceptHeadersOrganization, R::AcceptHeadersForest,
-        R::AcceptExch50, R::AcceptXShadow,
+        R::Submit,
+        R::AcceptAnyRecipient,
+        R::AcceptAnySender,
+        R::AcceptAuthoritativeDomainSender,
+        R::AcceptAuthenticationFlag,
+        R::BypassAntiSpam,
+        R::BypassMessageSizeLimit,
+        R::AcceptHeadersRouting,
+        R::AcceptHeadersOrganization,
+        R::AcceptHeadersForest,
+        R::AcceptExch50,
+        R::AcceptXShadow,
     ]
 }
 
@@ -352,9 +446,16 @@ fn all_rights() -> Vec<ExtendedRight> {
 /// object whose DistinguishedName is `CN=Relay,CN=SMTP Receive Connectors,CN=Protocols,CN=EX1,...`.
 fn identity_of(n: &Node) -> Option<(Option<String>, String)> {
     if let Some(dn) = n.get("DistinguishedName").and_then(text_of) {
-        let cns: Vec<&str> = dn.split(',').filter_map(|p| p.trim().strip_prefix("CN=")).collect();
+        let cns: Vec<&str> = dn
+            .split(',')
+            .filter_map(|p| p.trim().strip_prefix("CN="))
+            .collect();
         if let Some(first) = cns.first() {
-            let server = cns.iter().position(|c| c.eq_ignore_ascii_case("Protocols")).and_then(|i| cns.get(i + 1)).map(|s| s.to_string());
+            let server = cns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case("Protocols"))
+                .and_then(|i| cns.get(i + 1))
+                .map(|s| s.to_string());
             return Some((server, first.to_string()));
         }
     }
@@ -377,11 +478,31 @@ pub fn ad_permissions(text: &str, file: &str) -> Result<Vec<AdPermission>, Impor
 }
 
 pub(crate) fn permission_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AdPermission, ImportError> {
-    let missing = |p| ctx.err(obj.span.clone(), ImportErrorKind::Missing { property: p, object: "AD permission entry" });
+    let missing = |p| {
+        ctx.err(
+            obj.span.clone(),
+            ImportErrorKind::Missing {
+                property: p,
+                object: "AD permission entry",
+            },
+        )
+    };
     let ident = obj.get("Identity").ok_or_else(|| missing("Identity"))?;
-    let (server, connector) = identity_of(ident).ok_or_else(|| ctx.expected("Identity", "a connector identity such as \"EX1\\Relay\"", ident))?;
+    let (server, connector) = identity_of(ident).ok_or_else(|| {
+        ctx.expected(
+            "Identity",
+            "a connector identity such as \"EX1\\Relay\"",
+            ident,
+        )
+    })?;
     let user_n = obj.get("User").ok_or_else(|| missing("User"))?;
-    let user = text_of(user_n).ok_or_else(|| ctx.expected("User", "a principal such as \"NT AUTHORITY\\ANONYMOUS LOGON\"", user_n))?;
+    let user = text_of(user_n).ok_or_else(|| {
+        ctx.expected(
+            "User",
+            "a principal such as \"NT AUTHORITY\\ANONYMOUS LOGON\"",
+            user_n,
+        )
+    })?;
     let mut rights = Vec::new();
     if let Some(n) = obj.get("ExtendedRights") {
         for item in list_of(n) {
@@ -389,14 +510,29 @@ pub(crate) fn permission_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AdPermission, I
                 J::Str(s) => rights.extend(split_words(s).iter().map(|w| ExtendedRight::parse(w))),
                 _ => match text_of(item) {
                     Some(s) => rights.push(ExtendedRight::parse(&s)),
-                    None => return Err(ctx.expected("ExtendedRights", "right names or {RawIdentity} objects", item)),
+                    None => {
+                        return Err(ctx.expected(
+                            "ExtendedRights",
+                            "right names or {RawIdentity} objects",
+                            item,
+                        ));
+                    }
                 },
             }
         }
     }
     if let Some(n) = obj.get("AccessRights") {
-        let words: Vec<String> = list_of(n).iter().filter_map(|i| text_of(i)).flat_map(|s| split_words(&s)).collect();
-        if words.iter().any(|w| w.eq_ignore_ascii_case("GenericAll")) || (rights.is_empty() && words.iter().any(|w| w.eq_ignore_ascii_case("ExtendedRight"))) {
+        let words: Vec<String> = list_of(n)
+            .iter()
+            .filter_map(|i| text_of(i))
+            .flat_map(|s| split_words(&s))
+            .collect();
+        if words.iter().any(|w| w.eq_ignore_ascii_case("GenericAll"))
+            || (rights.is_empty()
+                && words
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case("ExtendedRight")))
+        {
             rights = all_rights();
         }
     }
@@ -427,14 +563,29 @@ pub fn accepted_domains(text: &str, file: &str) -> Result<Vec<AcceptedDomain>, I
 }
 
 fn domain_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AcceptedDomain, ImportError> {
-    let n = obj
-        .get_any(&["DomainName", "Name"])
-        .ok_or_else(|| ctx.err(obj.span.clone(), ImportErrorKind::Missing { property: "DomainName", object: "accepted domain" }))?;
-    let domain = match (n.get("Address").and_then(text_of), n.get("Domain").and_then(text_of)) {
+    let n = obj.get_any(&["DomainName", "Name"]).ok_or_else(|| {
+        ctx.err(
+            obj.span.clone(),
+            ImportErrorKind::Missing {
+                property: "DomainName",
+                object: "accepted domain",
+            },
+        )
+    })?;
+    let domain = match (
+        n.get("Address").and_then(text_of),
+        n.get("Domain").and_then(text_of),
+    ) {
         (Some(a), _) => a,
-        (None, Some(d)) if n.get("IncludeSubDomains").is_some_and(|b| b.v == J::Bool(true)) => format!("*.{d}"),
+        (None, Some(d))
+            if n.get("IncludeSubDomains")
+                .is_some_and(|b| b.v == J::Bool(true)) =>
+        {
+            format!("*.{d}")
+        }
         (None, Some(d)) => d,
-        _ => text_of(n).ok_or_else(|| ctx.expected("DomainName", "a domain such as \"contoso.com\"", n))?,
+        _ => text_of(n)
+            .ok_or_else(|| ctx.expected("DomainName", "a domain such as \"contoso.com\"", n))?,
     };
     let kind = match obj.get("DomainType") {
         None => DomainType::Authoritative,
@@ -443,7 +594,14 @@ fn domain_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AcceptedDomain, ImportError> {
             "externalrelay" | "1" => DomainType::ExternalRelay,
             "internalrelay" | "2" => DomainType::InternalRelay,
             other => {
-                return Err(ctx.err(t.span.clone(), ImportErrorKind::Value { property: "DomainType".into(), value: other.into(), expected: "Authoritative, InternalRelay, ExternalRelay".into() }));
+                return Err(ctx.err(
+                    t.span.clone(),
+                    ImportErrorKind::Value {
+                        property: "DomainType".into(),
+                        value: other.into(),
+                        expected: "Authoritative, InternalRelay, ExternalRelay".into(),
+                    },
+                ));
             }
         },
     };
@@ -451,7 +609,13 @@ fn domain_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AcceptedDomain, ImportError> {
         Some(n) => bool_of(ctx, "Default", n)?,
         None => false,
     };
-    let recipients = obj.get("Recipients").map(|n| list_of(n).iter().filter_map(|i| text_of(i)).map(|s| s.to_ascii_lowercase()).collect());
+    let recipients = obj.get("Recipients").map(|n| {
+        list_of(n)
+            .iter()
+            .filter_map(|i| text_of(i))
+            .map(|s| s.to_ascii_lowercase())
+            .collect()
+    });
     Ok(AcceptedDomain {
         domain: domain.trim().to_ascii_lowercase(),
         kind,
@@ -474,7 +638,10 @@ pub enum ExportKind {
 
 pub(crate) fn sniff(root: &Node) -> Option<ExportKind> {
     let first = objects(root).into_iter().next()?;
-    if first.get("Bindings").is_some() || first.get("RemoteIPRanges").is_some() || first.get("PermissionGroups").is_some() {
+    if first.get("Bindings").is_some()
+        || first.get("RemoteIPRanges").is_some()
+        || first.get("PermissionGroups").is_some()
+    {
         Some(ExportKind::ReceiveConnectors)
     } else if first.get("ExtendedRights").is_some() || first.get("User").is_some() {
         Some(ExportKind::AdPermissions)

@@ -28,14 +28,18 @@ impl Node {
     /// A property of an object, case-insensitively (PowerShell property names are).
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.v {
-            J::Obj(m) => m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v),
+            J::Obj(m) => m
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
 
     /// The first present, non-null property of `keys`.
     pub fn get_any(&self, keys: &[&str]) -> Option<&Node> {
-        keys.iter().find_map(|k| self.get(k).filter(|n| n.v != J::Null))
+        keys.iter()
+            .find_map(|k| self.get(k).filter(|n| n.v != J::Null))
     }
 
     /// A short description of the value's type for error messages.
@@ -153,7 +157,10 @@ impl P<'_> {
             }
             _ => {
                 while self.i < self.s.len()
-                    && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    && matches!(
+                        self.s[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
                 {
                     self.i += 1;
                 }
@@ -194,10 +201,16 @@ impl P<'_> {
                             let hex = self.text.get(self.i..self.i + 4)?;
                             self.i += 4;
                             let mut cp = u32::from_str_radix(hex, 16).ok()?;
-                            if (0xd800..0xdc00).contains(&cp) && self.text[self.i..].starts_with("\\u") {
-                                let lo = u32::from_str_radix(self.text.get(self.i + 2..self.i + 6)?, 16).ok()?;
+                            if (0xd800..0xdc00).contains(&cp)
+                                && self.text[self.i..].starts_with("\\u")
+                            {
+                                let lo =
+                                    u32::from_str_radix(self.text.get(self.i + 2..self.i + 6)?, 16)
+                                        .ok()?;
                                 self.i += 6;
-                                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff);
+                                cp = 0x10000
+                                    + ((cp - 0xd800) << 10)
+                                    + (lo.wrapping_sub(0xdc00) & 0x3ff);
                             }
                             out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
                         }

@@ -39,7 +39,11 @@ impl PolicySet {
     pub fn merge(&mut self, other: PolicySet) {
         for s in other.servers {
             let existing = self.servers.iter_mut().find_map(|e| match (e, &s) {
-                (Server::Exchange(a), Server::Exchange(b)) if a.name.eq_ignore_ascii_case(&b.name) => Some(a),
+                (Server::Exchange(a), Server::Exchange(b))
+                    if a.name.eq_ignore_ascii_case(&b.name) =>
+                {
+                    Some(a)
+                }
                 _ => None,
             });
             match (existing, s) {
@@ -62,11 +66,16 @@ impl PolicySet {
             .map(|s| match s {
                 Server::Exchange(ex) => {
                     let mut ex = ex.clone();
-                    ex.accepted_domains.extend(self.accepted_domains.iter().cloned());
+                    ex.accepted_domains
+                        .extend(self.accepted_domains.iter().cloned());
                     ex.permissions.extend(
                         self.permissions
                             .iter()
-                            .filter(|p| p.server.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(&ex.name)))
+                            .filter(|p| {
+                                p.server
+                                    .as_ref()
+                                    .is_none_or(|n| n.eq_ignore_ascii_case(&ex.name))
+                            })
                             .cloned(),
                     );
                     Server::Exchange(ex)
@@ -121,7 +130,11 @@ pub fn sniff(file: &str, text: &str) -> Format {
         let l = l.trim();
         l.starts_with("[[server") || l.starts_with("[[accepted_domain") || l.starts_with("flavour")
     });
-    if tomlish { Format::NativeToml } else { Format::Postconf }
+    if tomlish {
+        Format::NativeToml
+    } else {
+        Format::Postconf
+    }
 }
 
 /// Reads any supported text, reported as `file`.
@@ -158,7 +171,16 @@ pub fn load_str(text: &str, file: &str) -> Result<PolicySet, ImportError> {
 /// Reads a file of any supported format (the one function here that does IO).
 pub fn load_file(path: &Path) -> Result<PolicySet, ImportError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::new(&name, "", 0..0, ImportErrorKind::Io { message: e.to_string() }))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ImportError::new(
+            &name,
+            "",
+            0..0,
+            ImportErrorKind::Io {
+                message: e.to_string(),
+            },
+        )
+    })?;
     load_str(&text, &name)
 }
 

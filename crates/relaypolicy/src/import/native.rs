@@ -113,7 +113,16 @@ impl Ctx<'_> {
         Some(Origin::at(self.file, self.text, span.start))
     }
     fn value_err(&self, s: &S, property: &str, expected: &str) -> ImportError {
-        ImportError::new(self.file, self.text, s.span(), ImportErrorKind::Value { property: property.into(), value: s.get_ref().clone(), expected: expected.into() })
+        ImportError::new(
+            self.file,
+            self.text,
+            s.span(),
+            ImportErrorKind::Value {
+                property: property.into(),
+                value: s.get_ref().clone(),
+                expected: expected.into(),
+            },
+        )
     }
 }
 
@@ -121,7 +130,14 @@ impl Ctx<'_> {
 pub fn parse_native(text: &str, file: &str) -> Result<PolicySet, ImportError> {
     let f: File = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        ImportError::new(file, text, span, ImportErrorKind::Toml { message: e.message().to_string() })
+        ImportError::new(
+            file,
+            text,
+            span,
+            ImportErrorKind::Toml {
+                message: e.message().to_string(),
+            },
+        )
     })?;
     let ctx = Ctx { file, text };
     let mut set = PolicySet::default();
@@ -142,13 +158,22 @@ fn domain(ctx: &Ctx<'_>, d: &Spanned<DomainT>) -> Result<AcceptedDomain, ImportE
             "authoritative" => DomainType::Authoritative,
             "internalrelay" => DomainType::InternalRelay,
             "externalrelay" => DomainType::ExternalRelay,
-            _ => return Err(ctx.value_err(k, "type", "Authoritative, InternalRelay, ExternalRelay")),
+            _ => {
+                return Err(ctx.value_err(
+                    k,
+                    "type",
+                    "Authoritative, InternalRelay, ExternalRelay",
+                ));
+            }
         },
     };
     Ok(AcceptedDomain {
         domain: v.domain.trim().to_ascii_lowercase(),
         kind,
-        recipients: v.recipients.as_ref().map(|r| r.iter().map(|s| s.to_ascii_lowercase()).collect()),
+        recipients: v
+            .recipients
+            .as_ref()
+            .map(|r| r.iter().map(|s| s.to_ascii_lowercase()).collect()),
         default: v.default,
         origin: ctx.origin(d.span()),
     })
@@ -164,7 +189,13 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
                 ex.version = match ver.get_ref().as_str() {
                     "2007" | "2010" => ExchangeVersion::Ex2010,
                     "2013" | "2016" | "2019" | "se" | "SE" => ExchangeVersion::Ex2013,
-                    _ => return Err(ctx.value_err(ver, "version", "2007, 2010, 2013, 2016, 2019, SE")),
+                    _ => {
+                        return Err(ctx.value_err(
+                            ver,
+                            "version",
+                            "2007, 2010, 2013, 2016, 2019, SE",
+                        ));
+                    }
                 };
             }
             if let Some(b) = v.specific_binding_wins_tie {
@@ -181,7 +212,11 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
                     connector: pv.connector.clone(),
                     server: None,
                     user: Principal::parse(&pv.user),
-                    rights: pv.extended_rights.iter().map(|r| ExtendedRight::parse(r)).collect(),
+                    rights: pv
+                        .extended_rights
+                        .iter()
+                        .map(|r| ExtendedRight::parse(r))
+                        .collect(),
                     deny: pv.deny,
                     origin: ctx.origin(p.span()),
                 });
@@ -192,11 +227,21 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
             Ok(Server::Exchange(ex))
         }
         "exchange2003" => {
-            let fqdn = v.fqdn.as_ref().map_or_else(|| name.to_ascii_lowercase(), |f| f.get_ref().to_ascii_lowercase());
+            let fqdn = v.fqdn.as_ref().map_or_else(
+                || name.to_ascii_lowercase(),
+                |f| f.get_ref().to_ascii_lowercase(),
+            );
             let mut sv = SmtpVirtualServer::new(&name, &fqdn);
             sv.origin = ctx.origin(s.span());
-            sv.local_domains = v.local_domains.iter().map(|d| d.get_ref().to_ascii_lowercase()).collect();
-            let list = |mode: &Option<S>, entries: &[S], default: AccessList| -> Result<AccessList, ImportError> {
+            sv.local_domains = v
+                .local_domains
+                .iter()
+                .map(|d| d.get_ref().to_ascii_lowercase())
+                .collect();
+            let list = |mode: &Option<S>,
+                        entries: &[S],
+                        default: AccessList|
+             -> Result<AccessList, ImportError> {
                 let mut l = default;
                 if let Some(m) = mode {
                     l.mode = match m.get_ref().as_str() {
@@ -208,8 +253,18 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
                 }
                 for e in entries {
                     let mut le = ListEntry::parse(e.get_ref()).map_err(|source| {
-                        ImportError::new(ctx.file, ctx.text, e.span(), ImportErrorKind::Address { property: "list entry".into(), source })
-                            .with_hint("entries are an IP, \"IP mask\" (10.1.2.0 255.255.255.0) or a domain")
+                        ImportError::new(
+                            ctx.file,
+                            ctx.text,
+                            e.span(),
+                            ImportErrorKind::Address {
+                                property: "list entry".into(),
+                                source,
+                            },
+                        )
+                        .with_hint(
+                            "entries are an IP, \"IP mask\" (10.1.2.0 255.255.255.0) or a domain",
+                        )
                     })?;
                     le.origin = ctx.origin(e.span());
                     l.entries.push(le);
@@ -217,7 +272,11 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
                 Ok(l)
             };
             sv.relay = list(&v.relay_mode, &v.relay_list, AccessList::no_one())?;
-            sv.connection = list(&v.connection_mode, &v.connection_list, AccessList::everyone())?;
+            sv.connection = list(
+                &v.connection_mode,
+                &v.connection_list,
+                AccessList::everyone(),
+            )?;
             if let Some(b) = v.relay_for_auth {
                 sv.relay_for_auth = b;
             }
@@ -235,8 +294,16 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
         "postfix" => {
             let mut ifaces: Vec<(IpAddr, u8)> = Vec::new();
             for i in &v.interfaces {
-                let parsed = i.get_ref().split_once('/').and_then(|(a, l)| Some((a.trim_matches(['[', ']']).parse().ok()?, l.parse().ok()?)));
-                ifaces.push(parsed.ok_or_else(|| ctx.value_err(i, "interfaces", "address/prefix-length such as 10.0.1.13/24"))?);
+                let parsed = i.get_ref().split_once('/').and_then(|(a, l)| {
+                    Some((a.trim_matches(['[', ']']).parse().ok()?, l.parse().ok()?))
+                });
+                ifaces.push(parsed.ok_or_else(|| {
+                    ctx.value_err(
+                        i,
+                        "interfaces",
+                        "address/prefix-length such as 10.0.1.13/24",
+                    )
+                })?);
             }
             let mut pf = match &v.postconf {
                 Some(pc) => {
@@ -250,7 +317,12 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
                         } else if ctx.text[start..].starts_with('\n') {
                             start += 1;
                         }
-                        crate::import::postconf::parse_region(ctx.text, ctx.file, start..span.end - 3, &ifaces)?
+                        crate::import::postconf::parse_region(
+                            ctx.text,
+                            ctx.file,
+                            start..span.end - 3,
+                            &ifaces,
+                        )?
                     } else {
                         let inner = format!("{}#postconf", ctx.file);
                         crate::import::postconf::parse_postconf(pc.get_ref(), &inner, &ifaces)?
@@ -277,7 +349,9 @@ fn connector(ctx: &Ctx<'_>, c: &Spanned<ConnectorT>) -> Result<ReceiveConnector,
     if let Some(bs) = &v.bindings {
         rc.bindings.clear();
         for b in bs {
-            let mut binding = Binding::parse(b.get_ref()).ok_or_else(|| ctx.value_err(b, "bindings", "IP:port such as 0.0.0.0:25 or [::]:25"))?;
+            let mut binding = Binding::parse(b.get_ref()).ok_or_else(|| {
+                ctx.value_err(b, "bindings", "IP:port such as 0.0.0.0:25 or [::]:25")
+            })?;
             binding.origin = ctx.origin(b.span());
             rc.bindings.push(binding);
         }
@@ -286,7 +360,15 @@ fn connector(ctx: &Ctx<'_>, c: &Spanned<ConnectorT>) -> Result<ReceiveConnector,
         rc.remote_ranges.clear();
         for r in rs {
             let mut range = RemoteRange::parse(r.get_ref()).map_err(|source| {
-                ImportError::new(ctx.file, ctx.text, r.span(), ImportErrorKind::Address { property: "remote_ip_ranges".into(), source })
+                ImportError::new(
+                    ctx.file,
+                    ctx.text,
+                    r.span(),
+                    ImportErrorKind::Address {
+                        property: "remote_ip_ranges".into(),
+                        source,
+                    },
+                )
             })?;
             range.origin = ctx.origin(r.span());
             rc.remote_ranges.push(range);

@@ -24,7 +24,11 @@ pub const INTERFACES_COMMENT: &str = "relaylab-interfaces:";
 
 /// Reads `postconf -n` text from `file`. `interfaces` are the server's addresses with
 /// prefix lengths; when empty, a `# relaylab-interfaces:` comment in the text is used.
-pub fn parse_postconf(text: &str, file: &str, interfaces: &[(IpAddr, u8)]) -> Result<PostfixServer, ImportError> {
+pub fn parse_postconf(
+    text: &str,
+    file: &str,
+    interfaces: &[(IpAddr, u8)],
+) -> Result<PostfixServer, ImportError> {
     parse_region(text, file, 0..text.len(), interfaces)
 }
 
@@ -48,10 +52,19 @@ pub(crate) fn parse_region(
         let trimmed = line.trim_start();
         if let Some(c) = trimmed.strip_prefix('#') {
             if let Some(list) = c.trim().strip_prefix(INTERFACES_COMMENT) {
-                let base = line_start + line.find(INTERFACES_COMMENT).unwrap_or(0) + INTERFACES_COMMENT.len();
+                let base = line_start
+                    + line.find(INTERFACES_COMMENT).unwrap_or(0)
+                    + INTERFACES_COMMENT.len();
                 for (word, r) in words(list, base) {
                     comment_ifaces.push(interface(&word).ok_or_else(|| {
-                        err(r, ImportErrorKind::Value { property: INTERFACES_COMMENT.into(), value: word.clone(), expected: "address/prefix-length".into() })
+                        err(
+                            r,
+                            ImportErrorKind::Value {
+                                property: INTERFACES_COMMENT.into(),
+                                value: word.clone(),
+                                expected: "address/prefix-length".into(),
+                            },
+                        )
                     })?);
                 }
             }
@@ -70,21 +83,44 @@ pub(crate) fn parse_region(
             }
         }
         let Some((k, v)) = line.split_once('=') else {
-            return Err(err(line_start..line_start + line.len(), ImportErrorKind::PostconfLine { line: line.to_string() })
-                .with_hint("postconf -n prints one `name = value` per line"));
+            return Err(err(
+                line_start..line_start + line.len(),
+                ImportErrorKind::PostconfLine {
+                    line: line.to_string(),
+                },
+            )
+            .with_hint("postconf -n prints one `name = value` per line"));
         };
         let key = k.trim().to_string();
         if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(err(line_start..line_start + line.len(), ImportErrorKind::PostconfLine { line: line.to_string() }));
+            return Err(err(
+                line_start..line_start + line.len(),
+                ImportErrorKind::PostconfLine {
+                    line: line.to_string(),
+                },
+            ));
         }
         let v_start = line_start + k.len() + 1 + (v.len() - v.trim_start().len());
         let value = v.trim().to_string();
-        params.insert(key.clone(), Param { span: v_start..v_start + value.len(), value });
+        params.insert(
+            key.clone(),
+            Param {
+                span: v_start..v_start + value.len(),
+                value,
+            },
+        );
         last_key = Some(key);
     }
-    let ifaces: Vec<(IpAddr, u8)> = if interfaces.is_empty() { comment_ifaces } else { interfaces.to_vec() };
+    let ifaces: Vec<(IpAddr, u8)> = if interfaces.is_empty() {
+        comment_ifaces
+    } else {
+        interfaces.to_vec()
+    };
 
-    let myhostname = params.get("myhostname").map(|p| p.value.clone()).unwrap_or_else(|| "localhost.localdomain".into());
+    let myhostname = params
+        .get("myhostname")
+        .map(|p| p.value.clone())
+        .unwrap_or_else(|| "localhost.localdomain".into());
     let mut s = PostfixServer::new(&myhostname, &myhostname);
     s.origin = origin(region.start);
     s.interfaces = ifaces;
@@ -96,7 +132,14 @@ pub(crate) fn parse_region(
             "subnet" => NetworksStyle::Subnet,
             "class" => NetworksStyle::Class,
             other => {
-                return Err(err(p.span.clone(), ImportErrorKind::Value { property: "mynetworks_style".into(), value: other.into(), expected: "host, subnet, class".into() }));
+                return Err(err(
+                    p.span.clone(),
+                    ImportErrorKind::Value {
+                        property: "mynetworks_style".into(),
+                        value: other.into(),
+                        expected: "host, subnet, class".into(),
+                    },
+                ));
             }
         };
     }
@@ -109,7 +152,14 @@ pub(crate) fn parse_region(
                     Some(b) => (true, b),
                     None => (false, w),
                 };
-                let is_table = body.starts_with('/') || (body.contains(':') && !body.starts_with('[') && body.split(':').next().is_some_and(|t| t.chars().all(|c| c.is_ascii_alphabetic()) && t.len() > 1) && body.parse::<Addr>().is_err() && AddrSet::parse(body).is_err());
+                let is_table = body.starts_with('/')
+                    || (body.contains(':')
+                        && !body.starts_with('[')
+                        && body.split(':').next().is_some_and(|t| {
+                            t.chars().all(|c| c.is_ascii_alphabetic()) && t.len() > 1
+                        })
+                        && body.parse::<Addr>().is_err()
+                        && AddrSet::parse(body).is_err());
                 let set = if is_table {
                     None
                 } else {
@@ -118,12 +168,20 @@ pub(crate) fn parse_region(
                             .with_hint("mynetworks entries are a.b.c.d/len, [ipv6]/len, !entry, /file or type:table")
                     })?)
                 };
-                entries.push(NetEntry { text: w.to_string(), negated, set, origin: origin(r.start) });
+                entries.push(NetEntry {
+                    text: w.to_string(),
+                    negated,
+                    set,
+                    origin: origin(r.start),
+                });
             }
         }
         s.mynetworks = Some(entries);
     }
-    for (key, target) in [("smtpd_relay_restrictions", 0), ("smtpd_recipient_restrictions", 1)] {
+    for (key, target) in [
+        ("smtpd_relay_restrictions", 0),
+        ("smtpd_recipient_restrictions", 1),
+    ] {
         if let Some(p) = get(key) {
             let mut list = Vec::new();
             for (word, r) in words(&p.value, p.span.start) {
@@ -143,7 +201,10 @@ pub(crate) fn parse_region(
             let mut list = Vec::new();
             for (word, r) in words(&p.value, p.span.start) {
                 for w in expand(&word).split([' ', ',']).filter(|w| !w.is_empty()) {
-                    list.push(DomainEntry { domain: w.to_ascii_lowercase(), origin: origin(r.start) });
+                    list.push(DomainEntry {
+                        domain: w.to_ascii_lowercase(),
+                        origin: origin(r.start),
+                    });
                 }
             }
             if target == 0 {
@@ -157,16 +218,40 @@ pub(crate) fn parse_region(
     s.sasl_enabled = yes("smtpd_sasl_auth_enable");
     s.tls_auth_only = yes("smtpd_tls_auth_only");
     let level = get("smtpd_tls_security_level").map(|p| p.value.to_ascii_lowercase());
-    s.tls = yes("smtpd_use_tls") || yes("smtpd_enforce_tls") || matches!(level.as_deref(), Some("may" | "encrypt"));
+    s.tls = yes("smtpd_use_tls")
+        || yes("smtpd_enforce_tls")
+        || matches!(level.as_deref(), Some("may" | "encrypt"));
     s.tls_required = yes("smtpd_enforce_tls") || level.as_deref() == Some("encrypt");
     if let Some(p) = get("message_size_limit") {
-        s.message_size_limit = p.value.parse().map_err(|_| err(p.span.clone(), ImportErrorKind::Value { property: "message_size_limit".into(), value: p.value.clone(), expected: "a number of bytes".into() }))?;
+        s.message_size_limit = p.value.parse().map_err(|_| {
+            err(
+                p.span.clone(),
+                ImportErrorKind::Value {
+                    property: "message_size_limit".into(),
+                    value: p.value.clone(),
+                    expected: "a number of bytes".into(),
+                },
+            )
+        })?;
     }
     if let Some(p) = get("smtpd_recipient_limit") {
-        s.recipient_limit = p.value.parse().map_err(|_| err(p.span.clone(), ImportErrorKind::Value { property: "smtpd_recipient_limit".into(), value: p.value.clone(), expected: "a number".into() }))?;
+        s.recipient_limit = p.value.parse().map_err(|_| {
+            err(
+                p.span.clone(),
+                ImportErrorKind::Value {
+                    property: "smtpd_recipient_limit".into(),
+                    value: p.value.clone(),
+                    expected: "a number".into(),
+                },
+            )
+        })?;
     }
-    s.upstream_proxy_protocol = get("smtpd_upstream_proxy_protocol").map(|p| p.value.clone()).filter(|v| !v.is_empty());
-    s.xclient_hosts = get("smtpd_authorized_xclient_hosts").map(|p| p.value.clone()).filter(|v| !v.is_empty());
+    s.upstream_proxy_protocol = get("smtpd_upstream_proxy_protocol")
+        .map(|p| p.value.clone())
+        .filter(|v| !v.is_empty());
+    s.xclient_hosts = get("smtpd_authorized_xclient_hosts")
+        .map(|p| p.value.clone())
+        .filter(|v| !v.is_empty());
     Ok(s)
 }
 
@@ -181,7 +266,10 @@ fn interface(word: &str) -> Option<(IpAddr, u8)> {
 fn words(value: &str, base: usize) -> Vec<(String, Range<usize>)> {
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in value.char_indices().chain(std::iter::once((value.len(), ' '))) {
+    for (i, c) in value
+        .char_indices()
+        .chain(std::iter::once((value.len(), ' ')))
+    {
         let sep = c.is_whitespace() || c == ',' || c == '{' || c == '}';
         match (sep, start) {
             (true, Some(s)) => {
@@ -209,14 +297,19 @@ fn expand_vars(v: &str, params: &BTreeMap<String, Param>, myhostname: &str, dept
             let end = b.find('}').unwrap_or(b.len());
             (&b[..end], end + 2)
         } else {
-            let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
             (&after[..end], end)
         };
         let value = match params.get(name) {
             Some(p) => p.value.clone(),
             None => match name {
                 "myhostname" => myhostname.to_string(),
-                "mydomain" => myhostname.split_once('.').map_or("localdomain", |(_, d)| d).to_string(),
+                "mydomain" => myhostname
+                    .split_once('.')
+                    .map_or("localdomain", |(_, d)| d)
+                    .to_string(),
                 "myorigin" => myhostname.to_string(),
                 _ => String::new(),
             },
