@@ -496,7 +496,8 @@ fn classify_postfix(path: &ForwardPath, names: &LocalNames<'_>) -> Destination {
         Some(d) => format!("{}@{d}", path.local_part),
         None => path.local_part.clone(),
     };
-    let mut routed = false;
+    // A dequoted local part that holds a routing operator is already a rewrite.
+    let mut routed = path.quoted && path.local_part.contains(['@', '%', '!']);
     // trivial-rewrite's resolver: strip local domains from the right, then apply the
     // percent hack and the bang path swap, and repeat while the result is local.
     for _ in 0..8 {
