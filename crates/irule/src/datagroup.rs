@@ -105,3 +105,264 @@ impl DataGroup {
         AddrSet::from_sets(&blocks)
     }
 }
+
+impl RecordKey {
+    /// An ip key from any address form addrspace reads (`10.1.2.0/24`, `host 1.2.3.4`,
+    /// `network 10.0.0.0 prefixlen 8`, `10.1.1.0%2/24`); the form must be one block.
+    pub fn parse_ip(text: &str) -> Result<RecordKey, addrspace::AddrError> {
+        let set = AddrSet::parse(text)?;
+        let mut domains = set.domains();
+        let (Some(domain), None) = (domains.next(), domains.next()) else {
+            return Err(addrspace::AddrError::Unrecognised(text.to_string()));
+        };
+        match set.ranges(domain).as_slice() {
+            [(first, last)] => Ok(RecordKey::Ip {
+                domain,
+                first: *first,
+                last: *last,
+            }),
+            _ => Err(addrspace::AddrError::Unrecognised(text.to_string())),
+        }
+    }
+}
+
+impl DataGroup {
+    /// A `type ip` data group from `(key, data)` pairs; for tests, examples and tools.
+    pub fn ip(
+        name: &str,
+        records: &[(&str, Option<&str>)],
+    ) -> Result<DataGroup, addrspace::AddrError> {
+        let records = records
+            .iter()
+            .enumerate()
+            .map(|(i, (k, d))| {
+                Ok(Record {
+                    name: k.to_string(),
+                    key: RecordKey::parse_ip(k)?,
+                    data: d.map(str::to_string),
+                    line: i + 1,
+                })
+            })
+            .collect::<Result<Vec<_>, addrspace::AddrError>>()?;
+        Ok(DataGroup {
+            name: name.to_string(),
+            kind: DataGroupKind::Ip,
+            records,
+        })
+    }
+
+    /// A `type string` data group from `(key, data)` pairs.
+    pub fn string(name: &str, records: &[(&str, Option<&str>)]) -> DataGroup {
+        DataGroup {
+            name: name.to_string(),
+            kind: DataGroupKind::String,
+            records: records
+                .iter()
+                .enumerate()
+                .map(|(i, (k, d))| Record {
+                    name: k.to_string(),
+                    key: RecordKey::Text(k.to_string()),
+                    data: d.map(str::to_string),
+                    line: i + 1,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How `class match`/`class search` compare an item with record keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum MatchOp {
+    /// `equals`: for ip data groups, subnet containment.
+    Equals,
+    /// `starts_with`: the item starts with the key.
+    StartsWith,
+    /// `ends_with`: the item ends with the key.
+    EndsWith,
+    /// `contains`: the item contains the key.
+    Contains,
+}
+
+impl MatchOp {
+    /// Reads an operator word.
+    pub fn parse(word: &str) -> Option<MatchOp> {
+        Some(match word {
+            "equals" => MatchOp::Equals,
+            "starts_with" => MatchOp::StartsWith,
+            "ends_with" => MatchOp::EndsWith,
+            "contains" => MatchOp::Contains,
+            _ => return None,
+        })
+    }
+}
+
+/// Sentinel for "no record covers this interval".
+const NONE: u32 = u32::MAX;
+
+/// A [`DataGroup`] with the indexes `class` lookups need: for ip data groups, the
+/// elementary intervals of all record blocks, each with its longest-prefix record (so a
+/// lookup is one binary search); for the others, a map from key to first record.
+#[derive(Debug, Clone)]
+pub struct IndexedDataGroup {
+    group: DataGroup,
+    ip: Vec<(Domain, Vec<u128>, Vec<u32>)>,
+    by_name: std::collections::HashMap<String, usize>,
+    blocks: std::sync::Arc<[AddrSet]>,
+}
+
+impl IndexedDataGroup {
+    /// Indexes a data group in O(n log n).
+    pub fn new(group: DataGroup) -> IndexedDataGroup {
+        let mut by_name = std::collections::HashMap::new();
+        for (i, r) in group.records.iter().enumerate() {
+            by_name.entry(r.name.clone()).or_insert(i);
+        }
+        let mut per_domain: std::collections::BTreeMap<Domain, Vec<(u128, u128, u32)>> =
+            std::collections::BTreeMap::new();
+        for (i, r) in group.records.iter().enumerate() {
+            if let RecordKey::Ip {
+                domain,
+                first,
+                last,
+            } = r.key
+            {
+                per_domain
+                    .entry(domain)
+                    .or_default()
+                    .push((first, last, i as u32));
+            }
+        }
+        let ip = per_domain
+            .into_iter()
+            .map(|(d, recs)| {
+                let (starts, best) = elementary(&recs);
+                (d, starts, best)
+            })
+            .collect();
+        let blocks: Vec<AddrSet> = group
+            .records
+            .iter()
+            .filter_map(|r| r.key.addresses())
+            .collect();
+        IndexedDataGroup {
+            group,
+            ip,
+            by_name,
+            blocks: blocks.into(),
+        }
+    }
+
+    /// The data group.
+    pub fn group(&self) -> &DataGroup {
+        &self.group
+    }
+
+    /// Every ip record's block, in record order (what the prover cuts on).
+    pub fn blocks(&self) -> &std::sync::Arc<[AddrSet]> {
+        &self.blocks
+    }
+
+    /// The index of the most specific ip record holding `addr` (the longest prefix;
+    /// between equal blocks, the first), in O(log n).
+    pub fn longest_match(&self, addr: &Addr) -> Option<usize> {
+        let (_, starts, best) = self.ip.iter().find(|(d, _, _)| *d == addr.domain())?;
+        let n = addr.number();
+        let i = starts.partition_point(|&s| s <= n).checked_sub(1)?;
+        let b = best[i];
+        (b != NONE).then_some(b as usize)
+    }
+
+    /// The record that `item <op> key` selects (for ip data groups with `equals`, the
+    /// longest prefix holding the address; otherwise the first in record order).
+    pub fn find(&self, item: &str, op: MatchOp) -> Option<usize> {
+        if self.group.kind == DataGroupKind::Ip && op == MatchOp::Equals {
+            return item
+                .parse::<Addr>()
+                .ok()
+                .and_then(|a| self.longest_match(&a));
+        }
+        if op == MatchOp::Equals && self.group.kind == DataGroupKind::String {
+            return self.by_name.get(item).copied();
+        }
+        self.group
+            .records
+            .iter()
+            .position(|r| record_matches(&r.key, &r.name, item, op))
+    }
+
+    /// Every record that `item <op> key` selects, in record order.
+    pub fn find_all(&self, item: &str, op: MatchOp) -> Vec<usize> {
+        if self.group.kind == DataGroupKind::Ip && op == MatchOp::Equals {
+            let Ok(a) = item.parse::<Addr>() else {
+                return Vec::new();
+            };
+            return (0..self.group.records.len())
+                .filter(|&i| self.group.records[i].key.holds(&a))
+                .collect();
+        }
+        (0..self.group.records.len())
+            .filter(|&i| {
+                let r = &self.group.records[i];
+                record_matches(&r.key, &r.name, item, op)
+            })
+            .collect()
+    }
+}
+
+fn record_matches(key: &RecordKey, name: &str, item: &str, op: MatchOp) -> bool {
+    match (key, op) {
+        (RecordKey::Integer(k), MatchOp::Equals) => {
+            crate::value::parse_int(item).is_some_and(|i| i == *k)
+        }
+        (RecordKey::Ip { .. }, MatchOp::Equals) => {
+            item.parse::<Addr>().is_ok_and(|a| key.holds(&a))
+        }
+        (_, MatchOp::Equals) => item == name,
+        (_, MatchOp::StartsWith) => item.starts_with(name),
+        (_, MatchOp::EndsWith) => item.ends_with(name),
+        (_, MatchOp::Contains) => item.contains(name),
+    }
+}
+
+/// Cuts one domain's number line at every record boundary and gives each piece its most
+/// specific covering record: a sweep over sorted boundaries with the active records
+/// ordered by (block size, record index).
+fn elementary(recs: &[(u128, u128, u32)]) -> (Vec<u128>, Vec<u32>) {
+    use std::collections::BTreeSet;
+    let mut events: Vec<(u128, bool, u128, u32)> = Vec::with_capacity(recs.len() * 2);
+    for &(first, last, i) in recs {
+        let size = last - first;
+        events.push((first, true, size, i));
+        if let Some(after) = last.checked_add(1) {
+            events.push((after, false, size, i));
+        }
+    }
+    events.sort_unstable_by_key(|e| e.0);
+    let mut starts = Vec::new();
+    let mut best = Vec::new();
+    let mut active: BTreeSet<(u128, u32)> = BTreeSet::new();
+    let mut k = 0;
+    if events.first().is_none_or(|e| e.0 != 0) {
+        starts.push(0);
+        best.push(NONE);
+    }
+    while k < events.len() {
+        let at = events[k].0;
+        while k < events.len() && events[k].0 == at {
+            let (_, open, size, i) = events[k];
+            if open {
+                active.insert((size, i));
+            } else {
+                active.remove(&(size, i));
+            }
+            k += 1;
+        }
+        let b = active.first().map(|&(_, i)| i).unwrap_or(NONE);
+        if best.last() == Some(&b) {
+            continue;
+        }
+        starts.push(at);
+        best.push(b);
+    }
+    (starts, best)
+}

@@ -1,0 +1,72 @@
+//! The commands the engine knows, resolved once at compile time.
+
+macro_rules! builtins {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// A command the engine implements.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub(crate) enum Builtin { $($variant),* }
+
+        impl Builtin {
+            pub(crate) fn lookup(name: &str) -> Option<Builtin> {
+                let name = name.strip_prefix("::").unwrap_or(name);
+                Some(match name { $($name => Builtin::$variant,)* _ => return None })
+            }
+
+            pub(crate) fn name(self) -> &'static str {
+                match self { $(Builtin::$variant => $name),* }
+            }
+        }
+    };
+}
+
+builtins! {
+    Set => "set", Unset => "unset", If => "if", Switch => "switch", Foreach => "foreach",
+    For => "for", While => "while", Incr => "incr", Append => "append", Return => "return",
+    Break => "break", Continue => "continue", Catch => "catch", Proc => "proc", Info => "info",
+    Expr => "expr", String => "string", List => "list", Lindex => "lindex",
+    Llength => "llength", Lappend => "lappend", Split => "split", Join => "join",
+    Lrange => "lrange", Lsearch => "lsearch", Concat => "concat", Log => "log",
+    Error => "error", Puts => "puts", Global => "global", Eval => "eval", Call => "call",
+    Regexp => "regexp", When => "when",
+    Class => "class", Matchclass => "matchclass", Findclass => "findclass",
+    IpClientAddr => "IP::client_addr", IpLocalAddr => "IP::local_addr",
+    IpRemoteAddr => "IP::remote_addr", IpAddr => "IP::addr",
+    TcpClientPort => "TCP::client_port", TcpLocalPort => "TCP::local_port",
+    TcpRemotePort => "TCP::remote_port",
+    Snat => "snat", Snatpool => "snatpool", Pool => "pool", Node => "node",
+    Persist => "persist", LbSelect => "LB::select", Reject => "reject", Drop => "drop",
+    Discard => "discard", Event => "event", Virtual => "virtual",
+}
+
+impl Builtin {
+    /// Commands that only exist on BIG-IP (not in plain Tcl mode).
+    pub(crate) fn is_f5(self) -> bool {
+        use Builtin::*;
+        matches!(
+            self,
+            Class
+                | Matchclass
+                | Findclass
+                | IpClientAddr
+                | IpLocalAddr
+                | IpRemoteAddr
+                | IpAddr
+                | TcpClientPort
+                | TcpLocalPort
+                | TcpRemotePort
+                | Snat
+                | Snatpool
+                | Pool
+                | Node
+                | Persist
+                | LbSelect
+                | Reject
+                | Drop
+                | Discard
+                | Event
+                | Virtual
+                | Call
+                | Log
+        )
+    }
+}

@@ -1,0 +1,363 @@
+//! Errors: parse errors with a location and a hint, load errors for what a TCP virtual
+//! cannot run, and run-time errors (which reset the connection, as on BIG-IP).
+//!
+//! Every error carries the rule's name and text, so it renders as a [`miette`] diagnostic
+//! with the offending characters underlined: `miette::Report::new(err)`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, SourceCode};
+
+use crate::span::{Location, Span};
+
+/// The text an error points into: the rule's name and its whole source.
+#[derive(Clone)]
+pub struct Source {
+    /// The rule's name (`/Common/smtp_irule`).
+    pub name: Arc<str>,
+    /// The rule's text.
+    pub text: Arc<str>,
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Source({})", self.name)
+    }
+}
+
+/// The text could not be parsed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{rule}:{}:{}: {message}", at.line, at.col)]
+pub struct ParseError {
+    /// The rule's name.
+    pub rule: Arc<str>,
+    /// What is wrong (`missing close-brace`).
+    pub message: String,
+    /// The offending characters.
+    pub span: Span,
+    /// Their line and column.
+    pub at: Location,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// Another place that explains the error (for example the word a missing brace
+    /// swallowed), with a note.
+    pub related: Option<(Span, String)>,
+    pub(crate) src: Source,
+}
+
+impl Diagnostic for ParseError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("irule::parse"))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.hint
+            .as_ref()
+            .map(|h| Box::new(h.clone()) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.src.text)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let mut v = vec![label(self.span, &self.message)];
+        if let Some((s, note)) = &self.related {
+            v.push(label(*s, note));
+        }
+        Some(Box::new(v.into_iter()))
+    }
+}
+
+fn label(span: Span, text: &str) -> LabeledSpan {
+    LabeledSpan::new(Some(text.to_string()), span.start, span.end - span.start)
+}
+
+/// A rule that parses but cannot run on the virtual it is attached to.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{rule}:{}:{}: {kind}", at.line, at.col)]
+pub struct LoadError {
+    /// The rule's name.
+    pub rule: Arc<str>,
+    /// What cannot run.
+    pub kind: LoadErrorKind,
+    /// Where.
+    pub span: Span,
+    /// Line and column.
+    pub at: Location,
+    pub(crate) src: Source,
+}
+
+/// What cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadErrorKind {
+    /// A command relaylab does not model for a TCP virtual server.
+    #[error(
+        "command `{command}` in event {event} is not supported on a TCP virtual server (line {line})"
+    )]
+    UnsupportedCommand {
+        /// The command name.
+        command: String,
+        /// The event it appears in.
+        event: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// An event that never fires on a TCP virtual server.
+    #[error("event {event} does not fire on a TCP virtual server (line {line})")]
+    UnsupportedEvent {
+        /// The event name.
+        event: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// Two procs of one rule with one name.
+    #[error("proc `{name}` is defined twice")]
+    DuplicateProc {
+        /// The proc's name.
+        name: String,
+    },
+}
+
+impl Diagnostic for LoadError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("irule::load"))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(
+            "relaylab models TCP virtual servers (SMTP, IMAP): HTTP::, SSL::, DNS:: and similar commands need profiles such a virtual does not have",
+        ))
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.src.text)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(label(self.span, "here"))))
+    }
+}
+
+/// An error while a rule ran. On BIG-IP a Tcl error aborts the rule and resets the
+/// connection; so does it here: [`crate::Evaluation::resets`] is then true.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{rule}:{}:{} (event {event}): {kind}", at.line, at.col)]
+pub struct RuntimeError {
+    /// The rule's name.
+    pub rule: Arc<str>,
+    /// The event that was running.
+    pub event: Arc<str>,
+    /// What went wrong.
+    pub kind: RuntimeErrorKind,
+    /// The command or word that failed.
+    pub span: Span,
+    /// Its line and column.
+    pub at: Location,
+    pub(crate) src: Source,
+}
+
+impl Diagnostic for RuntimeError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("irule::runtime"))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.kind
+            .hint()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.src.text)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(label(
+            self.span,
+            "this failed; the connection is reset",
+        ))))
+    }
+}
+
+/// What went wrong at run time. Messages follow Tcl's wording where Tcl has one, so
+/// `catch` sees the same text as on a real system.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeErrorKind {
+    /// Reading a variable that does not exist.
+    #[error("can't read \"{name}\": no such variable")]
+    NoSuchVariable {
+        /// The variable name.
+        name: String,
+    },
+    /// `$::name` naming a data group: the v9/v10 way, an error in v11+ mode.
+    #[error("can't read \"::{name}\": no such variable")]
+    GlobalDataGroupReference {
+        /// The data group name.
+        name: String,
+    },
+    /// A command that is not a builtin, a proc or a modelled F5 command.
+    #[error("invalid command name \"{name}\"")]
+    UnknownCommand {
+        /// The name.
+        name: String,
+    },
+    /// A command relaylab does not model, named with its event.
+    #[error("command `{command}` is not supported in event {event} on a TCP virtual server")]
+    Unsupported {
+        /// The command.
+        command: String,
+        /// The event.
+        event: String,
+    },
+    /// Wrong number of arguments.
+    #[error("wrong # args: should be \"{usage}\"")]
+    WrongArgs {
+        /// The usage line.
+        usage: String,
+    },
+    /// An argument of the wrong form.
+    #[error("{command}: bad argument \"{value}\": expected {expected}")]
+    BadArgument {
+        /// The command.
+        command: String,
+        /// The argument as given.
+        value: String,
+        /// What would have been accepted.
+        expected: String,
+    },
+    /// A non-numeric operand of an arithmetic operator.
+    #[error("can't use non-numeric string as operand of \"{op}\"")]
+    NotNumeric {
+        /// The operator.
+        op: String,
+    },
+    /// An integer was expected.
+    #[error("expected integer but got \"{value}\"")]
+    ExpectedInteger {
+        /// The value.
+        value: String,
+    },
+    /// A boolean was expected.
+    #[error("expected boolean value but got \"{value}\"")]
+    ExpectedBoolean {
+        /// The value.
+        value: String,
+    },
+    /// A bad list index.
+    #[error("bad index \"{value}\": must be integer?[+-]integer? or end?[+-]integer?")]
+    BadIndex {
+        /// The index as given.
+        value: String,
+    },
+    /// Integer division by zero.
+    #[error("divide by zero")]
+    DivideByZero,
+    /// An integer result beyond 64 bits (Tcl would switch to big integers; iRules do not).
+    #[error("integer overflow")]
+    IntegerOverflow,
+    /// A malformed list.
+    #[error("{message}")]
+    BadList {
+        /// Tcl's message.
+        message: String,
+    },
+    /// A malformed regular expression.
+    #[error("couldn't compile regular expression pattern: {message}")]
+    BadRegex {
+        /// The compiler's message.
+        message: String,
+    },
+    /// Text evaluated at run time did not parse.
+    #[error("{message}")]
+    Syntax {
+        /// The parser's message.
+        message: String,
+    },
+    /// A data group that does not exist.
+    #[error("data group `{name}` does not exist")]
+    NoSuchDataGroup {
+        /// The name as written.
+        name: String,
+    },
+    /// A pool, snatpool or other object that does not exist.
+    #[error("no {what} named `{name}`")]
+    NoSuchObject {
+        /// What kind of object.
+        what: &'static str,
+        /// The name as written.
+        name: String,
+    },
+    /// A command valid only with a connection, used in RULE_INIT.
+    #[error("`{command}` needs a connection and cannot be used in RULE_INIT")]
+    NoConnection {
+        /// The command.
+        command: String,
+    },
+    /// An `error` command or `return -code error`.
+    #[error("{message}")]
+    User {
+        /// The message.
+        message: String,
+    },
+    /// `break` or `continue` outside a loop.
+    #[error("invoked \"{0}\" outside of a loop")]
+    OutsideLoop(&'static str),
+    /// The evaluation step budget ran out (a loop that does not end, or too much work).
+    #[error("evaluation stopped after {steps} steps (the step budget)")]
+    StepBudget {
+        /// The budget.
+        steps: u64,
+    },
+    /// Calls nested deeper than the limit.
+    #[error("too many nested evaluations (infinite loop?)")]
+    TooDeep,
+    /// A value longer than the limit.
+    #[error("value of {len} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The length that was reached.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl RuntimeErrorKind {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            RuntimeErrorKind::GlobalDataGroupReference { name } => format!(
+                "`$::{name}` is how BIG-IP v9/v10 referenced a class; from v11 on write `class match <item> equals {name}` (or enable the v10 setting)"
+            ),
+            RuntimeErrorKind::BadArgument { command, .. } if command == "snat" => {
+                "`snat` takes `automap`, `none` or an address; is the variable holding the SNAT address empty?".into()
+            }
+            RuntimeErrorKind::StepBudget { .. } => {
+                "raise Settings::step_budget if the rule really needs that much work".into()
+            }
+            _ => return None,
+        })
+    }
+
+    /// Whether `catch` may intercept this error: resource limits may not, or a loop
+    /// around `catch` would never end.
+    pub(crate) fn catchable(&self) -> bool {
+        !matches!(
+            self,
+            RuntimeErrorKind::StepBudget { .. }
+                | RuntimeErrorKind::TooDeep
+                | RuntimeErrorKind::TooLarge { .. }
+        )
+    }
+}
+
+/// Any error the engine reports.
+#[derive(Debug, Clone, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text does not parse.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Parse(#[from] ParseError),
+    /// The rule cannot run on a TCP virtual.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] LoadError),
+    /// The rule failed while running.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Runtime(#[from] RuntimeError),
+}

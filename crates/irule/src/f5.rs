@@ -1,0 +1,745 @@
+//! The F5 commands: data groups, addresses and ports, and decisions recorded as data.
+
+use std::sync::Arc;
+
+use addrspace::{Addr, AddrSet, Domain, Family};
+
+use crate::builtins::Builtin;
+use crate::datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};
+use crate::error::RuntimeErrorKind;
+use crate::interp::{Interp, R};
+use crate::outcome::{Decision, ObservedBy, Recorded};
+use crate::span::Span;
+use crate::value::{Taint, Value, format_list, parse_list};
+
+/// A data group as a command sees it: from the host, or built from a v10 `$::name` list.
+enum Group<'a> {
+    Host(&'a IndexedDataGroup),
+    Inline(Box<IndexedDataGroup>),
+}
+
+impl Group<'_> {
+    fn get(&self) -> &IndexedDataGroup {
+        match self {
+            Group::Host(g) => g,
+            Group::Inline(g) => g,
+        }
+    }
+}
+
+impl<'a> Interp<'a> {
+    pub(crate) fn resolve_group(&self, name: &str) -> Option<&'a IndexedDataGroup> {
+        let host = self.host;
+        if name.starts_with('/') {
+            return host.data_group(name);
+        }
+        host.data_group(&format!("/{}/{name}", self.src.partition))
+            .or_else(|| host.data_group(&format!("/Common/{name}")))
+    }
+
+    /// A class argument: a data-group name, or in v10 mode the list `$::name` expanded to.
+    fn group_arg(&self, arg: &Value, span: Span) -> R<Group<'a>> {
+        if let Some(g) = self.resolve_group(arg.as_str()) {
+            return Ok(Group::Host(g));
+        }
+        if self.settings.v10_globals
+            && let Ok(items) = parse_list(arg.as_str())
+            && items.len() > 1
+        {
+            return Ok(Group::Inline(Box::new(inline_group(&items))));
+        }
+        self.fail(
+            RuntimeErrorKind::NoSuchDataGroup {
+                name: arg.as_str().to_string(),
+            },
+            span,
+        )
+    }
+
+    fn resolve_object(&self, name: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
+        if name.starts_with('/') {
+            return exists(name).then(|| name.to_string());
+        }
+        [
+            format!("/{}/{name}", self.src.partition),
+            format!("/Common/{name}"),
+        ]
+        .into_iter()
+        .find(|p| exists(p))
+    }
+
+    fn record(&mut self, decision: Decision, span: Span) {
+        let origin = self.origin(span);
+        self.out.decisions.push(Recorded { decision, origin });
+    }
+
+    fn client_conn(&self, cmd: &str, span: Span) -> R<&'a crate::host::Connection> {
+        match self.conn {
+            Some(c) => Ok(c),
+            None => self.fail(
+                RuntimeErrorKind::NoConnection {
+                    command: cmd.to_string(),
+                },
+                span,
+            ),
+        }
+    }
+
+    fn addr_arg(&self, cmd: &str, v: &Value, span: Span) -> R<Addr> {
+        match v.as_str().parse::<Addr>() {
+            Ok(a) => Ok(a),
+            Err(_) => self.fail(
+                RuntimeErrorKind::BadArgument {
+                    command: cmd.to_string(),
+                    value: v.as_str().to_string(),
+                    expected: "an IP address".into(),
+                },
+                span,
+            ),
+        }
+    }
+
+    fn port_arg(&self, cmd: &str, v: &Value, span: Span) -> R<u16> {
+        match v.as_str().parse::<u16>() {
+            Ok(p) => Ok(p),
+            Err(_) => self.fail(
+                RuntimeErrorKind::BadArgument {
+                    command: cmd.to_string(),
+                    value: v.as_str().to_string(),
+                    expected: "a port number from 0 to 65535".into(),
+                },
+                span,
+            ),
+        }
+    }
+
+    /// Records an escape when a decision's argument depends on the client address.
+    fn decision_taint(&mut self, cmd: &str, args: &[Value], span: Span) {
+        if args.iter().any(|a| a.taint().is_tainted()) {
+            self.escape(
+                &format!("`{cmd}` argument derived from the client address"),
+                span,
+            );
+        }
+    }
+
+    /// The taint bookkeeping of one data-group lookup.
+    fn lookup_taint(&mut self, item: &Value, op: MatchOp, g: &Group<'_>, span: Span) {
+        let dg = g.get();
+        match item.taint() {
+            Taint::Clean => {}
+            Taint::Client if dg.group().kind == DataGroupKind::Ip && op == MatchOp::Equals => {
+                self.observe(
+                    ObservedBy::DataGroup(dg.group().name.clone()),
+                    dg.blocks().clone(),
+                    span,
+                );
+            }
+            _ => self.escape(
+                "data-group lookup outside ip `equals` on a value derived from the client address",
+                span,
+            ),
+        }
+    }
+
+    pub(crate) fn f5(&mut self, b: Builtin, args: &[Value], span: Span) -> R<Value> {
+        use Builtin::*;
+        let n = args.len();
+        match b {
+            Log => self.tcl(b, args, span),
+            Class => self.class_cmd(args, span),
+            Matchclass => {
+                let [_, a, op, c] = args else {
+                    return self.wrong_args("matchclass <item> <operator> <class>", span);
+                };
+                let Some(op) = MatchOp::parse(op.as_str()) else {
+                    return self.bad_op(op, span);
+                };
+                // Old rules write the class first or last; take whichever names a class.
+                let (item, g) = match self.group_arg(c, span) {
+                    Ok(g) => (a, g),
+                    Err(e) => match self.resolve_group(a.as_str()) {
+                        Some(g) => (c, Group::Host(g)),
+                        None => return Err(e),
+                    },
+                };
+                self.lookup_taint(item, op, &g, span);
+                let hit = g.get().find(item.as_str(), op);
+                Ok(Value::int(hit.map(|i| i as i64 + 1).unwrap_or(0)))
+            }
+            Findclass => {
+                let (item, c, sep) = match args {
+                    [_, i, c] => (i, c, " "),
+                    [_, i, c, s] => (i, c, s.as_str()),
+                    _ => return self.wrong_args("findclass <item> <class> ?<separator>?", span),
+                };
+                let g = self.group_arg(c, span)?;
+                if item.taint().is_tainted() {
+                    self.escape("findclass on a value derived from the client address", span);
+                }
+                let dg = g.get().group();
+                let hit = dg.records.iter().find(|r| {
+                    let key = r.name.split(sep).next().unwrap_or("");
+                    key.starts_with(item.as_str())
+                });
+                let out = match hit {
+                    None => std::string::String::new(),
+                    Some(Record { data: Some(d), .. }) => d.clone(),
+                    Some(r) => match r.name.split_once(sep) {
+                        Some((_, v)) => v.to_string(),
+                        None => r.name.clone(),
+                    },
+                };
+                Ok(Value::new(out))
+            }
+            IpClientAddr | IpRemoteAddr => {
+                let c = self.client_conn(b.name(), span)?;
+                Ok(Value::tainted(c.client.to_string(), Taint::Client))
+            }
+            IpLocalAddr => {
+                let c = self.client_conn(b.name(), span)?;
+                Ok(Value::new(c.local.to_string()))
+            }
+            TcpClientPort | TcpRemotePort => {
+                let c = self.client_conn(b.name(), span)?;
+                Ok(Value::int(i64::from(c.client_port)))
+            }
+            TcpLocalPort => {
+                let c = self.client_conn(b.name(), span)?;
+                Ok(Value::int(i64::from(c.local_port)))
+            }
+            IpAddr => self.ip_addr(args, span),
+            Snat => {
+                self.decision_taint("snat", &args[1..], span);
+                let s = match args {
+                    [_, a] if a.as_str() == "automap" => crate::outcome::Snat::Automap,
+                    [_, a] if a.as_str() == "none" => crate::outcome::Snat::None,
+                    [_, a] | [_, a, _] => {
+                        let addr = match a.as_str().parse::<Addr>() {
+                            Ok(x) => x,
+                            Err(_) => {
+                                return self.fail(
+                                    RuntimeErrorKind::BadArgument {
+                                        command: "snat".into(),
+                                        value: a.as_str().to_string(),
+                                        expected: "`automap`, `none` or an IP address".into(),
+                                    },
+                                    span,
+                                );
+                            }
+                        };
+                        let port = match args.get(2) {
+                            Some(p) => Some(self.port_arg("snat", p, span)?),
+                            None => None,
+                        };
+                        crate::outcome::Snat::Addr { addr, port }
+                    }
+                    _ => return self.wrong_args("snat automap | none | <addr> ?<port>?", span),
+                };
+                self.record(Decision::Snat(s), span);
+                Ok(Value::empty())
+            }
+            Snatpool => {
+                self.decision_taint("snatpool", &args[1..], span);
+                let (name, member) = match args {
+                    [_, p] => (p, None),
+                    [_, p, m, a] if m.as_str() == "member" => {
+                        (p, Some(self.addr_arg("snatpool", a, span)?))
+                    }
+                    [_, p, m, a, _] if m.as_str() == "member" => {
+                        (p, Some(self.addr_arg("snatpool", a, span)?))
+                    }
+                    _ => return self.wrong_args("snatpool <name> ?member <addr> ?<port>??", span),
+                };
+                let host = self.host;
+                let Some(full) = self.resolve_object(name.as_str(), |p| host.snatpool_exists(p))
+                else {
+                    return self.no_object("snatpool", name, span);
+                };
+                self.record(
+                    Decision::Snat(crate::outcome::Snat::Pool { name: full, member }),
+                    span,
+                );
+                Ok(Value::empty())
+            }
+            Pool => {
+                self.decision_taint("pool", &args[1..], span);
+                let (name, member) = match args {
+                    [_, p] => (p, None),
+                    [_, p, m, a] if m.as_str() == "member" => {
+                        (p, Some(self.addr_port(a, None, span)?))
+                    }
+                    [_, p, m, a, port] if m.as_str() == "member" => {
+                        (p, Some(self.addr_port(a, Some(port), span)?))
+                    }
+                    _ => return self.wrong_args("pool <name> ?member <addr> ?<port>??", span),
+                };
+                let host = self.host;
+                let Some(full) = self.resolve_object(name.as_str(), |p| host.pool_exists(p)) else {
+                    return self.no_object("pool", name, span);
+                };
+                self.record(Decision::Pool { name: full, member }, span);
+                Ok(Value::empty())
+            }
+            Node => {
+                self.decision_taint("node", &args[1..], span);
+                let (addr, port) = match args {
+                    [_, a] => self.addr_port(a, None, span)?,
+                    [_, a, p] => self.addr_port(a, Some(p), span)?,
+                    _ => return self.wrong_args("node <addr> ?<port>?", span),
+                };
+                self.record(Decision::Node { addr, port }, span);
+                Ok(Value::empty())
+            }
+            Persist => {
+                let opt = |i: usize| args.get(i).map(|v| v.as_str().to_string());
+                let timeout = |s: &Self, i: usize| -> R<Option<u32>> {
+                    match args.get(i) {
+                        Some(v) => match v.as_str().parse::<u32>() {
+                            Ok(t) => Ok(Some(t)),
+                            Err(_) => s.fail(
+                                RuntimeErrorKind::BadArgument {
+                                    command: "persist".into(),
+                                    value: v.as_str().into(),
+                                    expected: "a timeout in seconds".into(),
+                                },
+                                span,
+                            ),
+                        },
+                        None => Ok(None),
+                    }
+                };
+                let p = match args.get(1).map(|v| v.as_str()) {
+                    Some("none") if n == 2 => crate::outcome::Persist::None,
+                    Some("source_addr") if n <= 4 => crate::outcome::Persist::SourceAddr {
+                        mask: opt(2),
+                        timeout: timeout(self, 3)?,
+                    },
+                    Some("dest_addr") if n <= 4 => crate::outcome::Persist::DestAddr {
+                        mask: opt(2),
+                        timeout: timeout(self, 3)?,
+                    },
+                    Some(other) => {
+                        return self.fail(
+                            RuntimeErrorKind::Unsupported {
+                                command: format!("persist {other}"),
+                                event: self.event.to_string(),
+                            },
+                            span,
+                        );
+                    }
+                    None => return self.wrong_args("persist source_addr|dest_addr|none ...", span),
+                };
+                self.record(Decision::Persist(p), span);
+                Ok(Value::empty())
+            }
+            LbSelect => {
+                self.record(Decision::LbSelect, span);
+                Ok(Value::empty())
+            }
+            Reject => {
+                self.record(Decision::Reject, span);
+                Ok(Value::empty())
+            }
+            Drop | Discard => {
+                self.record(Decision::Drop, span);
+                Ok(Value::empty())
+            }
+            Event => self.event_cmd(args, span),
+            Virtual => match args {
+                [_] | [_, _] => Ok(Value::new(self.host.virtual_name())),
+                _ => self.wrong_args("virtual ?name?", span),
+            },
+            Call => {
+                let Some(name) = args.get(1) else {
+                    return self.wrong_args("call <proc> ?<arg> ...?", span);
+                };
+                match self.find_proc(name.as_str()) {
+                    Some(p) => self.call_proc(&p, &args[2..], span),
+                    None => self.fail(
+                        RuntimeErrorKind::UnknownCommand {
+                            name: name.as_str().to_string(),
+                        },
+                        span,
+                    ),
+                }
+            }
+            _ => self.tcl(b, args, span),
+        }
+    }
+
+    fn no_object<T>(&self, what: &'static str, name: &Value, span: Span) -> R<T> {
+        self.fail(
+            RuntimeErrorKind::NoSuchObject {
+                what,
+                name: name.as_str().to_string(),
+            },
+            span,
+        )
+    }
+
+    fn bad_op<T>(&self, op: &Value, span: Span) -> R<T> {
+        self.fail(
+            RuntimeErrorKind::BadArgument {
+                command: "class".into(),
+                value: op.as_str().to_string(),
+                expected: "equals, starts_with, ends_with or contains".into(),
+            },
+            span,
+        )
+    }
+
+    /// `a`, `a:port`, or `a` and a separate port.
+    fn addr_port(&self, a: &Value, port: Option<&Value>, span: Span) -> R<(Addr, Option<u16>)> {
+        if let Some(p) = port {
+            return Ok((
+                self.addr_arg("pool", a, span)?,
+                Some(self.port_arg("pool", p, span)?),
+            ));
+        }
+        if let Ok(x) = a.as_str().parse::<Addr>() {
+            return Ok((x, None));
+        }
+        let text = a.as_str();
+        if let Some((h, p)) = text.rsplit_once(':').or_else(|| text.rsplit_once('.'))
+            && let (Ok(x), Ok(p)) = (h.parse::<Addr>(), p.parse::<u16>())
+        {
+            return Ok((x, Some(p)));
+        }
+        Ok((self.addr_arg("node", a, span)?, None))
+    }
+
+    fn event_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+        let words: Vec<&str> = args[1..].iter().map(|v| v.as_str()).collect();
+        let rule = self.src.name.clone();
+        let cur = self.event.clone();
+        match words.as_slice() {
+            ["disable", "all"] => self.st.disabled_all = true,
+            ["disable"] => {
+                self.st.disabled.insert((rule, cur));
+            }
+            ["enable", "all"] => {
+                self.st.disabled_all = false;
+                self.st.disabled.clear();
+            }
+            ["enable"] => {
+                self.st.disabled.remove(&(rule, cur));
+            }
+            [ev, "disable"] => {
+                self.st.disabled.insert((rule, Arc::from(*ev)));
+            }
+            [ev, "enable"] => {
+                self.st.disabled.remove(&(rule, Arc::from(*ev)));
+            }
+            ["info"] | [] => return Ok(Value::new(cur.to_string())),
+            _ => return self.wrong_args("event ?<name>? enable|disable ?all?", span),
+        }
+        self.record(Decision::Event(words.join(" ")), span);
+        Ok(Value::empty())
+    }
+
+    fn class_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+        let Some(sub) = args.get(1) else {
+            return self.wrong_args("class <subcommand> ...", span);
+        };
+        let mut i = 2;
+        let (mut index, mut name, mut value, mut element, mut all, mut nocase) =
+            (false, false, false, false, false, false);
+        while i < args.len() {
+            match args[i].as_str() {
+                "-index" => index = true,
+                "-name" => name = true,
+                "-value" => value = true,
+                "-element" => element = true,
+                "-all" => all = true,
+                "-nocase" => nocase = true,
+                "--" => {
+                    i += 1;
+                    break;
+                }
+                _ => break,
+            }
+            i += 1;
+        }
+        let rest = &args[i..];
+        match (sub.as_str(), rest) {
+            ("match", [item, op, c]) | ("search", [c, op, item]) => {
+                let Some(op) = MatchOp::parse(op.as_str()) else {
+                    return self.bad_op(op, span);
+                };
+                let g = self.group_arg(c, span)?;
+                self.lookup_taint(item, op, &g, span);
+                let dg = g.get();
+                let lowered;
+                let item_text = if nocase {
+                    lowered = item.as_str().to_lowercase();
+                    lowered.as_str()
+                } else {
+                    item.as_str()
+                };
+                let render = |k: usize| -> String {
+                    let r = &dg.group().records[k];
+                    if index {
+                        k.to_string()
+                    } else if value {
+                        r.data.clone().unwrap_or_default()
+                    } else if element {
+                        format_list(&[r.name.as_str(), r.data.as_deref().unwrap_or("")])
+                    } else {
+                        r.name.clone()
+                    }
+                };
+                if all {
+                    let hits = dg.find_all(item_text, op);
+                    let out: Vec<String> = hits.into_iter().map(render).collect();
+                    return Ok(Value::new(format_list(&out)));
+                }
+                let hit = dg.find(item_text, op);
+                Ok(Value::new(match hit {
+                    None if index => "-1".to_string(),
+                    None if name || value || element => String::new(),
+                    None => "0".to_string(),
+                    Some(k) if index || name || value || element => render(k),
+                    Some(_) => "1".to_string(),
+                }))
+            }
+            ("lookup", [item, c]) => {
+                let g = self.group_arg(c, span)?;
+                self.lookup_taint(item, MatchOp::Equals, &g, span);
+                let dg = g.get();
+                let hit = dg.find(item.as_str(), MatchOp::Equals);
+                Ok(Value::new(
+                    hit.and_then(|k| dg.group().records[k].data.clone())
+                        .unwrap_or_default(),
+                ))
+            }
+            ("exists", [c]) => Ok(Value::bool(self.resolve_group(c.as_str()).is_some())),
+            ("size", [c]) => {
+                let g = self.group_arg(c, span)?;
+                Ok(Value::int(g.get().group().records.len() as i64))
+            }
+            ("type", [c]) => {
+                let g = self.group_arg(c, span)?;
+                Ok(Value::new(match g.get().group().kind {
+                    DataGroupKind::Ip => "ip",
+                    DataGroupKind::String => "string",
+                    DataGroupKind::Integer => "integer",
+                }))
+            }
+            ("names" | "get", [c] | [c, _]) => {
+                let g = self.group_arg(c, span)?;
+                let pat = rest.get(1).map(|p| p.as_str());
+                let recs =
+                    g.get().group().records.iter().filter(|r| {
+                        pat.is_none_or(|p| crate::value::glob_match(p, &r.name, nocase))
+                    });
+                let out: Vec<String> = if sub.as_str() == "names" {
+                    recs.map(|r| r.name.clone()).collect()
+                } else {
+                    recs.map(|r| format_list(&[r.name.as_str(), r.data.as_deref().unwrap_or("")]))
+                        .collect()
+                };
+                Ok(Value::new(format_list(&out)))
+            }
+            ("element", [k, c]) => {
+                let g = self.group_arg(c, span)?;
+                let recs = &g.get().group().records;
+                let k = self.index(k.as_str(), recs.len(), span)?;
+                let Some(r) = usize::try_from(k).ok().and_then(|k| recs.get(k)) else {
+                    return Ok(Value::empty());
+                };
+                Ok(Value::new(if name {
+                    r.name.clone()
+                } else if value {
+                    r.data.clone().unwrap_or_default()
+                } else {
+                    format_list(&[r.name.as_str(), r.data.as_deref().unwrap_or("")])
+                }))
+            }
+            (other, _) => {
+                if matches!(
+                    other,
+                    "match"
+                        | "search"
+                        | "lookup"
+                        | "exists"
+                        | "size"
+                        | "names"
+                        | "get"
+                        | "element"
+                        | "type"
+                ) {
+                    return self.wrong_args(&format!("class {other} ..."), span);
+                }
+                self.fail(
+                    RuntimeErrorKind::Unsupported {
+                        command: format!("class {other}"),
+                        event: self.event.to_string(),
+                    },
+                    span,
+                )
+            }
+        }
+    }
+
+    /// `IP::addr <a>[/<m>] equals <b>[/<m>]` and `IP::addr <a> mask <m>`.
+    fn ip_addr(&mut self, args: &[Value], span: Span) -> R<Value> {
+        match args {
+            [_, a, op, b] if op.as_str() == "equals" => {
+                let (x, lx) = self.cidr_arg(a, span)?;
+                let (y, ly) = self.cidr_arg(b, span)?;
+                let len = lx.min(ly);
+                let same = x.domain() == y.domain();
+                let width = width(x.domain().family);
+                let m = |n: u128| if len == 0 { 0 } else { n >> (width - len) };
+                let eq = same && m(x.number()) == m(y.number());
+                let lit = match (a.taint(), b.taint()) {
+                    (Taint::Client, Taint::Clean) => Some(y),
+                    (Taint::Clean, Taint::Client) => Some(x),
+                    (Taint::Clean, Taint::Clean) => None,
+                    _ => {
+                        self.escape("IP::addr on a value derived from the client address", span);
+                        None
+                    }
+                };
+                if let Some(lit) = lit {
+                    let block = block_of(lit, len);
+                    let what = args[if b.taint() == Taint::Clean { 3 } else { 1 }]
+                        .as_str()
+                        .to_string();
+                    self.observe(ObservedBy::IpAddr(what), Arc::from(vec![block]), span);
+                }
+                Ok(Value::bool(eq))
+            }
+            [_, a, op, m] if op.as_str() == "mask" => {
+                let t = self.taint_op("IP::addr mask", &args[1..], span);
+                let x = self.addr_arg("IP::addr", a, span)?;
+                let len = mask_len(m.as_str(), x.domain().family)
+                    .ok_or(())
+                    .or_else(|_| {
+                        self.fail(
+                            RuntimeErrorKind::BadArgument {
+                                command: "IP::addr".into(),
+                                value: m.as_str().into(),
+                                expected: "a netmask or prefix length".into(),
+                            },
+                            span,
+                        )
+                    })?;
+                let set = block_of(x, len);
+                let first = set
+                    .ranges(x.domain())
+                    .first()
+                    .map(|r| r.0)
+                    .unwrap_or(x.number());
+                Ok(Value::tainted(x.domain().addr(first).to_string(), t))
+            }
+            _ => self.fail(
+                RuntimeErrorKind::Unsupported {
+                    command: format!("IP::addr {}", args.get(2).map(|v| v.as_str()).unwrap_or("")),
+                    event: self.event.to_string(),
+                },
+                span,
+            ),
+        }
+    }
+
+    fn cidr_arg(&self, v: &Value, span: Span) -> R<(Addr, u32)> {
+        let text = v.as_str();
+        let bad = || {
+            self.fail::<(Addr, u32)>(
+                RuntimeErrorKind::BadArgument {
+                    command: "IP::addr".into(),
+                    value: text.to_string(),
+                    expected: "an address, optionally with /prefix or /netmask".into(),
+                },
+                span,
+            )
+        };
+        let (a, m) = match text.split_once('/') {
+            Some((a, m)) => (a, Some(m)),
+            None => (text, None),
+        };
+        // `10.1.1.0/24%2` and `10.1.1.0%2/24` both occur.
+        let (m, rd) = match m.and_then(|m| m.split_once('%')) {
+            Some((m, rd)) => (Some(m), Some(rd)),
+            None => (m, None),
+        };
+        let a_text = match rd {
+            Some(rd) => format!("{a}%{rd}"),
+            None => a.to_string(),
+        };
+        let Ok(addr) = a_text.parse::<Addr>() else {
+            return bad();
+        };
+        let fam = addr.domain().family;
+        let len = match m {
+            None => width(fam),
+            Some(m) => match mask_len(m, fam) {
+                Some(l) => l,
+                None => return bad(),
+            },
+        };
+        Ok((addr, len))
+    }
+}
+
+fn width(f: Family) -> u32 {
+    match f {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    }
+}
+
+fn mask_len(m: &str, fam: Family) -> Option<u32> {
+    if let Ok(n) = m.parse::<u32>() {
+        return (n <= width(fam)).then_some(n);
+    }
+    let mask: std::net::IpAddr = m.parse().ok()?;
+    let (bits, w) = match mask {
+        std::net::IpAddr::V4(v) => (u128::from(u32::from(v)) << 96, 32),
+        std::net::IpAddr::V6(v) => (u128::from(v), 128),
+    };
+    if w != width(fam) || bits.leading_ones() != bits.count_ones() {
+        return None;
+    }
+    Some(bits.count_ones())
+}
+
+fn block_of(a: Addr, len: u32) -> AddrSet {
+    let w = width(a.domain().family);
+    let host_bits = w - len.min(w);
+    let mask = if host_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    AddrSet::range(a.domain(), a.number() & !mask, a.number() | mask)
+}
+
+/// The data group a v10 `$::name` list stands for.
+fn inline_group(items: &[String]) -> IndexedDataGroup {
+    let keys: Vec<Option<RecordKey>> = items.iter().map(|i| RecordKey::parse_ip(i).ok()).collect();
+    let ip = keys.iter().all(Option::is_some);
+    let records = items
+        .iter()
+        .zip(keys)
+        .enumerate()
+        .map(|(k, (name, key))| Record {
+            name: name.clone(),
+            key: key.unwrap_or_else(|| RecordKey::Text(name.clone())),
+            data: None,
+            line: k + 1,
+        })
+        .collect();
+    let _ = Domain::V4;
+    IndexedDataGroup::new(DataGroup {
+        name: "(inline list)".into(),
+        kind: if ip {
+            DataGroupKind::Ip
+        } else {
+            DataGroupKind::String
+        },
+        records,
+    })
+}

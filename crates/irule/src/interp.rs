@@ -1,0 +1,1507 @@
+//! The interpreter core: words, variables, commands, control flow and `expr`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use addrspace::{Addr, AddrSet};
+
+use crate::builtins::Builtin;
+use crate::error::{RuntimeErrorKind, Source};
+use crate::expr::{BinOp, Expr, ExprKind, UnOp};
+use crate::host::{Connection, Host};
+use crate::outcome::{Escape, LogLine, Observed, ObservedBy, Origin, Recorded};
+use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
+use crate::program::Settings;
+use crate::span::{LineIndex, Span};
+use crate::value::{
+    Num, Taint, Value, format_float, format_list, glob_match, parse_bool, parse_list, parse_num,
+};
+
+/// A rule's identity and text, shared by everything that points into it.
+#[derive(Debug)]
+pub(crate) struct RuleSrc {
+    pub name: Arc<str>,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    /// The partition bare names resolve to first (`Common` for `/Common/rule`).
+    pub partition: String,
+}
+
+impl RuleSrc {
+    pub(crate) fn new(name: &str, text: &str) -> RuleSrc {
+        let partition = name
+            .strip_prefix('/')
+            .and_then(|n| n.split_once('/'))
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_else(|| "Common".to_string());
+        RuleSrc {
+            name: Arc::from(name),
+            text: Arc::from(text),
+            lines: LineIndex::new(text),
+            partition,
+        }
+    }
+
+    pub(crate) fn source(&self) -> Source {
+        Source {
+            name: self.name.clone(),
+            text: self.text.clone(),
+        }
+    }
+}
+
+/// A proc: parameters (with defaults), whether the last is `args`, and its body.
+#[derive(Debug)]
+pub(crate) struct ProcDef {
+    pub name: Arc<str>,
+    pub params: Vec<(Arc<str>, Option<Value>)>,
+    pub variadic: bool,
+    pub body: Arc<Script>,
+    pub src: Arc<RuleSrc>,
+}
+
+/// An error on its way up, with the rule text it points into.
+#[derive(Debug)]
+pub(crate) struct RtErr {
+    pub kind: RuntimeErrorKind,
+    pub span: Span,
+    pub src: Arc<RuleSrc>,
+}
+
+/// Non-local exits: errors and Tcl's return codes.
+#[derive(Debug)]
+pub(crate) enum Exc {
+    Err(Box<RtErr>),
+    Break,
+    Continue,
+    Return(Value),
+}
+
+pub(crate) type R<T> = Result<T, Exc>;
+
+#[derive(Debug, Clone)]
+pub(crate) enum Var {
+    Scalar(Value),
+    Array(HashMap<Arc<str>, Value>),
+    /// `global name` inside a proc.
+    Global,
+}
+
+pub(crate) type Frame = HashMap<Arc<str>, Var>;
+
+/// Everything that outlives one event on one connection.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub frames: Vec<Frame>,
+    pub globals: Frame,
+    pub statics: HashMap<Arc<str>, Value>,
+    pub cache: HashMap<Arc<str>, Arc<Script>>,
+    pub expr_cache: HashMap<Arc<str>, Arc<Expr>>,
+    pub regex_cache: HashMap<String, regex::Regex>,
+    pub procs: HashMap<Arc<str>, Arc<ProcDef>>,
+    pub disabled_all: bool,
+    pub disabled: HashSet<(Arc<str>, Arc<str>)>,
+    pub output: String,
+}
+
+/// What one event collects.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub decisions: Vec<Recorded>,
+    pub logs: Vec<LogLine>,
+    pub escapes: Vec<Escape>,
+    pub observed: Vec<Observed>,
+}
+
+pub(crate) struct Interp<'a> {
+    pub host: &'a dyn Host,
+    pub settings: &'a Settings,
+    pub conn: Option<&'a Connection>,
+    pub program_procs: &'a HashMap<Arc<str>, Arc<ProcDef>>,
+    pub base_statics: Option<&'a HashMap<Arc<str>, Value>>,
+    pub st: &'a mut State,
+    pub src: Arc<RuleSrc>,
+    pub event: Arc<str>,
+    pub out: Collected,
+    pub steps: u64,
+    pub depth: u32,
+    /// Plain Tcl (the differential tests): `puts` works, F5 commands do not exist.
+    pub tcl_mode: bool,
+}
+
+/// An `expr` operand: a number or a string, with its taint.
+#[derive(Debug, Clone)]
+pub(crate) enum Ev {
+    Int(i64),
+    Float(f64),
+    Str(Value),
+}
+
+/// A compiled or run-time body.
+pub(crate) enum Code<'s> {
+    Compiled(&'s Script),
+    Text(Value, Span),
+}
+
+/// A compiled or run-time condition.
+pub(crate) enum Cond<'s> {
+    Compiled(&'s Expr),
+    Text(Value, Span),
+}
+
+fn arc(s: &str) -> Arc<str> {
+    Arc::from(s)
+}
+
+impl<'a> Interp<'a> {
+    // ---- errors, steps, records -------------------------------------------------------
+
+    pub(crate) fn fail<T>(&self, kind: RuntimeErrorKind, span: Span) -> R<T> {
+        Err(Exc::Err(Box::new(RtErr {
+            kind,
+            span,
+            src: self.src.clone(),
+        })))
+    }
+
+    pub(crate) fn wrong_args<T>(&self, usage: &str, span: Span) -> R<T> {
+        self.fail(
+            RuntimeErrorKind::WrongArgs {
+                usage: usage.to_string(),
+            },
+            span,
+        )
+    }
+
+    pub(crate) fn step(&mut self, span: Span) -> R<()> {
+        self.steps += 1;
+        if self.steps > self.settings.step_budget {
+            return self.fail(
+                RuntimeErrorKind::StepBudget {
+                    steps: self.settings.step_budget,
+                },
+                span,
+            );
+        }
+        Ok(())
+    }
+
+    /// Charges work proportional to a size, so big strings cost budget too.
+    pub(crate) fn charge(&mut self, len: usize, span: Span) -> R<()> {
+        if len > self.settings.max_value_len {
+            return self.fail(
+                RuntimeErrorKind::TooLarge {
+                    len,
+                    limit: self.settings.max_value_len,
+                },
+                span,
+            );
+        }
+        self.steps += (len / 256) as u64;
+        self.step(span)
+    }
+
+    pub(crate) fn origin(&self, span: Span) -> Origin {
+        Origin {
+            rule: self.src.name.clone(),
+            event: self.event.clone(),
+            span,
+            at: self.src.lines.locate(&self.src.text, span.start),
+        }
+    }
+
+    pub(crate) fn escape(&mut self, operation: &str, span: Span) {
+        let dup = self.out.escapes.iter().any(|e| {
+            e.origin.span == span && e.operation == operation && e.origin.rule == self.src.name
+        });
+        if !dup {
+            let origin = self.origin(span);
+            self.out.escapes.push(Escape {
+                operation: operation.to_string(),
+                origin,
+            });
+        }
+    }
+
+    /// Taint check for an operation outside the model: records an escape and returns the
+    /// taint of the result.
+    pub(crate) fn taint_op(&mut self, operation: &str, args: &[Value], span: Span) -> Taint {
+        let t = args.iter().fold(Taint::Clean, |t, v| t.join(v.taint()));
+        if t.is_tainted() {
+            self.escape(operation, span);
+            Taint::Derived
+        } else {
+            Taint::Clean
+        }
+    }
+
+    pub(crate) fn observe(&mut self, by: ObservedBy, sets: Arc<[AddrSet]>, span: Span) {
+        let origin = self.origin(span);
+        self.out.observed.push(Observed { by, sets, origin });
+    }
+
+    /// Equality of the client address with a clean literal: modelled. Returns false when
+    /// the operands are not (client, clean) and the caller must treat it as an escape.
+    pub(crate) fn observe_equality(&mut self, a: &Value, b: &Value, span: Span) -> bool {
+        let lit = match (a.taint(), b.taint()) {
+            (Taint::Client, Taint::Clean) => b,
+            (Taint::Clean, Taint::Client) => a,
+            _ => return false,
+        };
+        // A literal that is not an address in canonical form never equals any rendering
+        // of the client address: the result is constant and there is nothing to cut on.
+        if let Ok(addr) = lit.as_str().parse::<Addr>()
+            && addr.to_string() == lit.as_str()
+        {
+            self.observe(
+                ObservedBy::Equality(lit.as_str().to_string()),
+                Arc::from(vec![AddrSet::single(addr)]),
+                span,
+            );
+        }
+        true
+    }
+
+    // ---- scripts and words ------------------------------------------------------------
+
+    pub(crate) fn eval_script(&mut self, script: &Script) -> R<Value> {
+        // Every nested evaluation (bodies, `[...]`, procs, eval) passes here, so one
+        // counter bounds the Rust stack whatever the input.
+        if self.depth >= self.settings.max_depth {
+            let span = script.cmds.first().map(|c| c.span).unwrap_or_default();
+            return self.fail(RuntimeErrorKind::TooDeep, span);
+        }
+        self.depth += 1;
+        let mut last = Ok(Value::empty());
+        for cmd in &script.cmds {
+            last = self.eval_cmd(cmd);
+            if last.is_err() {
+                break;
+            }
+        }
+        self.depth -= 1;
+        last
+    }
+
+    pub(crate) fn eval_code(&mut self, code: &Code<'_>) -> R<Value> {
+        match code {
+            Code::Compiled(s) => self.eval_script(s),
+            Code::Text(v, span) => {
+                let script = self.compile_text(v, *span)?;
+                self.eval_script(&script)
+            }
+        }
+    }
+
+    pub(crate) fn compile_text(&mut self, v: &Value, span: Span) -> R<Arc<Script>> {
+        if let Some(s) = self.st.cache.get(v.arc()) {
+            return Ok(s.clone());
+        }
+        self.charge(v.as_str().len(), span)?;
+        match parse_dynamic(v.as_str(), span) {
+            Ok(s) => {
+                let s = Arc::new(s);
+                if self.st.cache.len() < 1024 {
+                    self.st.cache.insert(v.arc().clone(), s.clone());
+                }
+                Ok(s)
+            }
+            Err(e) => self.fail(RuntimeErrorKind::Syntax { message: e.message }, span),
+        }
+    }
+
+    fn compile_expr_text(&mut self, v: &Value, span: Span) -> R<Arc<Expr>> {
+        if let Some(e) = self.st.expr_cache.get(v.arc()) {
+            return Ok(e.clone());
+        }
+        self.charge(v.as_str().len(), span)?;
+        let text = v.as_str();
+        let mut p = crate::parse::Parser::new(text, 0, text.len(), 0);
+        p.clamp = Some(span);
+        match crate::expr::parse_expr(p) {
+            Ok(e) => {
+                let e = Arc::new(e);
+                if self.st.expr_cache.len() < 1024 {
+                    self.st.expr_cache.insert(v.arc().clone(), e.clone());
+                }
+                Ok(e)
+            }
+            Err(e) => self.fail(RuntimeErrorKind::Syntax { message: e.message }, span),
+        }
+    }
+
+    pub(crate) fn eval_word(&mut self, w: &Word) -> R<Value> {
+        match &w.kind {
+            WordKind::Lit(s, _) => Ok(Value::new(s.clone())),
+            WordKind::Parts(parts) => self.eval_parts(parts, w.span),
+        }
+    }
+
+    fn eval_parts(&mut self, parts: &[Part], span: Span) -> R<Value> {
+        if let [one] = parts {
+            return self.eval_part(one);
+        }
+        let mut text = String::new();
+        let mut taints: Vec<Taint> = Vec::new();
+        let mut client_then_mask = false;
+        for (i, p) in parts.iter().enumerate() {
+            let v = self.eval_part(p)?;
+            if v.taint() == Taint::Client
+                && i + 2 == parts.len()
+                && let Part::Lit(l) = &parts[i + 1]
+                && l.starts_with('/')
+            {
+                client_then_mask = true;
+            }
+            if !v.as_str().is_empty() || v.taint().is_tainted() {
+                taints.push(v.taint());
+            }
+            text.push_str(v.as_str());
+            if text.len() > self.settings.max_value_len {
+                self.charge(text.len(), span)?;
+            }
+        }
+        let tainted: Vec<Taint> = taints.iter().copied().filter(|t| t.is_tainted()).collect();
+        let taint = match (tainted.as_slice(), client_then_mask) {
+            ([], _) => Taint::Clean,
+            ([Taint::Client], true) => Taint::Client,
+            ([t], _) if taints.len() == 1 => *t,
+            _ => Taint::Derived,
+        };
+        Ok(Value::tainted(text, taint))
+    }
+
+    fn eval_part(&mut self, p: &Part) -> R<Value> {
+        match p {
+            Part::Lit(s) => Ok(Value::new(s.clone())),
+            Part::Var(v) => self.read_var(v),
+            Part::Cmd(s) => self.eval_script(s),
+        }
+    }
+
+    // ---- variables --------------------------------------------------------------------
+
+    fn read_var(&mut self, v: &VarRef) -> R<Value> {
+        let index = match &v.index {
+            Some(parts) => Some(self.eval_parts(parts, v.span)?),
+            None => None,
+        };
+        self.get_var(&v.name, index.as_ref().map(|i| i.as_str()), v.span)
+    }
+
+    pub(crate) fn get_var(&mut self, name: &str, index: Option<&str>, span: Span) -> R<Value> {
+        let full = || match index {
+            Some(i) => format!("{name}({i})"),
+            None => name.to_string(),
+        };
+        if let Some(s) = name.strip_prefix("static::") {
+            if let Some(v) = self
+                .st
+                .statics
+                .get(s)
+                .or_else(|| self.base_statics.and_then(|b| b.get(s)))
+            {
+                return Ok(v.clone());
+            }
+            return self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span);
+        }
+        let (frame, key): (&Frame, &str) = match name.strip_prefix("::") {
+            Some(g) => (&self.st.globals, g.trim_start_matches(':')),
+            None => match self.st.frames.last() {
+                Some(f) if matches!(f.get(name), Some(Var::Global)) => (&self.st.globals, name),
+                Some(f) => (f, name),
+                None => (&self.st.globals, name),
+            },
+        };
+        match (frame.get(key), index) {
+            (Some(Var::Scalar(v)), None) => return Ok(v.clone()),
+            (Some(Var::Array(a)), Some(i)) => {
+                if let Some(v) = a.get(i) {
+                    return Ok(v.clone());
+                }
+            }
+            (Some(Var::Array(_)), None) => {
+                return self.fail(
+                    RuntimeErrorKind::User {
+                        message: format!("can't read \"{name}\": variable is array"),
+                    },
+                    span,
+                );
+            }
+            _ => {}
+        }
+        if name.starts_with("::") && index.is_none() && !self.tcl_mode {
+            return self.global_data_group(key, span);
+        }
+        self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span)
+    }
+
+    /// `$::name` where no such global exists: a data-group reference the v9/v10 way.
+    fn global_data_group(&mut self, name: &str, span: Span) -> R<Value> {
+        let Some(dg) = self.resolve_group(name) else {
+            return self.fail(
+                RuntimeErrorKind::NoSuchVariable {
+                    name: format!("::{name}"),
+                },
+                span,
+            );
+        };
+        if !self.settings.v10_globals {
+            return self.fail(
+                RuntimeErrorKind::GlobalDataGroupReference {
+                    name: name.to_string(),
+                },
+                span,
+            );
+        }
+        let names: Vec<&str> = dg.group().records.iter().map(|r| r.name.as_str()).collect();
+        Ok(Value::new(format_list(&names)))
+    }
+
+    pub(crate) fn var_exists(&self, name: &str) -> bool {
+        let (base, index) = split_array_name(name);
+        if let Some(s) = base.strip_prefix("static::") {
+            return self.st.statics.contains_key(s)
+                || self.base_statics.is_some_and(|b| b.contains_key(s));
+        }
+        let (frame, key) = match base.strip_prefix("::") {
+            Some(g) => (&self.st.globals, g),
+            None => match self.st.frames.last() {
+                Some(f) if matches!(f.get(base), Some(Var::Global)) => (&self.st.globals, base),
+                Some(f) => (f, base),
+                None => (&self.st.globals, base),
+            },
+        };
+        match (frame.get(key), index) {
+            (Some(Var::Scalar(_)), None) => true,
+            (Some(Var::Array(_)), None) => true,
+            (Some(Var::Array(a)), Some(i)) => a.contains_key(i),
+            _ => false,
+        }
+    }
+
+    fn frame_for(&mut self, name: &str) -> (&mut Frame, Arc<str>) {
+        if let Some(g) = name.strip_prefix("::") {
+            return (&mut self.st.globals, arc(g.trim_start_matches(':')));
+        }
+        let is_global = self
+            .st
+            .frames
+            .last()
+            .is_some_and(|f| matches!(f.get(name), Some(Var::Global)));
+        if is_global || self.st.frames.is_empty() {
+            return (&mut self.st.globals, arc(name));
+        }
+        let f = self.st.frames.last_mut();
+        match f {
+            Some(f) => (f, arc(name)),
+            None => (&mut self.st.globals, arc(name)),
+        }
+    }
+
+    pub(crate) fn set_var(&mut self, name: &str, value: Value, span: Span) -> R<Value> {
+        let (base, index) = split_array_name(name);
+        if let Some(s) = base.strip_prefix("static::") {
+            self.st.statics.insert(arc(s), value.clone());
+            return Ok(value);
+        }
+        let (frame, key) = self.frame_for(base);
+        match index {
+            None => match frame.get_mut(&key) {
+                Some(Var::Array(_)) => {
+                    return self.fail(
+                        RuntimeErrorKind::User {
+                            message: format!("can't set \"{name}\": variable is array"),
+                        },
+                        span,
+                    );
+                }
+                Some(slot) => *slot = Var::Scalar(value.clone()),
+                None => {
+                    frame.insert(key, Var::Scalar(value.clone()));
+                }
+            },
+            Some(i) => {
+                let entry = frame
+                    .entry(key)
+                    .or_insert_with(|| Var::Array(HashMap::new()));
+                match entry {
+                    Var::Array(a) => {
+                        a.insert(arc(i), value.clone());
+                    }
+                    _ => {
+                        return self.fail(
+                            RuntimeErrorKind::User {
+                                message: format!("can't set \"{name}\": variable isn't array"),
+                            },
+                            span,
+                        );
+                    }
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    pub(crate) fn get_var_by_name(&mut self, name: &str, span: Span) -> R<Value> {
+        let (base, index) = split_array_name(name);
+        self.get_var(base, index, span)
+    }
+
+    pub(crate) fn unset_var(&mut self, name: &str) -> bool {
+        let (base, index) = split_array_name(name);
+        if let Some(s) = base.strip_prefix("static::") {
+            return self.st.statics.remove(s).is_some();
+        }
+        let (frame, key) = self.frame_for(base);
+        match index {
+            None => frame.remove(&key).is_some(),
+            Some(i) => match frame.get_mut(&key) {
+                Some(Var::Array(a)) => a.remove(i).is_some(),
+                _ => false,
+            },
+        }
+    }
+
+    // ---- commands ---------------------------------------------------------------------
+
+    pub(crate) fn eval_cmd(&mut self, cmd: &Cmd) -> R<Value> {
+        self.step(cmd.span)?;
+        match &cmd.op {
+            Op::Call => {}
+            Op::If(branches, els) => {
+                for (c, body) in branches {
+                    if self.cond(&Cond::Compiled(c), c.span)? {
+                        return self.eval_script(body);
+                    }
+                }
+                return match els {
+                    Some(e) => self.eval_script(e),
+                    None => Ok(Value::empty()),
+                };
+            }
+            Op::While(c, body) => {
+                return self.run_while(&Cond::Compiled(c), &Code::Compiled(body), cmd.span);
+            }
+            Op::For(init, c, next, body) => {
+                return self.run_for(
+                    &Code::Compiled(init),
+                    &Cond::Compiled(c),
+                    &Code::Compiled(next),
+                    &Code::Compiled(body),
+                    cmd.span,
+                );
+            }
+            Op::Expr(e) => {
+                let v = self.eval_expr(e)?;
+                return Ok(self.ev_value(v));
+            }
+            Op::Foreach(body) => {
+                let n = cmd.words.len();
+                let mut args = Vec::with_capacity(n - 2);
+                for w in &cmd.words[1..n - 1] {
+                    args.push(self.eval_word(w)?);
+                }
+                return self.run_foreach(&args, &Code::Compiled(body), cmd.span);
+            }
+            Op::Catch(body) => {
+                let var = match cmd.words.get(2) {
+                    Some(w) => Some(self.eval_word(w)?),
+                    None => None,
+                };
+                return self.run_catch(&Code::Compiled(body), var.as_ref(), cmd.span);
+            }
+            Op::Switch(arms) => {
+                let n = cmd.words.len();
+                let mut args = Vec::with_capacity(n - 2);
+                for w in &cmd.words[1..n - 1] {
+                    args.push(self.eval_word(w)?);
+                }
+                let arms: Vec<(Value, Option<Code<'_>>)> = arms
+                    .iter()
+                    .map(|(p, b)| (Value::new(p.clone()), b.as_ref().map(Code::Compiled)))
+                    .collect();
+                return self.run_switch(&args, Some(arms), cmd.span);
+            }
+            Op::Proc(body) => {
+                let mut args = Vec::with_capacity(3);
+                for w in &cmd.words[1..3] {
+                    args.push(self.eval_word(w)?);
+                }
+                return self.define_proc(&args[0], &args[1], body.clone(), cmd.span);
+            }
+        }
+        let mut args = Vec::with_capacity(cmd.words.len());
+        for w in &cmd.words {
+            args.push(self.eval_word(w)?);
+        }
+        self.invoke(cmd.builtin, &args, cmd.span)
+    }
+
+    pub(crate) fn invoke(
+        &mut self,
+        builtin: Option<Builtin>,
+        args: &[Value],
+        span: Span,
+    ) -> R<Value> {
+        let builtin = builtin.or_else(|| Builtin::lookup(args[0].as_str()));
+        if let Some(b) = builtin
+            && !(self.tcl_mode && b.is_f5())
+        {
+            if b.is_f5() {
+                return self.f5(b, args, span);
+            }
+            return self.tcl(b, args, span);
+        }
+        if let Some(p) = self.find_proc(args[0].as_str()) {
+            return self.call_proc(&p, &args[1..], span);
+        }
+        if self.tcl_mode {
+            return self.fail(
+                RuntimeErrorKind::UnknownCommand {
+                    name: args[0].as_str().to_string(),
+                },
+                span,
+            );
+        }
+        self.fail(
+            RuntimeErrorKind::Unsupported {
+                command: args[0].as_str().to_string(),
+                event: self.event.to_string(),
+            },
+            span,
+        )
+    }
+
+    pub(crate) fn find_proc(&self, name: &str) -> Option<Arc<ProcDef>> {
+        if let Some(p) = self.st.procs.get(name) {
+            return Some(p.clone());
+        }
+        if !name.contains("::") {
+            let qualified = format!("{}::{name}", self.src.name);
+            if let Some(p) = self.program_procs.get(qualified.as_str()) {
+                return Some(p.clone());
+            }
+        } else if !name.starts_with('/') {
+            let qualified = format!("/{}/{name}", self.src.partition);
+            if let Some(p) = self.program_procs.get(qualified.as_str()) {
+                return Some(p.clone());
+            }
+            let common = format!("/Common/{name}");
+            if let Some(p) = self.program_procs.get(common.as_str()) {
+                return Some(p.clone());
+            }
+        }
+        self.program_procs.get(name).cloned()
+    }
+
+    pub(crate) fn call_proc(&mut self, p: &Arc<ProcDef>, args: &[Value], span: Span) -> R<Value> {
+        let fixed = p.params.len() - usize::from(p.variadic);
+        let required = p.params[..fixed]
+            .iter()
+            .take_while(|(_, d)| d.is_none())
+            .count();
+        if args.len() < required || (!p.variadic && args.len() > fixed) {
+            let mut usage = p.name.to_string();
+            for (n, d) in &p.params {
+                if d.is_some() {
+                    usage.push_str(&format!(" ?{n}?"));
+                } else if p.variadic && n.as_ref() == "args" {
+                    usage.push_str(" ?arg ...?");
+                } else {
+                    usage.push_str(&format!(" {n}"));
+                }
+            }
+            return self.wrong_args(&usage, span);
+        }
+        let mut frame = Frame::new();
+        for (i, (n, d)) in p.params[..fixed].iter().enumerate() {
+            let v = args
+                .get(i)
+                .cloned()
+                .or_else(|| d.clone())
+                .unwrap_or_default();
+            frame.insert(n.clone(), Var::Scalar(v));
+        }
+        if p.variadic {
+            let rest: Vec<&str> = args.iter().skip(fixed).map(|v| v.as_str()).collect();
+            let t = args
+                .iter()
+                .skip(fixed)
+                .fold(Taint::Clean, |t, v| t.join(v.taint()));
+            frame.insert(
+                arc("args"),
+                Var::Scalar(Value::tainted(format_list(&rest), t)),
+            );
+        }
+        self.st.frames.push(frame);
+        let saved = std::mem::replace(&mut self.src, p.src.clone());
+        let r = self.eval_script(&p.body);
+        self.src = saved;
+        self.st.frames.pop();
+        match r {
+            Ok(v) | Err(Exc::Return(v)) => Ok(v),
+            Err(Exc::Break) => self.fail(RuntimeErrorKind::OutsideLoop("break"), span),
+            Err(Exc::Continue) => self.fail(RuntimeErrorKind::OutsideLoop("continue"), span),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn define_proc(
+        &mut self,
+        name: &Value,
+        params: &Value,
+        body: Arc<Script>,
+        span: Span,
+    ) -> R<Value> {
+        let def = self.make_proc(name.as_str(), params.as_str(), body, span)?;
+        self.st.procs.insert(def.name.clone(), Arc::new(def));
+        Ok(Value::empty())
+    }
+
+    pub(crate) fn make_proc(
+        &self,
+        name: &str,
+        params: &str,
+        body: Arc<Script>,
+        span: Span,
+    ) -> R<ProcDef> {
+        let list = self.list(params, span)?;
+        let mut out = Vec::new();
+        for p in &list {
+            let parts = self.list(p, span)?;
+            match parts.as_slice() {
+                [n] => out.push((arc(n), None)),
+                [n, d] => out.push((arc(n), Some(Value::new(d.as_str())))),
+                _ => {
+                    return self.fail(
+                        RuntimeErrorKind::User {
+                            message: format!("procedure \"{name}\" has argument with no name"),
+                        },
+                        span,
+                    );
+                }
+            }
+        }
+        let variadic = out.last().is_some_and(|(n, _)| n.as_ref() == "args");
+        Ok(ProcDef {
+            name: arc(name),
+            params: out,
+            variadic,
+            body,
+            src: self.src.clone(),
+        })
+    }
+
+    pub(crate) fn list(&self, text: &str, span: Span) -> R<Vec<String>> {
+        parse_list(text).or_else(|message| self.fail(RuntimeErrorKind::BadList { message }, span))
+    }
+
+    // ---- control flow -----------------------------------------------------------------
+
+    pub(crate) fn cond(&mut self, c: &Cond<'_>, span: Span) -> R<bool> {
+        let v = match c {
+            Cond::Compiled(e) => self.eval_expr(e)?,
+            Cond::Text(t, s) => {
+                let e = self.compile_expr_text(t, *s)?;
+                self.eval_expr(&e)?
+            }
+        };
+        self.truth(&v, span)
+    }
+
+    pub(crate) fn truth(&mut self, v: &(Ev, Taint), span: Span) -> R<bool> {
+        if v.1.is_tainted() {
+            self.escape("condition on a value derived from the client address", span);
+        }
+        match &v.0 {
+            Ev::Int(i) => Ok(*i != 0),
+            Ev::Float(f) => Ok(*f != 0.0),
+            Ev::Str(s) => match parse_bool(s.as_str()) {
+                Some(b) => Ok(b),
+                None => self.fail(
+                    RuntimeErrorKind::ExpectedBoolean {
+                        value: s.as_str().to_string(),
+                    },
+                    span,
+                ),
+            },
+        }
+    }
+
+    pub(crate) fn run_while(&mut self, c: &Cond<'_>, body: &Code<'_>, span: Span) -> R<Value> {
+        loop {
+            self.step(span)?;
+            if !self.cond(c, span)? {
+                return Ok(Value::empty());
+            }
+            match self.eval_code(body) {
+                Ok(_) | Err(Exc::Continue) => {}
+                Err(Exc::Break) => return Ok(Value::empty()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(crate) fn run_for(
+        &mut self,
+        init: &Code<'_>,
+        c: &Cond<'_>,
+        next: &Code<'_>,
+        body: &Code<'_>,
+        span: Span,
+    ) -> R<Value> {
+        self.eval_code(init)?;
+        loop {
+            self.step(span)?;
+            if !self.cond(c, span)? {
+                return Ok(Value::empty());
+            }
+            match self.eval_code(body) {
+                Ok(_) | Err(Exc::Continue) => {}
+                Err(Exc::Break) => return Ok(Value::empty()),
+                Err(e) => return Err(e),
+            }
+            self.eval_code(next)?;
+        }
+    }
+
+    pub(crate) fn run_foreach(&mut self, args: &[Value], body: &Code<'_>, span: Span) -> R<Value> {
+        let mut pairs = Vec::new();
+        for pair in args.chunks(2) {
+            let [vars, list] = pair else {
+                return self.wrong_args("foreach varList list ?varList list ...? command", span);
+            };
+            let vars = self.list(vars.as_str(), span)?;
+            if vars.is_empty() {
+                return self.fail(
+                    RuntimeErrorKind::User {
+                        message: "foreach varlist is empty".into(),
+                    },
+                    span,
+                );
+            }
+            let t = self.taint_op(
+                "foreach over a value derived from the client address",
+                std::slice::from_ref(list),
+                span,
+            );
+            let items = self.list(list.as_str(), span)?;
+            pairs.push((vars, items, t));
+        }
+        let rounds = pairs
+            .iter()
+            .map(|(v, l, _)| l.len().div_ceil(v.len()))
+            .max()
+            .unwrap_or(0);
+        for r in 0..rounds {
+            self.step(span)?;
+            for (vars, items, t) in &pairs {
+                for (k, name) in vars.iter().enumerate() {
+                    let v = items
+                        .get(r * vars.len() + k)
+                        .map(String::as_str)
+                        .unwrap_or("");
+                    self.set_var(name, Value::tainted(v, *t), span)?;
+                }
+            }
+            match self.eval_code(body) {
+                Ok(_) | Err(Exc::Continue) => {}
+                Err(Exc::Break) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Value::empty())
+    }
+
+    pub(crate) fn run_catch(
+        &mut self,
+        body: &Code<'_>,
+        var: Option<&Value>,
+        span: Span,
+    ) -> R<Value> {
+        let depth = self.st.frames.len();
+        let (code, result) = match self.eval_code(body) {
+            Ok(v) => (0, v),
+            Err(Exc::Err(e)) => {
+                if !e.kind.catchable() {
+                    return Err(Exc::Err(e));
+                }
+                (1, Value::new(e.kind.to_string()))
+            }
+            Err(Exc::Return(v)) => (2, v),
+            Err(Exc::Break) => (3, Value::empty()),
+            Err(Exc::Continue) => (4, Value::empty()),
+        };
+        self.st
+            .frames
+            .truncate(depth.max(1).min(self.st.frames.len()));
+        if let Some(name) = var {
+            self.set_var(name.as_str(), result, span)?;
+        }
+        Ok(Value::int(code))
+    }
+
+    /// `switch ?options? string {pattern body ...}` or with the pairs as separate words.
+    pub(crate) fn run_switch(
+        &mut self,
+        args: &[Value],
+        compiled: Option<Vec<(Value, Option<Code<'_>>)>>,
+        span: Span,
+    ) -> R<Value> {
+        let usage = "switch ?-option ...? string ?pattern body ...? ?default body?";
+        let mut mode = "exact";
+        let mut i = 1;
+        while i < args.len() {
+            match args[i].as_str() {
+                "-exact" => mode = "exact",
+                "-glob" => mode = "glob",
+                "-regexp" => mode = "regexp",
+                "--" => {
+                    i += 1;
+                    break;
+                }
+                s if s.starts_with('-') && i + 1 < args.len() && compiled.is_some() => {
+                    return self.fail(
+                        RuntimeErrorKind::BadArgument {
+                            command: "switch".into(),
+                            value: s.into(),
+                            expected: "-exact, -glob, -regexp or --".into(),
+                        },
+                        span,
+                    );
+                }
+                _ => break,
+            }
+            i += 1;
+        }
+        let Some(subject) = args.get(i).cloned() else {
+            return self.wrong_args(usage, span);
+        };
+        let owned;
+        let arms: Vec<(Value, Option<Code<'_>>)> = match compiled {
+            Some(a) => a,
+            None => {
+                let rest = &args[i + 1..];
+                let pairs: Vec<Value> = if rest.len() == 1 {
+                    self.list(rest[0].as_str(), span)?
+                        .into_iter()
+                        .map(Value::new)
+                        .collect()
+                } else {
+                    rest.to_vec()
+                };
+                if pairs.len() % 2 != 0 || pairs.is_empty() {
+                    return self.fail(
+                        RuntimeErrorKind::User {
+                            message: "extra switch pattern with no body".into(),
+                        },
+                        span,
+                    );
+                }
+                owned = pairs;
+                owned
+                    .chunks(2)
+                    .map(|c| {
+                        let body = (c[1].as_str() != "-").then(|| Code::Text(c[1].clone(), span));
+                        (c[0].clone(), body)
+                    })
+                    .collect()
+            }
+        };
+        if subject.taint().is_tainted() {
+            if mode == "exact" && subject.taint() == Taint::Client {
+                for (p, _) in &arms {
+                    if p.as_str() != "default" {
+                        self.observe_equality(&subject, p, span);
+                    }
+                }
+            } else {
+                self.escape("switch on a value derived from the client address", span);
+            }
+        }
+        let n = arms.len();
+        let mut hit = None;
+        for (k, (pat, _)) in arms.iter().enumerate() {
+            let m = if k + 1 == n && pat.as_str() == "default" {
+                true
+            } else {
+                match mode {
+                    "glob" => glob_match(pat.as_str(), subject.as_str(), false),
+                    "regexp" => self
+                        .regex(pat.as_str(), false, span)?
+                        .is_match(subject.as_str()),
+                    _ => pat.as_str() == subject.as_str(),
+                }
+            };
+            if m {
+                hit = Some(k);
+                break;
+            }
+        }
+        let Some(k) = hit else {
+            return Ok(Value::empty());
+        };
+        for (_, body) in &arms[k..] {
+            if let Some(b) = body {
+                return self.eval_code(b);
+            }
+        }
+        self.fail(
+            RuntimeErrorKind::User {
+                message: "no body specified for pattern".into(),
+            },
+            span,
+        )
+    }
+
+    pub(crate) fn regex(&mut self, pat: &str, nocase: bool, span: Span) -> R<regex::Regex> {
+        let key = format!("{}{pat}", if nocase { "i:" } else { "c:" });
+        if let Some(r) = self.st.regex_cache.get(&key) {
+            return Ok(r.clone());
+        }
+        self.charge(pat.len() * 16, span)?;
+        let built = regex::RegexBuilder::new(pat)
+            .case_insensitive(nocase)
+            .size_limit(1 << 20)
+            .build();
+        match built {
+            Ok(r) => {
+                if self.st.regex_cache.len() < 256 {
+                    self.st.regex_cache.insert(key, r.clone());
+                }
+                Ok(r)
+            }
+            Err(e) => self.fail(
+                RuntimeErrorKind::BadRegex {
+                    message: e.to_string(),
+                },
+                span,
+            ),
+        }
+    }
+
+    // ---- expr -------------------------------------------------------------------------
+
+    pub(crate) fn ev_value(&self, v: (Ev, Taint)) -> Value {
+        match v.0 {
+            Ev::Int(i) => Value::tainted(i.to_string(), v.1),
+            Ev::Float(f) => Value::tainted(format_float(f), v.1),
+            Ev::Str(s) => s.with_taint(v.1),
+        }
+    }
+
+    pub(crate) fn eval_expr_text(&mut self, text: &Value, span: Span) -> R<Value> {
+        let e = self.compile_expr_text(text, span)?;
+        let v = self.eval_expr(&e)?;
+        Ok(self.ev_value(v))
+    }
+
+    fn num(ev: &Ev) -> Option<Num> {
+        match ev {
+            Ev::Int(i) => Some(Num::Int(*i)),
+            Ev::Float(f) => Some(Num::Float(*f)),
+            Ev::Str(s) => parse_num(s.as_str()),
+        }
+    }
+
+    fn text(ev: &Ev) -> std::borrow::Cow<'_, str> {
+        match ev {
+            Ev::Int(i) => i.to_string().into(),
+            Ev::Float(f) => format_float(*f).into(),
+            Ev::Str(s) => s.as_str().into(),
+        }
+    }
+
+    pub(crate) fn eval_expr(&mut self, e: &Expr) -> R<(Ev, Taint)> {
+        self.step(e.span)?;
+        match &e.kind {
+            // A literal keeps its text unless that is the number's canonical form, so
+            // `01 eq 1` compares strings as Tcl does.
+            ExprKind::Num(Num::Int(i), text) if i.to_string() == text.as_ref() => {
+                Ok((Ev::Int(*i), Taint::Clean))
+            }
+            ExprKind::Num(_, text) => Ok((Ev::Str(Value::new(text.clone())), Taint::Clean)),
+            ExprKind::Str(s) => Ok((Ev::Str(Value::new(s.clone())), Taint::Clean)),
+            ExprKind::Quoted(parts) => {
+                let v = self.eval_parts(parts, e.span)?;
+                let t = v.taint();
+                Ok((Ev::Str(v), t))
+            }
+            ExprKind::Var(v) => {
+                let v = self.read_var(v)?;
+                let t = v.taint();
+                Ok((Ev::Str(v), t))
+            }
+            ExprKind::Cmd(s) => {
+                let v = self.eval_script(s)?;
+                let t = v.taint();
+                Ok((Ev::Str(v), t))
+            }
+            ExprKind::Unary(op, inner) => {
+                let v = self.eval_expr(inner)?;
+                self.unary(*op, v, e.span)
+            }
+            ExprKind::Ternary(c, a, b) => {
+                let cv = self.eval_expr(c)?;
+                if self.truth(&cv, c.span)? {
+                    self.eval_expr(a)
+                } else {
+                    self.eval_expr(b)
+                }
+            }
+            ExprKind::Binary(BinOp::And, a, b) | ExprKind::Binary(BinOp::Or, a, b) => {
+                let is_and = matches!(e.kind, ExprKind::Binary(BinOp::And, ..));
+                let av = self.eval_expr(a)?;
+                let at = av.1;
+                let l = self.truth(&av, a.span)?;
+                if l != is_and {
+                    return Ok((Ev::Int(i64::from(l)), at.join(Taint::Clean)));
+                }
+                let bv = self.eval_expr(b)?;
+                let bt = bv.1;
+                let r = self.truth(&bv, b.span)?;
+                Ok((Ev::Int(i64::from(r)), at.join(bt)))
+            }
+            ExprKind::Binary(op, a, b) => {
+                let av = self.eval_expr(a)?;
+                let bv = self.eval_expr(b)?;
+                self.binary(*op, av, bv, e.span)
+            }
+            ExprKind::Call(name, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval_expr(a)?);
+                }
+                self.func(name, vals, e.span)
+            }
+        }
+    }
+
+    fn need_num(&self, ev: &Ev, op: &str, span: Span) -> R<Num> {
+        match Self::num(ev) {
+            Some(n) => Ok(n),
+            None => self.fail(RuntimeErrorKind::NotNumeric { op: op.to_string() }, span),
+        }
+    }
+
+    fn need_int(&self, ev: &Ev, op: &str, span: Span) -> R<i64> {
+        match self.need_num(ev, op, span)? {
+            Num::Int(i) => Ok(i),
+            Num::Float(_) => self.fail(
+                RuntimeErrorKind::User {
+                    message: format!("can't use floating-point value as operand of \"{op}\""),
+                },
+                span,
+            ),
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, v: (Ev, Taint), span: Span) -> R<(Ev, Taint)> {
+        let t = if v.1.is_tainted() && op != UnOp::Not {
+            self.escape(
+                "arithmetic on a value derived from the client address",
+                span,
+            );
+            Taint::Derived
+        } else {
+            v.1
+        };
+        let sym = match op {
+            UnOp::Neg => "-",
+            UnOp::Plus => "+",
+            UnOp::BitNot => "~",
+            UnOp::Not => "!",
+        };
+        let r = match op {
+            UnOp::Not => Ev::Int(i64::from(!self.truth(&v, span)?)),
+            UnOp::BitNot => Ev::Int(!self.need_int(&v.0, sym, span)?),
+            UnOp::Plus => match self.need_num(&v.0, sym, span)? {
+                Num::Int(i) => Ev::Int(i),
+                Num::Float(f) => Ev::Float(f),
+            },
+            UnOp::Neg => match self.need_num(&v.0, sym, span)? {
+                Num::Int(i) => match i.checked_neg() {
+                    Some(n) => Ev::Int(n),
+                    None => return self.fail(RuntimeErrorKind::IntegerOverflow, span),
+                },
+                Num::Float(f) => Ev::Float(-f),
+            },
+        };
+        Ok((r, t))
+    }
+
+    fn binary(&mut self, op: BinOp, a: (Ev, Taint), b: (Ev, Taint), span: Span) -> R<(Ev, Taint)> {
+        use BinOp::*;
+        let mut taint = Taint::Clean;
+        if a.1.is_tainted() || b.1.is_tainted() {
+            let modelled = matches!(op, Eq | Ne | StrEq | StrNe | Equals) && {
+                let av = self.ev_value(a.clone());
+                let bv = self.ev_value(b.clone());
+                self.observe_equality(&av, &bv, span)
+            };
+            if !modelled {
+                self.escape(
+                    &format!(
+                        "expr `{}` on a value derived from the client address",
+                        op.symbol()
+                    ),
+                    span,
+                );
+                taint = Taint::Derived;
+            }
+        }
+        let (a, b) = (a.0, b.0);
+        let bool_ev = |x: bool| Ev::Int(i64::from(x));
+        let r = match op {
+            StrEq | Equals => bool_ev(Self::text(&a) == Self::text(&b)),
+            StrNe => bool_ev(Self::text(&a) != Self::text(&b)),
+            StartsWith => bool_ev(Self::text(&a).starts_with(Self::text(&b).as_ref())),
+            EndsWith => bool_ev(Self::text(&a).ends_with(Self::text(&b).as_ref())),
+            Contains => bool_ev(Self::text(&a).contains(Self::text(&b).as_ref())),
+            MatchesGlob => bool_ev(glob_match(&Self::text(&b), &Self::text(&a), false)),
+            MatchesRegex => {
+                let re = self.regex(&Self::text(&b), false, span)?;
+                bool_ev(re.is_match(&Self::text(&a)))
+            }
+            In | Ni => {
+                let list = self.list(&Self::text(&b), span)?;
+                let needle = Self::text(&a);
+                let found = list.iter().any(|x| x.as_str() == needle.as_ref());
+                bool_ev(found == (op == In))
+            }
+            Eq | Ne | Lt | Gt | Le | Ge => {
+                let ord = match (Self::num(&a), Self::num(&b)) {
+                    (Some(Num::Int(x)), Some(Num::Int(y))) => x.partial_cmp(&y),
+                    (Some(x), Some(y)) => to_f(x).partial_cmp(&to_f(y)),
+                    _ => Self::text(&a).as_ref().partial_cmp(Self::text(&b).as_ref()),
+                };
+                use std::cmp::Ordering::*;
+                bool_ev(match op {
+                    Eq => ord == Some(Equal),
+                    Ne => ord != Some(Equal),
+                    Lt => ord == Some(Less),
+                    Gt => ord == Some(Greater),
+                    Le => matches!(ord, Some(Less | Equal)),
+                    _ => matches!(ord, Some(Greater | Equal)),
+                })
+            }
+            And | Or => bool_ev(false),
+            _ => self.arith(op, &a, &b, span)?,
+        };
+        Ok((r, taint))
+    }
+
+    fn arith(&mut self, op: BinOp, a: &Ev, b: &Ev, span: Span) -> R<Ev> {
+        use BinOp::*;
+        let sym = op.symbol();
+        if matches!(op, Mod | Shl | Shr | BitAnd | BitOr | BitXor) {
+            let x = self.need_int(a, sym, span)?;
+            let y = self.need_int(b, sym, span)?;
+            let r = match op {
+                Mod => {
+                    if y == 0 {
+                        return self.fail(RuntimeErrorKind::DivideByZero, span);
+                    }
+                    let r = x.wrapping_rem(y);
+                    if r != 0 && ((r < 0) != (y < 0)) {
+                        r + y
+                    } else {
+                        r
+                    }
+                }
+                Shl => {
+                    if y < 0 {
+                        return self.fail(
+                            RuntimeErrorKind::User {
+                                message: "negative shift argument".into(),
+                            },
+                            span,
+                        );
+                    }
+                    if y >= 64 || (x != 0 && (x.abs().leading_zeros() as i64) <= y) {
+                        if x == 0 {
+                            0
+                        } else {
+                            return self.fail(RuntimeErrorKind::IntegerOverflow, span);
+                        }
+                    } else {
+                        x << y
+                    }
+                }
+                Shr => {
+                    if y < 0 {
+                        return self.fail(
+                            RuntimeErrorKind::User {
+                                message: "negative shift argument".into(),
+                            },
+                            span,
+                        );
+                    }
+                    x >> y.min(63)
+                }
+                BitAnd => x & y,
+                BitOr => x | y,
+                _ => x ^ y,
+            };
+            return Ok(Ev::Int(r));
+        }
+        let x = self.need_num(a, sym, span)?;
+        let y = self.need_num(b, sym, span)?;
+        if let (Num::Int(x), Num::Int(y)) = (x, y) {
+            let r = match op {
+                Add => x.checked_add(y),
+                Sub => x.checked_sub(y),
+                Mul => x.checked_mul(y),
+                Div => {
+                    if y == 0 {
+                        return self.fail(RuntimeErrorKind::DivideByZero, span);
+                    }
+                    x.checked_div(y).map(|q| {
+                        if (x % y != 0) && ((x < 0) != (y < 0)) {
+                            q - 1
+                        } else {
+                            q
+                        }
+                    })
+                }
+                Pow => {
+                    if y < 0 {
+                        return match x {
+                            0 => self.fail(
+                                RuntimeErrorKind::User {
+                                    message: "exponentiation of zero by negative power".into(),
+                                },
+                                span,
+                            ),
+                            1 => Ok(Ev::Int(1)),
+                            -1 => Ok(Ev::Int(if y % 2 == 0 { 1 } else { -1 })),
+                            _ => Ok(Ev::Int(0)),
+                        };
+                    }
+                    u32::try_from(y).ok().and_then(|e| x.checked_pow(e))
+                }
+                _ => None,
+            };
+            return match r {
+                Some(v) => Ok(Ev::Int(v)),
+                None => self.fail(RuntimeErrorKind::IntegerOverflow, span),
+            };
+        }
+        let (x, y) = (to_f(x), to_f(y));
+        Ok(Ev::Float(match op {
+            Add => x + y,
+            Sub => x - y,
+            Mul => x * y,
+            Div => x / y,
+            Pow => x.powf(y),
+            _ => f64::NAN,
+        }))
+    }
+
+    fn func(&mut self, name: &str, args: Vec<(Ev, Taint)>, span: Span) -> R<(Ev, Taint)> {
+        let t = if args.iter().any(|a| a.1.is_tainted()) {
+            self.escape(
+                &format!("{name}() on a value derived from the client address"),
+                span,
+            );
+            Taint::Derived
+        } else {
+            Taint::Clean
+        };
+        let mut nums = Vec::with_capacity(args.len());
+        for a in &args {
+            nums.push(self.need_num(&a.0, name, span)?);
+        }
+        let one = |s: &Self| -> R<Num> {
+            match nums.as_slice() {
+                [n] => Ok(*n),
+                _ => s.fail(
+                    RuntimeErrorKind::User {
+                        message: format!("wrong # args for math function \"{name}\""),
+                    },
+                    span,
+                ),
+            }
+        };
+        let r = match name {
+            "abs" => match one(self)? {
+                Num::Int(i) => match i.checked_abs() {
+                    Some(v) => Ev::Int(v),
+                    None => return self.fail(RuntimeErrorKind::IntegerOverflow, span),
+                },
+                Num::Float(f) => Ev::Float(f.abs()),
+            },
+            "int" | "wide" | "entier" => match one(self)? {
+                Num::Int(i) => Ev::Int(i),
+                Num::Float(f) if f.is_finite() && f.abs() < 9.2e18 => Ev::Int(f.trunc() as i64),
+                Num::Float(_) => return self.fail(RuntimeErrorKind::IntegerOverflow, span),
+            },
+            "double" => Ev::Float(to_f(one(self)?)),
+            "round" => match one(self)? {
+                Num::Int(i) => Ev::Int(i),
+                Num::Float(f) if f.is_finite() && f.abs() < 9.2e18 => Ev::Int(f.round() as i64),
+                Num::Float(_) => return self.fail(RuntimeErrorKind::IntegerOverflow, span),
+            },
+            "floor" => Ev::Float(to_f(one(self)?).floor()),
+            "ceil" => Ev::Float(to_f(one(self)?).ceil()),
+            "sqrt" => Ev::Float(to_f(one(self)?).sqrt()),
+            "bool" => Ev::Int(i64::from(to_f(one(self)?) != 0.0)),
+            "pow" => match nums.as_slice() {
+                [a, b] => Ev::Float(to_f(*a).powf(to_f(*b))),
+                _ => return self.wrong_args("pow(x,y)", span),
+            },
+            "min" | "max" => {
+                let Some(first) = nums.first().copied() else {
+                    return self.fail(
+                        RuntimeErrorKind::User {
+                            message: format!("too few arguments to math function \"{name}\""),
+                        },
+                        span,
+                    );
+                };
+                let mut best = first;
+                for n in &nums[1..] {
+                    let better = if name == "min" {
+                        to_f(*n) < to_f(best)
+                    } else {
+                        to_f(*n) > to_f(best)
+                    };
+                    if better {
+                        best = *n;
+                    }
+                }
+                match best {
+                    Num::Int(i) => Ev::Int(i),
+                    Num::Float(f) => Ev::Float(f),
+                }
+            }
+            _ => {
+                return self.fail(
+                    RuntimeErrorKind::User {
+                        message: format!("invalid command name \"tcl::mathfunc::{name}\""),
+                    },
+                    span,
+                );
+            }
+        };
+        Ok((r, t))
+    }
+}
+
+fn to_f(n: Num) -> f64 {
+    match n {
+        Num::Int(i) => i as f64,
+        Num::Float(f) => f,
+    }
+}
+
+/// `a(k)` into `("a", Some("k"))`.
+pub(crate) fn split_array_name(name: &str) -> (&str, Option<&str>) {
+    if name.ends_with(')')
+        && let Some(open) = name.find('(')
+    {
+        return (&name[..open], Some(&name[open + 1..name.len() - 1]));
+    }
+    (name, None)
+}

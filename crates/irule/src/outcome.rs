@@ -1,0 +1,212 @@
+//! What an evaluation returns: decisions as data, log lines, taint escapes and the
+//! address sets the client address was compared against.
+
+use std::sync::Arc;
+
+use addrspace::{Addr, AddrSet};
+
+use crate::error::RuntimeError;
+use crate::span::{Location, Span};
+
+/// Where in which rule something happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The rule's name.
+    pub rule: Arc<str>,
+    /// The event that was running.
+    pub event: Arc<str>,
+    /// The command's span in the rule text.
+    pub span: Span,
+    /// Its line and column.
+    pub at: Location,
+}
+
+/// The SNAT a rule chose with `snat` or `snatpool`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Snat {
+    /// `snat automap`: one of the BIG-IP's self IPs.
+    Automap,
+    /// `snat none`: the client address is kept.
+    None,
+    /// `snat <addr> [<port>]`.
+    Addr {
+        /// The translation address.
+        addr: Addr,
+        /// The source port, if given.
+        port: Option<u16>,
+    },
+    /// `snatpool <name> [member <addr>]`.
+    Pool {
+        /// The snatpool's full path.
+        name: String,
+        /// The member, if one was named.
+        member: Option<Addr>,
+    },
+}
+
+/// `persist` choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Persist {
+    /// `persist none`.
+    None,
+    /// `persist source_addr [<mask>] [<timeout>]`.
+    SourceAddr {
+        /// The mask as written.
+        mask: Option<String>,
+        /// The timeout in seconds.
+        timeout: Option<u32>,
+    },
+    /// `persist dest_addr [<mask>] [<timeout>]`.
+    DestAddr {
+        /// The mask as written.
+        mask: Option<String>,
+        /// The timeout in seconds.
+        timeout: Option<u32>,
+    },
+}
+
+/// One decision a rule made. Nothing is performed: the caller applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// `snat ...` or `snatpool ...`.
+    Snat(Snat),
+    /// `pool <name> [member <addr> [<port>]]`.
+    Pool {
+        /// The pool's full path.
+        name: String,
+        /// The member, if one was named.
+        member: Option<(Addr, Option<u16>)>,
+    },
+    /// `node <addr> [<port>]`.
+    Node {
+        /// The address.
+        addr: Addr,
+        /// The port, if given.
+        port: Option<u16>,
+    },
+    /// `persist ...`.
+    Persist(Persist),
+    /// `LB::select`: load balancing happens now rather than after the event.
+    LbSelect,
+    /// `reject`: the connection is reset.
+    Reject,
+    /// `drop` or `discard`: the connection is silently dropped.
+    Drop,
+    /// `event disable` and friends, as written.
+    Event(String),
+}
+
+/// A decision with where it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The decision.
+    pub decision: Decision,
+    /// Where.
+    pub origin: Origin,
+}
+
+/// A `log` line (recorded, never printed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// The facility, if given (`local0.`).
+    pub facility: Option<String>,
+    /// The message.
+    pub message: String,
+    /// Where.
+    pub origin: Origin,
+}
+
+/// A value derived from the client address reached an operation the model cannot reason
+/// about: results for the address's interval are a sample, not a proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escape {
+    /// The operation (`string range`, `expr +`, `if condition`, `snat address`).
+    pub operation: String,
+    /// Where.
+    pub origin: Origin,
+}
+
+/// What the client address was compared against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObservedBy {
+    /// A data group's records (`class match`, `matchclass`, `findclass`...).
+    DataGroup(String),
+    /// `IP::addr` with a literal address or network.
+    IpAddr(String),
+    /// String equality with a literal address (`eq`, `==`, `equals`, `string equal`,
+    /// `switch`).
+    Equality(String),
+}
+
+/// One comparison of the client address: every set in `sets` is a boundary the prover's
+/// partition has to respect (for a data group, one set per record, so longest-prefix
+/// lookups are exact too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    /// What was compared.
+    pub by: ObservedBy,
+    /// The sets.
+    pub sets: Arc<[AddrSet]>,
+    /// Where.
+    pub origin: Origin,
+}
+
+/// The result of running one event on one connection, across every rule of the program.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    /// The event.
+    pub event: String,
+    /// Decisions, in the order they were made.
+    pub decisions: Vec<Recorded>,
+    /// `log` lines.
+    pub logs: Vec<LogLine>,
+    /// Taint escapes.
+    pub escapes: Vec<Escape>,
+    /// Comparisons of the client address.
+    pub observed: Vec<Observed>,
+    /// The error that aborted the rules, if any (the connection is then reset).
+    pub error: Option<RuntimeError>,
+    /// Evaluation steps used.
+    pub steps: u64,
+}
+
+impl Evaluation {
+    /// The SNAT in force after the event: the last `snat`/`snatpool` decision, if any.
+    pub fn snat(&self) -> Option<&Snat> {
+        self.decisions.iter().rev().find_map(|r| match &r.decision {
+            Decision::Snat(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The last `pool` or `node` decision, if any.
+    pub fn target(&self) -> Option<&Decision> {
+        self.decisions
+            .iter()
+            .rev()
+            .map(|r| &r.decision)
+            .find(|d| matches!(d, Decision::Pool { .. } | Decision::Node { .. }))
+    }
+
+    /// Whether the connection ends here: a run-time error, `reject`, `drop` or `discard`.
+    pub fn resets(&self) -> bool {
+        self.error.is_some()
+            || self
+                .decisions
+                .iter()
+                .any(|r| matches!(r.decision, Decision::Reject | Decision::Drop))
+    }
+
+    /// Whether the result only holds for this address: some value derived from the
+    /// client address escaped the modelled predicates.
+    pub fn is_sampled(&self) -> bool {
+        !self.escapes.is_empty()
+    }
+
+    /// Every address set the client address was compared against: cut the partition at
+    /// their boundaries and this evaluation stands for its whole interval (unless
+    /// [`Evaluation::is_sampled`]).
+    pub fn observed_sets(&self) -> impl Iterator<Item = &AddrSet> {
+        self.observed.iter().flat_map(|o| o.sets.iter())
+    }
+}

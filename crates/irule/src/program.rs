@@ -1,0 +1,724 @@
+//! Rules, programs (the rules of one virtual server), sessions (one connection) and the
+//! plain-Tcl runner.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::builtins::Builtin;
+use crate::error::{LoadError, LoadErrorKind, ParseError, RuntimeError};
+use crate::expr::{Expr, ExprKind};
+use crate::host::{Connection, Host};
+use crate::interp::{Collected, Exc, Frame, Interp, ProcDef, RtErr, RuleSrc, State};
+use crate::outcome::Evaluation;
+use crate::parse::{Op, PErr, Part, Script, WordKind, parse_script};
+use crate::span::Span;
+use crate::value::Value;
+
+/// Engine settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// BIG-IP v9/v10 behaviour: `$::name` reads data group `name` as a list and the class
+    /// commands accept such a list. Off (v11+): `$::name` is a run-time error that resets
+    /// the connection.
+    pub v10_globals: bool,
+    /// The most evaluation steps one event may take (commands, loop rounds, expression
+    /// nodes, and one step per 256 bytes of large strings); beyond it the event fails.
+    pub step_budget: u64,
+    /// The deepest nesting of script evaluations (bodies, `[...]`, proc calls).
+    pub max_depth: u32,
+    /// The longest string a rule may build, in bytes.
+    pub max_value_len: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            v10_globals: false,
+            step_budget: 1_000_000,
+            max_depth: 100,
+            max_value_len: 1 << 20,
+        }
+    }
+}
+
+/// One `when` block.
+#[derive(Debug)]
+pub struct Handler {
+    /// The event name (`CLIENT_ACCEPTED`).
+    pub event: Arc<str>,
+    /// The priority (0 to 1000, default 500; lower runs first).
+    pub priority: u32,
+    /// The whole `when` command.
+    pub span: Span,
+    body: Script,
+}
+
+/// A parsed iRule.
+#[derive(Debug)]
+pub struct Rule {
+    src: Arc<RuleSrc>,
+    handlers: Vec<Handler>,
+    procs: Vec<Arc<ProcDef>>,
+}
+
+impl Rule {
+    /// The rule's name.
+    pub fn name(&self) -> &str {
+        &self.src.name
+    }
+
+    /// The rule's text.
+    pub fn text(&self) -> &str {
+        &self.src.text
+    }
+
+    /// The `when` blocks, in text order.
+    pub fn handlers(&self) -> &[Handler] {
+        &self.handlers
+    }
+
+    /// The names of the procs the rule defines.
+    pub fn procs(&self) -> impl Iterator<Item = &str> {
+        self.procs.iter().map(|p| p.name.as_ref())
+    }
+
+    /// The line and column of a byte offset in the rule text.
+    pub fn locate(&self, offset: usize) -> crate::span::Location {
+        self.src.lines.locate(&self.src.text, offset)
+    }
+}
+
+fn parse_error(src: &RuleSrc, e: PErr) -> ParseError {
+    ParseError {
+        rule: src.name.clone(),
+        at: src.lines.locate(&src.text, e.span.start),
+        message: e.message,
+        span: e.span,
+        hint: e.hint,
+        related: e.related,
+        src: src.source(),
+    }
+}
+
+/// Parses one iRule: `when EVENT [priority N] { ... }` blocks, top-level `proc`s and a
+/// top-level `priority N` default. Every body written in braces is compiled now, so a
+/// syntax error anywhere in the rule is reported here, with its line and column.
+pub fn parse(name: &str, text: &str) -> Result<Rule, ParseError> {
+    let src = Arc::new(RuleSrc::new(name, text));
+    let script = parse_script(text).map_err(|e| parse_error(&src, e))?;
+    let mut handlers = Vec::new();
+    let mut procs = Vec::new();
+    let mut default_priority = 500;
+    let fail = |span: Span, message: String, hint: &str| {
+        parse_error(
+            &src,
+            PErr {
+                span,
+                message,
+                hint: Some(hint.to_string()),
+                related: None,
+            },
+        )
+    };
+    for cmd in script.cmds {
+        let head = cmd.words[0].literal().map(|s| s.to_string());
+        match head.as_deref() {
+            Some("when") => {
+                let lits: Vec<Option<&str>> = cmd
+                    .words
+                    .iter()
+                    .map(|w| w.literal().map(|s| s.as_ref()))
+                    .collect();
+                let mut priority = default_priority;
+                let mut i = 2;
+                while i + 1 < cmd.words.len() {
+                    match lits[i] {
+                        Some("priority") => {
+                            let p = lits[i + 1].and_then(|p| p.parse::<u32>().ok());
+                            match p {
+                                Some(p) if p <= 1000 => priority = p,
+                                _ => {
+                                    return Err(fail(
+                                        cmd.words[i + 1].span,
+                                        "bad priority".into(),
+                                        "a priority is a whole number from 0 to 1000",
+                                    ));
+                                }
+                            }
+                            i += 2;
+                        }
+                        Some("timing") => i += 2,
+                        _ => break,
+                    }
+                }
+                let (Some(Some(event)), true) = (lits.get(1), i + 1 == cmd.words.len()) else {
+                    return Err(fail(
+                        cmd.span,
+                        "malformed `when`".into(),
+                        "write `when EVENT_NAME ?priority N? { body }`",
+                    ));
+                };
+                let body_word = &cmd.words[i];
+                let WordKind::Lit(_, Some(inner)) = &body_word.kind else {
+                    return Err(fail(
+                        body_word.span,
+                        "the body of `when` must be in braces".into(),
+                        "write `when EVENT_NAME { body }`",
+                    ));
+                };
+                let mut p = crate::parse::Parser::new(text, inner.start, inner.end, 1);
+                let body = p.script(false).map_err(|e| parse_error(&src, e))?;
+                handlers.push(Handler {
+                    event: Arc::from(*event),
+                    priority,
+                    span: cmd.span,
+                    body,
+                });
+            }
+            Some("proc") => {
+                let Op::Proc(body) = &cmd.op else {
+                    return Err(fail(
+                        cmd.span,
+                        "malformed `proc`".into(),
+                        "write `proc name {args} { body }` with the body in braces",
+                    ));
+                };
+                let (Some(pname), Some(params)) = (cmd.words[1].literal(), cmd.words[2].literal())
+                else {
+                    return Err(fail(
+                        cmd.span,
+                        "malformed `proc`".into(),
+                        "the proc's name and arguments must be literal",
+                    ));
+                };
+                let def = make_proc(&src, pname, params, body.clone()).map_err(|m| {
+                    fail(
+                        cmd.words[2].span,
+                        m,
+                        "arguments are `name` or `{name default}`",
+                    )
+                })?;
+                procs.push(Arc::new(def));
+            }
+            Some("priority") => {
+                let p = cmd
+                    .words
+                    .get(1)
+                    .and_then(|w| w.literal())
+                    .and_then(|p| p.parse::<u32>().ok());
+                match p {
+                    Some(p) if p <= 1000 && cmd.words.len() == 2 => default_priority = p,
+                    _ => {
+                        return Err(fail(
+                            cmd.span,
+                            "bad priority".into(),
+                            "a priority is a whole number from 0 to 1000",
+                        ));
+                    }
+                }
+            }
+            _ => {
+                return Err(fail(
+                    cmd.words[0].span,
+                    format!(
+                        "`{}` cannot stand at the top level of an iRule",
+                        head.as_deref().unwrap_or("(substituted word)")
+                    ),
+                    "only `when EVENT { ... }`, `proc` and `priority N` may stand outside an event; is a closing brace misplaced above?",
+                ));
+            }
+        }
+    }
+    Ok(Rule {
+        src,
+        handlers,
+        procs,
+    })
+}
+
+fn make_proc(
+    src: &Arc<RuleSrc>,
+    name: &str,
+    params: &str,
+    body: Arc<Script>,
+) -> Result<ProcDef, String> {
+    let list = crate::value::parse_list(params)?;
+    let mut out: Vec<(Arc<str>, Option<Value>)> = Vec::new();
+    for p in &list {
+        let parts = crate::value::parse_list(p)?;
+        match parts.as_slice() {
+            [n] => out.push((Arc::from(n.as_str()), None)),
+            [n, d] => out.push((Arc::from(n.as_str()), Some(Value::new(d.as_str())))),
+            _ => return Err(format!("procedure \"{name}\" has argument with no name")),
+        }
+    }
+    let variadic = out.last().is_some_and(|(n, _)| n.as_ref() == "args");
+    Ok(ProcDef {
+        name: Arc::from(name),
+        params: out,
+        variadic,
+        body,
+        src: src.clone(),
+    })
+}
+
+/// Events that fire on a TCP virtual server.
+pub const TCP_EVENTS: &[&str] = &[
+    "RULE_INIT",
+    "CLIENT_ACCEPTED",
+    "CLIENT_DATA",
+    "CLIENT_CLOSED",
+    "LB_SELECTED",
+    "LB_FAILED",
+    "LB_QUEUED",
+    "SA_PICKED",
+    "SERVER_CONNECTED",
+    "SERVER_DATA",
+    "SERVER_CLOSED",
+    "PERSIST_DOWN",
+];
+
+/// Values set in RULE_INIT: `static::` variables and globals.
+#[derive(Debug, Clone, Default)]
+pub struct Statics {
+    vars: HashMap<Arc<str>, Value>,
+    globals: Frame,
+}
+
+impl Statics {
+    /// A `static::` variable's value (name without the `static::` prefix).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(|v| v.as_str())
+    }
+}
+
+/// The rules attached to one virtual server, in attachment order.
+#[derive(Debug)]
+pub struct Program {
+    rules: Vec<Rule>,
+    settings: Settings,
+    procs: HashMap<Arc<str>, Arc<ProcDef>>,
+    order: HashMap<Arc<str>, Vec<(usize, usize)>>,
+}
+
+impl Program {
+    /// Attaches rules to a TCP virtual server. Fails, naming command, event and line, if a
+    /// rule handles an event that never fires there or uses a command relaylab does not
+    /// model (such as `HTTP::uri`): a rule BIG-IP would refuse is never half-evaluated.
+    pub fn new(rules: Vec<Rule>, settings: Settings) -> Result<Program, LoadError> {
+        let mut procs: HashMap<Arc<str>, Arc<ProcDef>> = HashMap::new();
+        for r in &rules {
+            let mut seen = std::collections::HashSet::new();
+            for p in &r.procs {
+                if !seen.insert(p.name.clone()) {
+                    let span = Span::default();
+                    return Err(load_error(
+                        &r.src,
+                        LoadErrorKind::DuplicateProc {
+                            name: p.name.to_string(),
+                        },
+                        span,
+                    ));
+                }
+                procs.insert(Arc::from(format!("{}::{}", r.src.name, p.name)), p.clone());
+                procs.entry(p.name.clone()).or_insert_with(|| p.clone());
+            }
+        }
+        for r in &rules {
+            for h in &r.handlers {
+                if !TCP_EVENTS.contains(&h.event.as_ref()) {
+                    let line = r.src.lines.locate(&r.src.text, h.span.start).line;
+                    return Err(load_error(
+                        &r.src,
+                        LoadErrorKind::UnsupportedEvent {
+                            event: h.event.to_string(),
+                            line,
+                        },
+                        h.span,
+                    ));
+                }
+                check_script(&r.src, &h.body, &h.event, &procs)?;
+            }
+            for p in &r.procs {
+                check_script(&r.src, &p.body, &format!("proc {}", p.name), &procs)?;
+            }
+        }
+        let mut order: HashMap<Arc<str>, Vec<(u32, usize, usize)>> = HashMap::new();
+        for (ri, r) in rules.iter().enumerate() {
+            for (hi, h) in r.handlers.iter().enumerate() {
+                order
+                    .entry(h.event.clone())
+                    .or_default()
+                    .push((h.priority, ri, hi));
+            }
+        }
+        let order = order
+            .into_iter()
+            .map(|(e, mut v)| {
+                v.sort();
+                (e, v.into_iter().map(|(_, r, h)| (r, h)).collect())
+            })
+            .collect();
+        Ok(Program {
+            rules,
+            settings,
+            procs,
+            order,
+        })
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Whether any rule handles the event.
+    pub fn handles(&self, event: &str) -> bool {
+        self.order.contains_key(event)
+    }
+
+    /// Runs every RULE_INIT handler, as BIG-IP does when the rules load, and returns the
+    /// `static::` variables and globals they set.
+    pub fn init(&self, host: &dyn Host) -> Result<Statics, RuntimeError> {
+        let empty = Statics::default();
+        let mut s = Session {
+            program: self,
+            host,
+            statics: &empty,
+            conn: None,
+            state: State::default(),
+        };
+        let ev = s.fire("RULE_INIT");
+        if let Some(e) = ev.error {
+            return Err(e);
+        }
+        Ok(Statics {
+            vars: s.state.statics,
+            globals: s.state.globals,
+        })
+    }
+
+    /// Starts a connection: variables set in one event stay visible in the next.
+    pub fn connect<'a>(
+        &'a self,
+        host: &'a dyn Host,
+        statics: &'a Statics,
+        conn: Connection,
+    ) -> Session<'a> {
+        let state = State {
+            frames: vec![Frame::new()],
+            globals: statics.globals.clone(),
+            ..State::default()
+        };
+        Session {
+            program: self,
+            host,
+            statics,
+            conn: Some(conn),
+            state,
+        }
+    }
+
+    /// Runs one event for a fresh connection.
+    pub fn evaluate(
+        &self,
+        host: &dyn Host,
+        statics: &Statics,
+        conn: Connection,
+        event: &str,
+    ) -> Evaluation {
+        self.connect(host, statics, conn).fire(event)
+    }
+}
+
+fn load_error(src: &RuleSrc, kind: LoadErrorKind, span: Span) -> LoadError {
+    LoadError {
+        rule: src.name.clone(),
+        at: src.lines.locate(&src.text, span.start),
+        kind,
+        span,
+        src: src.source(),
+    }
+}
+
+fn check_script(
+    src: &RuleSrc,
+    s: &Script,
+    event: &str,
+    procs: &HashMap<Arc<str>, Arc<ProcDef>>,
+) -> Result<(), LoadError> {
+    for cmd in &s.cmds {
+        if let Some(name) = cmd.words[0].literal() {
+            let known = Builtin::lookup(name).is_some_and(|b| b != Builtin::Puts)
+                || procs.contains_key(name.as_ref())
+                || procs.contains_key(format!("{}::{name}", src.name).as_str());
+            if !known {
+                let line = src.lines.locate(&src.text, cmd.span.start).line;
+                return Err(load_error(
+                    src,
+                    LoadErrorKind::UnsupportedCommand {
+                        command: name.to_string(),
+                        event: event.to_string(),
+                        line,
+                    },
+                    cmd.words[0].span,
+                ));
+            }
+        }
+        for w in &cmd.words {
+            if let WordKind::Parts(parts) = &w.kind {
+                check_parts(src, parts, event, procs)?;
+            }
+        }
+        match &cmd.op {
+            Op::Call => {}
+            Op::If(branches, els) => {
+                for (c, b) in branches {
+                    check_expr(src, c, event, procs)?;
+                    check_script(src, b, event, procs)?;
+                }
+                if let Some(e) = els {
+                    check_script(src, e, event, procs)?;
+                }
+            }
+            Op::While(c, b) => {
+                check_expr(src, c, event, procs)?;
+                check_script(src, b, event, procs)?;
+            }
+            Op::For(i, c, n, b) => {
+                check_script(src, i, event, procs)?;
+                check_expr(src, c, event, procs)?;
+                check_script(src, n, event, procs)?;
+                check_script(src, b, event, procs)?;
+            }
+            Op::Foreach(b) | Op::Catch(b) => check_script(src, b, event, procs)?,
+            Op::Expr(e) => check_expr(src, e, event, procs)?,
+            Op::Switch(arms) => {
+                for b in arms.iter().filter_map(|(_, b)| b.as_ref()) {
+                    check_script(src, b, event, procs)?;
+                }
+            }
+            Op::Proc(b) => check_script(src, b, event, procs)?,
+        }
+    }
+    Ok(())
+}
+
+fn check_parts(
+    src: &RuleSrc,
+    parts: &[Part],
+    event: &str,
+    procs: &HashMap<Arc<str>, Arc<ProcDef>>,
+) -> Result<(), LoadError> {
+    for p in parts {
+        match p {
+            Part::Cmd(s) => check_script(src, s, event, procs)?,
+            Part::Var(v) => {
+                if let Some(ix) = &v.index {
+                    check_parts(src, ix, event, procs)?;
+                }
+            }
+            Part::Lit(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_expr(
+    src: &RuleSrc,
+    e: &Expr,
+    event: &str,
+    procs: &HashMap<Arc<str>, Arc<ProcDef>>,
+) -> Result<(), LoadError> {
+    match &e.kind {
+        ExprKind::Cmd(s) => check_script(src, s, event, procs),
+        ExprKind::Quoted(parts) => check_parts(src, parts, event, procs),
+        ExprKind::Unary(_, a) => check_expr(src, a, event, procs),
+        ExprKind::Binary(_, a, b) => {
+            check_expr(src, a, event, procs)?;
+            check_expr(src, b, event, procs)
+        }
+        ExprKind::Ternary(a, b, c) => {
+            check_expr(src, a, event, procs)?;
+            check_expr(src, b, event, procs)?;
+            check_expr(src, c, event, procs)
+        }
+        ExprKind::Call(_, args) => {
+            for a in args {
+                check_expr(src, a, event, procs)?;
+            }
+            Ok(())
+        }
+        ExprKind::Num(..) | ExprKind::Str(_) | ExprKind::Var(_) => Ok(()),
+    }
+}
+
+/// One connection through the virtual server.
+pub struct Session<'a> {
+    program: &'a Program,
+    host: &'a dyn Host,
+    statics: &'a Statics,
+    conn: Option<Connection>,
+    state: State,
+}
+
+impl Session<'_> {
+    /// Runs every handler of `event`, in priority order, across all rules. A `return`
+    /// ends one handler; a run-time error ends them all and resets the connection.
+    pub fn fire(&mut self, event: &str) -> Evaluation {
+        let program = self.program;
+        let mut ev = Evaluation {
+            event: event.to_string(),
+            ..Evaluation::default()
+        };
+        let Some(order) = program.order.get(event) else {
+            return ev;
+        };
+        let event: Arc<str> = Arc::from(event);
+        let Some(&(first_rule, _)) = order.first() else {
+            return ev;
+        };
+        let mut interp = Interp {
+            host: self.host,
+            settings: &program.settings,
+            conn: self.conn.as_ref(),
+            program_procs: &program.procs,
+            base_statics: Some(&self.statics.vars),
+            st: &mut self.state,
+            src: program.rules[first_rule].src.clone(),
+            event: event.clone(),
+            out: Collected::default(),
+            steps: 0,
+            depth: 0,
+            tcl_mode: false,
+        };
+        let mut failure: Option<Box<RtErr>> = None;
+        for &(ri, hi) in order {
+            let rule = &program.rules[ri];
+            if interp.st.disabled_all
+                || interp
+                    .st
+                    .disabled
+                    .contains(&(rule.src.name.clone(), event.clone()))
+            {
+                continue;
+            }
+            interp.src = rule.src.clone();
+            let h = &rule.handlers[hi];
+            let r = interp.eval_script(&h.body);
+            match r {
+                Ok(_) | Err(Exc::Return(_)) => {}
+                Err(Exc::Break) | Err(Exc::Continue) => {
+                    let which = if matches!(r, Err(Exc::Break)) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    failure = Some(Box::new(RtErr {
+                        kind: crate::error::RuntimeErrorKind::OutsideLoop(which),
+                        span: h.span,
+                        src: rule.src.clone(),
+                    }));
+                    break;
+                }
+                Err(Exc::Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        ev.steps = interp.steps;
+        let out = std::mem::take(&mut interp.out);
+        ev.decisions = out.decisions;
+        ev.logs = out.logs;
+        ev.escapes = out.escapes;
+        ev.observed = out.observed;
+        ev.error = failure.map(|e| runtime_error(*e, &event));
+        ev
+    }
+}
+
+pub(crate) fn runtime_error(e: RtErr, event: &Arc<str>) -> RuntimeError {
+    RuntimeError {
+        rule: e.src.name.clone(),
+        event: event.clone(),
+        at: e.src.lines.locate(&e.src.text, e.span.start),
+        kind: e.kind,
+        span: e.span,
+        src: e.src.source(),
+    }
+}
+
+/// What a plain Tcl script printed and how it ended.
+#[derive(Debug, Clone)]
+pub struct TclRun {
+    /// Everything `puts` wrote.
+    pub output: String,
+    /// The script's result, or its error.
+    pub result: Result<String, crate::Error>,
+}
+
+/// Runs a plain Tcl script (no `when`, no F5 commands, `puts` to a buffer). This is the
+/// pure-Tcl subset the differential tests compare with `tclsh`.
+pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
+    let src = Arc::new(RuleSrc::new("(tcl)", script));
+    let parsed = match parse_script(script) {
+        Ok(s) => s,
+        Err(e) => {
+            return TclRun {
+                output: String::new(),
+                result: Err(parse_error(&src, e).into()),
+            };
+        }
+    };
+    let procs = HashMap::new();
+    let host = crate::host::StaticHost::new();
+    let mut state = State::default();
+    let event: Arc<str> = Arc::from("(tcl)");
+    let mut interp = Interp {
+        host: &host,
+        settings,
+        conn: None,
+        program_procs: &procs,
+        base_statics: None,
+        st: &mut state,
+        src: src.clone(),
+        event: event.clone(),
+        out: Collected::default(),
+        steps: 0,
+        depth: 0,
+        tcl_mode: true,
+    };
+    let r = interp.eval_script(&parsed);
+    let result = match r {
+        Ok(v) | Err(Exc::Return(v)) => Ok(v.as_str().to_string()),
+        Err(Exc::Break) => Err(runtime_error(
+            RtErr {
+                kind: crate::error::RuntimeErrorKind::OutsideLoop("break"),
+                span: Span::default(),
+                src: src.clone(),
+            },
+            &event,
+        )
+        .into()),
+        Err(Exc::Continue) => Err(runtime_error(
+            RtErr {
+                kind: crate::error::RuntimeErrorKind::OutsideLoop("continue"),
+                span: Span::default(),
+                src: src.clone(),
+            },
+            &event,
+        )
+        .into()),
+        Err(Exc::Err(e)) => Err(runtime_error(*e, &event).into()),
+    };
+    TclRun {
+        output: std::mem::take(&mut state.output),
+        result,
+    }
+}

@@ -1,0 +1,716 @@
+//! The Tcl commands: variables, control flow called with run-time text, strings, lists.
+
+use crate::builtins::Builtin;
+use crate::error::RuntimeErrorKind;
+use crate::interp::{Code, Cond, Exc, Interp, R};
+use crate::outcome::LogLine;
+use crate::span::Span;
+use crate::value::{Taint, Value, format_list, glob_match, parse_int};
+
+impl Interp<'_> {
+    pub(crate) fn tcl(&mut self, b: Builtin, args: &[Value], span: Span) -> R<Value> {
+        use Builtin::*;
+        let n = args.len();
+        match b {
+            Set => match args {
+                [_, name] => self.get_var_by_name(name.as_str(), span),
+                [_, name, v] => self.set_var(name.as_str(), v.clone(), span),
+                _ => self.wrong_args("set varName ?newValue?", span),
+            },
+            Unset => {
+                let mut strict = true;
+                for a in &args[1..] {
+                    match a.as_str() {
+                        "-nocomplain" => strict = false,
+                        "--" => {}
+                        name => {
+                            if !self.unset_var(name) && strict {
+                                return self.fail(
+                                    RuntimeErrorKind::User {
+                                        message: format!(
+                                            "can't unset \"{name}\": no such variable"
+                                        ),
+                                    },
+                                    span,
+                                );
+                            }
+                        }
+                    }
+                }
+                Ok(Value::empty())
+            }
+            Incr => {
+                let (name, by) = match args {
+                    [_, name] => (name, 1),
+                    [_, name, by] => (name, self.int(by, span)?),
+                    _ => return self.wrong_args("incr varName ?increment?", span),
+                };
+                let cur = if self.var_exists(name.as_str()) {
+                    let v = self.get_var_by_name(name.as_str(), span)?;
+                    if v.taint().is_tainted() {
+                        self.escape("incr of a value derived from the client address", span);
+                    }
+                    self.int(&v, span)?
+                } else {
+                    0
+                };
+                let Some(next) = cur.checked_add(by) else {
+                    return self.fail(RuntimeErrorKind::IntegerOverflow, span);
+                };
+                self.set_var(name.as_str(), Value::int(next), span)
+            }
+            Append => {
+                let Some(name) = args.get(1) else {
+                    return self.wrong_args("append varName ?value ...?", span);
+                };
+                let (mut text, mut taint, mut any) = if self.var_exists(name.as_str()) {
+                    let v = self.get_var_by_name(name.as_str(), span)?;
+                    let nonempty = !v.as_str().is_empty();
+                    (v.as_str().to_string(), v.taint(), nonempty)
+                } else {
+                    (std::string::String::new(), Taint::Clean, false)
+                };
+                for a in &args[2..] {
+                    if any && a.taint().is_tainted() || taint.is_tainted() && !a.as_str().is_empty()
+                    {
+                        taint = Taint::Derived;
+                    } else if a.taint().is_tainted() {
+                        taint = a.taint();
+                    }
+                    any |= !a.as_str().is_empty();
+                    text.push_str(a.as_str());
+                    self.charge(text.len(), span)?;
+                }
+                self.set_var(name.as_str(), Value::tainted(text, taint), span)
+            }
+            Return => {
+                let mut i = 1;
+                let mut code = "return";
+                while i + 1 < n && args[i].as_str().starts_with('-') {
+                    if args[i].as_str() == "-code" {
+                        code = args[i + 1].as_str();
+                    }
+                    i += 2;
+                }
+                let v = args.get(i).cloned().unwrap_or_default();
+                match code {
+                    "error" | "1" => self.fail(
+                        RuntimeErrorKind::User {
+                            message: v.as_str().to_string(),
+                        },
+                        span,
+                    ),
+                    "break" | "3" => Err(Exc::Break),
+                    "continue" | "4" => Err(Exc::Continue),
+                    "ok" | "0" => Ok(v),
+                    _ => Err(Exc::Return(v)),
+                }
+            }
+            Break if n == 1 => Err(Exc::Break),
+            Continue if n == 1 => Err(Exc::Continue),
+            Break => self.wrong_args("break", span),
+            Continue => self.wrong_args("continue", span),
+            Error => match args.get(1) {
+                Some(m) => self.fail(
+                    RuntimeErrorKind::User {
+                        message: m.as_str().to_string(),
+                    },
+                    span,
+                ),
+                None => self.wrong_args("error message ?errorInfo? ?errorCode?", span),
+            },
+            If => self.if_text(args, span),
+            While => match args {
+                [_, c, body] => self.run_while(
+                    &Cond::Text(c.clone(), span),
+                    &Code::Text(body.clone(), span),
+                    span,
+                ),
+                _ => self.wrong_args("while test command", span),
+            },
+            For => match args {
+                [_, init, c, next, body] => self.run_for(
+                    &Code::Text(init.clone(), span),
+                    &Cond::Text(c.clone(), span),
+                    &Code::Text(next.clone(), span),
+                    &Code::Text(body.clone(), span),
+                    span,
+                ),
+                _ => self.wrong_args("for start test next command", span),
+            },
+            Foreach => {
+                if n < 4 || n % 2 != 0 {
+                    return self
+                        .wrong_args("foreach varList list ?varList list ...? command", span);
+                }
+                self.run_foreach(
+                    &args[1..n - 1],
+                    &Code::Text(args[n - 1].clone(), span),
+                    span,
+                )
+            }
+            Catch => match args {
+                [_, body] | [_, body, _] | [_, body, _, _] => {
+                    self.run_catch(&Code::Text(body.clone(), span), args.get(2), span)
+                }
+                _ => self.wrong_args("catch script ?resultVarName? ?optionVarName?", span),
+            },
+            Switch => self.run_switch(args, None, span),
+            Proc => match args {
+                [_, name, params, body] => {
+                    let script = self.compile_text(body, span)?;
+                    let def = self.make_proc(name.as_str(), params.as_str(), script, span)?;
+                    self.st
+                        .procs
+                        .insert(def.name.clone(), std::sync::Arc::new(def));
+                    Ok(Value::empty())
+                }
+                _ => self.wrong_args("proc name args body", span),
+            },
+            Expr => {
+                if n < 2 {
+                    return self.wrong_args("expr arg ?arg ...?", span);
+                }
+                let text = if n == 2 {
+                    args[1].clone()
+                } else {
+                    Value::new(join_values(&args[1..], " "))
+                };
+                self.eval_expr_text(&text, span)
+            }
+            Eval => {
+                if n < 2 {
+                    return self.wrong_args("eval arg ?arg ...?", span);
+                }
+                let text = if n == 2 {
+                    args[1].clone()
+                } else {
+                    Value::new(join_values(&args[1..], " "))
+                };
+                if text.taint().is_tainted() {
+                    self.escape("eval of a value derived from the client address", span);
+                }
+                self.eval_code(&Code::Text(text, span))
+            }
+            Info => match args {
+                [_, sub, name] if sub.as_str() == "exists" => {
+                    Ok(Value::bool(self.var_exists(name.as_str())))
+                }
+                _ => self.fail(
+                    RuntimeErrorKind::Unsupported {
+                        command: format!("info {}", args.get(1).map(|v| v.as_str()).unwrap_or("")),
+                        event: self.event.to_string(),
+                    },
+                    span,
+                ),
+            },
+            Global => {
+                for a in &args[1..] {
+                    if let Some(f) = self.st.frames.last_mut() {
+                        f.insert(a.arc().clone(), crate::interp::Var::Global);
+                    }
+                }
+                Ok(Value::empty())
+            }
+            String => self.string_cmd(args, span),
+            List => {
+                let items: Vec<&str> = args[1..].iter().map(|v| v.as_str()).collect();
+                let text = format_list(&items);
+                self.charge(text.len(), span)?;
+                Ok(Value::tainted(text, data_taint(&args[1..])))
+            }
+            Concat => {
+                let parts: Vec<&str> = args[1..]
+                    .iter()
+                    .map(|v| v.as_str().trim())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                Ok(Value::tainted(parts.join(" "), data_taint(&args[1..])))
+            }
+            Lappend => {
+                let Some(name) = args.get(1) else {
+                    return self.wrong_args("lappend varName ?value ...?", span);
+                };
+                let cur = if self.var_exists(name.as_str()) {
+                    self.get_var_by_name(name.as_str(), span)?
+                } else {
+                    Value::empty()
+                };
+                let mut items = self.list(cur.as_str(), span)?;
+                items.extend(args[2..].iter().map(|v| v.as_str().to_string()));
+                let text = format_list(&items);
+                self.charge(text.len(), span)?;
+                let mut all = vec![cur];
+                all.extend_from_slice(&args[2..]);
+                let t = data_taint(&all);
+                self.set_var(name.as_str(), Value::tainted(text, t), span)
+            }
+            Llength => match args {
+                [_, l] => {
+                    let t = self.taint_op("llength", std::slice::from_ref(l), span);
+                    let items = self.list(l.as_str(), span)?;
+                    Ok(Value::int(items.len() as i64).with_taint(t))
+                }
+                _ => self.wrong_args("llength list", span),
+            },
+            Lindex => {
+                let Some(l) = args.get(1) else {
+                    return self.wrong_args("lindex list ?index ...?", span);
+                };
+                let t = self.taint_op("lindex", args, span);
+                let mut cur = l.as_str().to_string();
+                let indexes: Vec<std::string::String> = if n == 3 {
+                    self.list(args[2].as_str(), span)?
+                } else {
+                    args[2..].iter().map(|v| v.as_str().to_string()).collect()
+                };
+                for ix in indexes {
+                    let items = self.list(&cur, span)?;
+                    let i = self.index(&ix, items.len(), span)?;
+                    cur = if i >= 0 && (i as usize) < items.len() {
+                        items[i as usize].clone()
+                    } else {
+                        std::string::String::new()
+                    };
+                }
+                Ok(Value::tainted(cur, t))
+            }
+            Lrange => match args {
+                [_, l, a, b] => {
+                    let t = self.taint_op("lrange", args, span);
+                    let items = self.list(l.as_str(), span)?;
+                    let len = items.len();
+                    let a = self.index(a.as_str(), len, span)?.max(0) as usize;
+                    let b = self.index(b.as_str(), len, span)?;
+                    let out: &[std::string::String] = if b < 0 || a > b as usize || a >= len {
+                        &[]
+                    } else {
+                        &items[a..=(b as usize).min(len - 1)]
+                    };
+                    Ok(Value::tainted(format_list(out), t))
+                }
+                _ => self.wrong_args("lrange list first last", span),
+            },
+            Lsearch => {
+                let (opts, rest) = args[1..].split_at(n.saturating_sub(3).min(n - 1));
+                let [l, pat] = rest else {
+                    return self.wrong_args("lsearch ?-option value ...? list pattern", span);
+                };
+                let t = self.taint_op("lsearch", args, span);
+                let exact = opts.iter().any(|o| o.as_str() == "-exact");
+                let items = self.list(l.as_str(), span)?;
+                let pos = items.iter().position(|x| {
+                    if exact {
+                        x == pat.as_str()
+                    } else {
+                        glob_match(pat.as_str(), x, false)
+                    }
+                });
+                Ok(Value::int(pos.map(|p| p as i64).unwrap_or(-1)).with_taint(t))
+            }
+            Split => {
+                let (s, chars) = match args {
+                    [_, s] => (s, " \t\n\r"),
+                    [_, s, c] => (s, c.as_str()),
+                    _ => return self.wrong_args("split string ?splitChars?", span),
+                };
+                let t = self.taint_op("split", args, span);
+                let parts: Vec<&str> = if chars.is_empty() {
+                    let mut v = Vec::new();
+                    let text = s.as_str();
+                    for (i, c) in text.char_indices() {
+                        v.push(&text[i..i + c.len_utf8()]);
+                    }
+                    v
+                } else {
+                    s.as_str().split(|c| chars.contains(c)).collect()
+                };
+                let text = format_list(&parts);
+                self.charge(text.len(), span)?;
+                Ok(Value::tainted(text, t))
+            }
+            Join => {
+                let (l, sep) = match args {
+                    [_, l] => (l, " "),
+                    [_, l, s] => (l, s.as_str()),
+                    _ => return self.wrong_args("join list ?joinString?", span),
+                };
+                let t = self.taint_op("join", args, span);
+                let items = self.list(l.as_str(), span)?;
+                let text = items.join(sep);
+                self.charge(text.len(), span)?;
+                Ok(Value::tainted(text, t))
+            }
+            Regexp => self.regexp_cmd(args, span),
+            Log => {
+                let (facility, msg) = match args {
+                    [_, m] => (None, m),
+                    [_, f, m] => (Some(f.as_str().to_string()), m),
+                    _ => return self.wrong_args("log ?facility? message", span),
+                };
+                let origin = self.origin(span);
+                self.out.logs.push(LogLine {
+                    facility,
+                    message: msg.as_str().to_string(),
+                    origin,
+                });
+                Ok(Value::empty())
+            }
+            Puts => {
+                if !self.tcl_mode {
+                    return self.fail(
+                        RuntimeErrorKind::Unsupported {
+                            command: "puts".into(),
+                            event: self.event.to_string(),
+                        },
+                        span,
+                    );
+                }
+                let (newline, text) = match args {
+                    [_, s] => (true, s),
+                    [_, o, s] if o.as_str() == "-nonewline" => (false, s),
+                    [_, _, s] => (true, s),
+                    [_, _, _, s] => (false, s),
+                    _ => return self.wrong_args("puts ?-nonewline? ?channelId? string", span),
+                };
+                self.charge(self.st.output.len() + text.as_str().len(), span)?;
+                self.st.output.push_str(text.as_str());
+                if newline {
+                    self.st.output.push('\n');
+                }
+                Ok(Value::empty())
+            }
+            When => self.fail(
+                RuntimeErrorKind::User {
+                    message: "`when` may only stand at the top level of an iRule".into(),
+                },
+                span,
+            ),
+            _ => self.fail(
+                RuntimeErrorKind::UnknownCommand {
+                    name: b.name().into(),
+                },
+                span,
+            ),
+        }
+    }
+
+    fn if_text(&mut self, args: &[Value], span: Span) -> R<Value> {
+        let mut i = 1;
+        loop {
+            let Some(c) = args.get(i) else {
+                return self.wrong_args(
+                    "if expr1 ?then? body1 elseif expr2 ?then? body2 elseif ... ?else? ?bodyN?",
+                    span,
+                );
+            };
+            i += 1;
+            if args.get(i).map(|v| v.as_str()) == Some("then") {
+                i += 1;
+            }
+            let Some(body) = args.get(i) else {
+                return self.wrong_args("if expr1 ?then? body1 ...", span);
+            };
+            i += 1;
+            if self.cond(&Cond::Text(c.clone(), span), span)? {
+                return self.eval_code(&Code::Text(body.clone(), span));
+            }
+            match args.get(i).map(|v| v.as_str()) {
+                None => return Ok(Value::empty()),
+                Some("elseif") => i += 1,
+                Some("else") => {
+                    return match args.get(i + 1) {
+                        Some(b) => self.eval_code(&Code::Text(b.clone(), span)),
+                        None => self.wrong_args("if ... else body", span),
+                    };
+                }
+                Some(_) => {
+                    return self.eval_code(&Code::Text(args[i].clone(), span));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn int(&self, v: &Value, span: Span) -> R<i64> {
+        match parse_int(v.as_str()) {
+            Some(i) => Ok(i),
+            None => self.fail(
+                RuntimeErrorKind::ExpectedInteger {
+                    value: v.as_str().to_string(),
+                },
+                span,
+            ),
+        }
+    }
+
+    /// Tcl index syntax: `N`, `end`, `end-N`, `end+N`, `N+M`, `N-M`.
+    pub(crate) fn index(&self, text: &str, len: usize, span: Span) -> R<i64> {
+        let bad = || {
+            self.fail::<i64>(
+                RuntimeErrorKind::BadIndex {
+                    value: text.to_string(),
+                },
+                span,
+            )
+        };
+        let t = text.trim();
+        let (base, rest) = if let Some(r) = t.strip_prefix("end") {
+            (len as i64 - 1, r)
+        } else {
+            let cut = t
+                .char_indices()
+                .skip(1)
+                .find(|(_, c)| *c == '+' || *c == '-')
+                .map(|(i, _)| i)
+                .unwrap_or(t.len());
+            match parse_int(&t[..cut]) {
+                Some(b) => (b, &t[cut..]),
+                None => return bad(),
+            }
+        };
+        if rest.is_empty() {
+            return Ok(base);
+        }
+        let (sign, num) = match rest.split_at(1) {
+            ("+", n) => (1, n),
+            ("-", n) => (-1, n),
+            _ => return bad(),
+        };
+        match parse_int(num).filter(|_| !num.starts_with(['+', '-'])) {
+            Some(k) => Ok(base.saturating_add(sign * k)),
+            None => bad(),
+        }
+    }
+
+    fn string_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+        let usage = "string subcommand ?arg ...?";
+        let Some(sub) = args.get(1) else {
+            return self.wrong_args(usage, span);
+        };
+        let rest = &args[2..];
+        let sub = sub.as_str();
+        if sub == "equal" {
+            let (nocase, pair) = match rest {
+                [a, b] => (false, (a, b)),
+                [o, a, b] if o.as_str() == "-nocase" => (true, (a, b)),
+                _ => {
+                    return self
+                        .wrong_args("string equal ?-nocase? ?-length int? string1 string2", span);
+                }
+            };
+            let modelled = !(pair.0.taint().is_tainted() || pair.1.taint().is_tainted())
+                || (!nocase && self.observe_equality(pair.0, pair.1, span));
+            let t = if modelled {
+                Taint::Clean
+            } else {
+                self.taint_op("string equal", rest, span)
+            };
+            let eq = if nocase {
+                pair.0.as_str().to_lowercase() == pair.1.as_str().to_lowercase()
+            } else {
+                pair.0.as_str() == pair.1.as_str()
+            };
+            return Ok(Value::bool(eq).with_taint(t));
+        }
+        let t = self.taint_op(&format!("string {sub}"), rest, span);
+        let s = rest.first().map(|v| v.as_str()).unwrap_or("");
+        let out: Value = match (sub, rest) {
+            ("length", [_]) => Value::int(s.chars().count() as i64),
+            ("tolower", [_]) => Value::new(s.to_lowercase()),
+            ("toupper", [_]) => Value::new(s.to_uppercase()),
+            ("trim" | "trimleft" | "trimright", [_] | [_, _]) => {
+                let set: Vec<char> = match rest.get(1) {
+                    Some(c) => c.as_str().chars().collect(),
+                    None => vec![' ', '\t', '\n', '\r', '\x0b', '\x0c', '\0'],
+                };
+                let r = match sub {
+                    "trim" => s.trim_matches(set.as_slice()),
+                    "trimleft" => s.trim_start_matches(set.as_slice()),
+                    _ => s.trim_end_matches(set.as_slice()),
+                };
+                Value::new(r)
+            }
+            ("index", [_, i]) => {
+                let chars: Vec<char> = s.chars().collect();
+                let i = self.index(i.as_str(), chars.len(), span)?;
+                let c = usize::try_from(i).ok().and_then(|i| chars.get(i));
+                Value::new(c.map(|c| c.to_string()).unwrap_or_default())
+            }
+            ("range", [_, a, b]) => {
+                let chars: Vec<char> = s.chars().collect();
+                let len = chars.len();
+                let a = self.index(a.as_str(), len, span)?.max(0) as usize;
+                let b = self.index(b.as_str(), len, span)?;
+                if b < 0 || a > b as usize || a >= len {
+                    Value::empty()
+                } else {
+                    Value::new(
+                        chars[a..=(b as usize).min(len - 1)]
+                            .iter()
+                            .collect::<std::string::String>(),
+                    )
+                }
+            }
+            ("first", [needle, hay] | [needle, hay, _]) => {
+                let hay_chars: Vec<char> = hay.as_str().chars().collect();
+                let start = match rest.get(2) {
+                    Some(i) => self.index(i.as_str(), hay_chars.len(), span)?.max(0) as usize,
+                    None => 0,
+                };
+                let nd: Vec<char> = needle.as_str().chars().collect();
+                let pos = if nd.is_empty() || start > hay_chars.len() {
+                    None
+                } else {
+                    (start..=hay_chars.len().saturating_sub(nd.len()))
+                        .find(|&i| hay_chars.get(i..i + nd.len()) == Some(nd.as_slice()))
+                };
+                Value::int(pos.map(|p| p as i64).unwrap_or(-1))
+            }
+            ("last", [needle, hay]) => {
+                let hay_chars: Vec<char> = hay.as_str().chars().collect();
+                let nd: Vec<char> = needle.as_str().chars().collect();
+                let pos = if nd.is_empty() || nd.len() > hay_chars.len() {
+                    None
+                } else {
+                    (0..=hay_chars.len() - nd.len())
+                        .rev()
+                        .find(|&i| hay_chars[i..i + nd.len()] == nd[..])
+                };
+                Value::int(pos.map(|p| p as i64).unwrap_or(-1))
+            }
+            ("match", [p, x]) => Value::bool(glob_match(p.as_str(), x.as_str(), false)),
+            ("match", [o, p, x]) if o.as_str() == "-nocase" => {
+                Value::bool(glob_match(p.as_str(), x.as_str(), true))
+            }
+            ("compare", [a, b]) => Value::int(match a.as_str().cmp(b.as_str()) {
+                std::cmp::Ordering::Less => -1,
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Greater => 1,
+            }),
+            ("repeat", [x, k]) => {
+                let k = self.int(k, span)?.max(0) as usize;
+                self.charge(x.as_str().len().saturating_mul(k), span)?;
+                Value::new(x.as_str().repeat(k))
+            }
+            ("map", [m, x]) | ("map", [_, m, x]) => {
+                let nocase = rest.len() == 3 && rest[0].as_str() == "-nocase";
+                let pairs = self.list(m.as_str(), span)?;
+                if pairs.len() % 2 != 0 {
+                    return self.fail(
+                        RuntimeErrorKind::User {
+                            message: "char map list unbalanced".into(),
+                        },
+                        span,
+                    );
+                }
+                Value::new(string_map(&pairs, x.as_str(), nocase))
+            }
+            _ => {
+                return self.fail(
+                    RuntimeErrorKind::BadArgument {
+                        command: "string".into(),
+                        value: sub.to_string(),
+                        expected: "length, tolower, toupper, trim, trimleft, trimright, index, range, first, last, match, map, equal, compare or repeat, with their arguments".into(),
+                    },
+                    span,
+                );
+            }
+        };
+        Ok(out.with_taint(t))
+    }
+
+    fn regexp_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+        let mut i = 1;
+        let mut nocase = false;
+        while i < args.len() && args[i].as_str().starts_with('-') {
+            match args[i].as_str() {
+                "-nocase" => nocase = true,
+                "--" => {
+                    i += 1;
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let (Some(pat), Some(text)) = (args.get(i), args.get(i + 1)) else {
+            return self.wrong_args(
+                "regexp ?-option ...? exp string ?matchVar? ?subMatchVar ...?",
+                span,
+            );
+        };
+        let t = self.taint_op("regexp", &args[i..i + 2], span);
+        let re = self.regex(pat.as_str(), nocase, span)?;
+        let caps = re.captures(text.as_str());
+        for (k, var) in args[i + 2..].iter().enumerate() {
+            let v = caps
+                .as_ref()
+                .and_then(|c| c.get(k))
+                .map(|m| m.as_str())
+                .unwrap_or("");
+            self.set_var(var.as_str(), Value::tainted(v, t), span)?;
+        }
+        Ok(Value::bool(caps.is_some()).with_taint(t))
+    }
+}
+
+fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let lower = if nocase {
+        s.to_lowercase()
+    } else {
+        String::new()
+    };
+    let hay = if nocase { lower.as_str() } else { s };
+    let keys: Vec<String> = pairs
+        .chunks(2)
+        .map(|c| {
+            if nocase {
+                c[0].to_lowercase()
+            } else {
+                c[0].clone()
+            }
+        })
+        .collect();
+    let mut i = 0;
+    'outer: while i < s.len() {
+        for (k, key) in keys.iter().enumerate() {
+            if !key.is_empty()
+                && hay[i..].starts_with(key.as_str())
+                && s.is_char_boundary(i + key.len())
+            {
+                out.push_str(&pairs[k * 2 + 1]);
+                i += key.len();
+                continue 'outer;
+            }
+        }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+fn join_values(args: &[Value], sep: &str) -> String {
+    args.iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// Taint of data moved without inspection (`list`, `lappend`, `concat`): one tainted
+/// input keeps its taint only if it is the whole result.
+fn data_taint(args: &[Value]) -> Taint {
+    let tainted: Vec<Taint> = args
+        .iter()
+        .map(|v| v.taint())
+        .filter(|t| t.is_tainted())
+        .collect();
+    match tainted.as_slice() {
+        [] => Taint::Clean,
+        [t] if args.len() == 1 => *t,
+        _ => Taint::Derived,
+    }
+}
