@@ -21,7 +21,7 @@ fn text(o: &[u8]) -> String {
 
 #[test]
 fn show_reference_text() {
-    let out = relaylab(&["config", "show", &path("scenarios/reference/bigip.conf")]);
+    let out = relaylab(&["config", "show", &path("scenarios/two-snat-workaround/bigip.conf")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     for want in [

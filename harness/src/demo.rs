@@ -4,11 +4,11 @@ use crate::input::load_bigip_text;
 use crate::{BadInput, Outcome};
 
 /// The published two-SNAT workaround, as DOMAIN.md describes it.
-const REFERENCE: &str = include_str!("../../scenarios/reference/bigip.conf");
+const REFERENCE: &str = include_str!("../../scenarios/two-snat-workaround/bigip.conf");
 
 /// Reads the embedded reference configuration and tells what it does.
 pub fn run() -> Result<Outcome, BadInput> {
-    let loaded = load_bigip_text("scenarios/reference/bigip.conf (embedded)", REFERENCE, None)?;
+    let loaded = load_bigip_text("scenarios/two-snat-workaround/bigip.conf (embedded)", REFERENCE, None)?;
     let c = &loaded.config;
     println!("relaylab demo: the SMTP virtual server behind the popular two-SNAT workaround\n");
     println!(

@@ -17,6 +17,11 @@ impl BadInput {
         BadInput { diagnostics: vec![Box::new(Plain { text: text.into(), help })] }
     }
 
+    /// One diagnostic (it carries its own source and labels).
+    pub fn diagnostic(d: impl Diagnostic + Send + Sync + 'static) -> BadInput {
+        BadInput { diagnostics: vec![Box::new(d)] }
+    }
+
     /// Every problem of a configuration file.
     pub fn from_file_problems(p: &bigip::FileProblems) -> BadInput {
         BadInput {

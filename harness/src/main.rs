@@ -9,6 +9,7 @@ mod cli;
 mod config_cmd;
 mod demo;
 mod input;
+mod scenario;
 
 use std::process::ExitCode;
 

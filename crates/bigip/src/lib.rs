@@ -39,6 +39,7 @@ mod diag;
 mod load;
 mod model;
 pub mod show;
+pub mod snat;
 pub mod syntax;
 
 pub use diag::{FileProblems, Level, LineIndex, Problem, SourcedProblem};

@@ -176,7 +176,7 @@ fn miette_renders_the_snippet() {
     assert!(out.contains("no such pool"), "{out}");
 }
 
-const VALID: &str = include_str!("../../../scenarios/reference/bigip.conf");
+const VALID: &str = include_str!("../../../scenarios/two-snat-workaround/bigip.conf");
 
 fn check_located(text: &str) {
     let located = |p: &bigip::Problem| p.line >= 1 && p.column >= 1 && p.span.start <= text.len();

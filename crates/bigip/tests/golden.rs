@@ -15,7 +15,7 @@ fn dir() -> PathBuf {
 /// The reference configuration is the one the scenario gallery and the demo use.
 fn path_of(name: &str) -> PathBuf {
     if name == "reference.conf" {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/reference/bigip.conf")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/two-snat-workaround/bigip.conf")
     } else {
         dir().join(name)
     }

@@ -1,0 +1,391 @@
+//! Scenario files: a BIG-IP configuration, what stands behind each pool member, the
+//! owner's intent, explicit cases and the violations a pitfall expects.
+//!
+//! Unknown keys and bad values are errors that point into the TOML.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use addrspace::{Addr, AddrSet};
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use serde::Deserialize;
+use toml::Spanned;
+use verify::{Case, Expected, ExpectedViolation, Intent, IruleMode, MemberServer, Model, Options, Property};
+
+use crate::BadInput;
+use crate::input::{load_bigip_text, read_text};
+
+type S = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: S,
+    summary: Option<String>,
+    story: Option<String>,
+    bigip: S,
+    #[serde(default)]
+    options: Option<OptionsT>,
+    #[serde(default)]
+    server: Vec<Spanned<ServerT>>,
+    intent: Spanned<IntentT>,
+    #[serde(default)]
+    case: Vec<Spanned<CaseT>>,
+    #[serde(default)]
+    expect: Option<ExpectT>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsT {
+    virtuals: Option<Vec<String>>,
+    automap: Option<S>,
+    irule_mode: Option<S>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerT {
+    member: S,
+    policy: Vec<S>,
+    name: Option<S>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentT {
+    #[serde(default)]
+    relay_allowed: Vec<S>,
+    external_domain: Option<String>,
+    local_recipient: Option<String>,
+    #[serde(default)]
+    auth_requires_tls: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseT {
+    from: S,
+    rcpt: String,
+    expect: S,
+    #[serde(rename = "virtual")]
+    virtual_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectT {
+    #[serde(default)]
+    violations: Vec<ViolationT>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ViolationT {
+    Name(S),
+    Full {
+        property: S,
+        example: Option<S>,
+    },
+}
+
+/// A loaded scenario: the model plus what only people read.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Where it was read from (the scenario.toml).
+    pub path: PathBuf,
+    /// The model the prover checks.
+    pub model: Model,
+    /// One line on what it shows.
+    pub summary: Option<String>,
+    /// The story: what the admin meant, what goes wrong, the fix.
+    pub story: Option<String>,
+    /// Warnings from the BIG-IP configuration.
+    pub warnings: bigip::FileProblems,
+}
+
+/// A problem at a place in a scenario file.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct Located {
+    message: String,
+    label: String,
+    help: Option<String>,
+    span: Range<usize>,
+    src: NamedSource<Arc<str>>,
+}
+
+impl Diagnostic for Located {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("relaylab::scenario"))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let len = self.span.len().max(1).min(self.src.inner().len().saturating_sub(self.span.start));
+        Some(Box::new(std::iter::once(LabeledSpan::new(Some(self.label.clone()), self.span.start, len))))
+    }
+}
+
+struct Ctx<'a> {
+    name: String,
+    text: Arc<str>,
+    dir: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>, label: &str, help: Option<&str>) -> BadInput {
+        let message = message.into();
+        let (line, col) = line_col(&self.text, span.start);
+        BadInput::diagnostic(Located {
+            message: format!("{}:{line}:{col}: {message}", self.name),
+            label: label.to_string(),
+            help: help.map(str::to_string),
+            span,
+            src: NamedSource::new(self.name.clone(), self.text.clone()),
+        })
+    }
+
+    fn addr(&self, s: &S, what: &str) -> Result<Addr, BadInput> {
+        s.get_ref().parse().map_err(|e| self.err(s.span(), format!("{what}: {e}"), "expected an address", None))
+    }
+
+    fn line(&self, span: &Range<usize>) -> usize {
+        line_col(&self.text, span.start).0
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// Finds scenario files: the file itself, a folder's `scenario.toml`, or every
+/// `*/scenario.toml` one level below a folder, sorted.
+pub fn discover(path: &Path) -> Result<Vec<PathBuf>, BadInput> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if !path.is_dir() {
+        return Err(BadInput::message(
+            format!("{} is neither a scenario file nor a folder", path.display()),
+            Some("pass a scenario.toml, a folder holding one, or a folder of scenario folders".into()),
+        ));
+    }
+    let own = path.join("scenario.toml");
+    if own.is_file() {
+        return Ok(vec![own]);
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| BadInput::message(format!("cannot list {}: {e}", path.display()), None))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("scenario.toml"))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        return Err(BadInput::message(
+            format!("no scenario.toml in {} or the folders below it", path.display()),
+            None,
+        ));
+    }
+    Ok(found)
+}
+
+/// Reads one scenario file and everything it names.
+pub fn load(path: &Path) -> Result<Scenario, BadInput> {
+    let text = read_text(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    load_text(&path.display().to_string(), &text, dir, &|p| read_text(p))
+}
+
+/// Reads a scenario from text; `read` fetches the files it names (relative to `dir`), so
+/// embedded scenarios can be loaded without a file system.
+pub fn load_text(
+    name: &str,
+    text: &str,
+    dir: &Path,
+    read: &dyn Fn(&Path) -> Result<String, BadInput>,
+) -> Result<Scenario, BadInput> {
+    let cx = Ctx { name: name.to_string(), text: Arc::from(text), dir };
+    let file: File = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        cx.err(span, e.message().to_string(), "here", Some("see the scenario format in the README"))
+    })?;
+
+    let bigip_path = cx.dir.join(file.bigip.get_ref());
+    let bigip_text = read(&bigip_path).map_err(|_| {
+        cx.err(file.bigip.span(), format!("cannot read {}", bigip_path.display()), "this file", None)
+    })?;
+    let loaded = load_bigip_text(&bigip_path.display().to_string(), &bigip_text, bigip_path.parent())?;
+
+    let options = options(&cx, file.options)?;
+    if let Some(names) = &options.virtuals {
+        for v in names {
+            if !loaded.config.virtuals.contains_key(&bigip::full_name(v)) {
+                return Err(BadInput::message(
+                    format!("{name}: options.virtuals names `{v}`, which {} does not define", bigip_path.display()),
+                    None,
+                ));
+            }
+        }
+    }
+
+    let mut servers = Vec::new();
+    for s in &file.server {
+        servers.push(server(&cx, s, read)?);
+    }
+    let members: Vec<Addr> = loaded
+        .config
+        .pools
+        .values()
+        .flat_map(|p| p.members.iter().map(|m| m.endpoint.addr))
+        .collect();
+    for (s, t) in servers.iter().zip(&file.server) {
+        if !members.contains(&s.member) {
+            return Err(cx.err(
+                t.get_ref().member.span(),
+                format!("no pool member has address {}", s.member),
+                "not a pool member",
+                Some("`member` is the pool member address this server stands behind"),
+            ));
+        }
+    }
+
+    let intent = intent(&cx, &file.intent, &servers)?;
+    let mut cases = Vec::new();
+    for c in &file.case {
+        let t = c.get_ref();
+        let expect: Expected = t.expect.get_ref().parse().map_err(|e: String| cx.err(t.expect.span(), e, "here", None))?;
+        cases.push(Case {
+            from: cx.addr(&t.from, "case from")?,
+            rcpt: t.rcpt.clone(),
+            expect,
+            virtual_name: t.virtual_name.as_deref().map(bigip::full_name),
+            line: cx.line(&c.span()),
+        });
+    }
+    let mut expected = Vec::new();
+    for v in file.expect.map(|e| e.violations).unwrap_or_default() {
+        let (prop, example) = match &v {
+            ViolationT::Name(p) => (p, None),
+            ViolationT::Full { property, example } => (property, example.as_ref()),
+        };
+        let property: Property = prop.get_ref().parse().map_err(|e: String| cx.err(prop.span(), e, "here", None))?;
+        let example = example.map(|e| cx.addr(e, "example")).transpose()?;
+        expected.push(ExpectedViolation { property, example, line: cx.line(&prop.span()) });
+    }
+
+    let model = Model {
+        name: file.name.get_ref().clone(),
+        config: loaded.config,
+        servers,
+        intent,
+        cases,
+        expected,
+        options,
+    };
+    Ok(Scenario { path: PathBuf::from(name), model, summary: file.summary, story: file.story, warnings: loaded.warnings })
+}
+
+fn options(cx: &Ctx<'_>, o: Option<OptionsT>) -> Result<Options, BadInput> {
+    let Some(o) = o else { return Ok(Options::default()) };
+    let automap = match o.automap.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("preferred-tier", _)) => bigip::snat::AutomapModel::PreferredTier,
+        Some(("any-self-ip", _)) => bigip::snat::AutomapModel::AnySelfIp,
+        Some((_, span)) => return Err(cx.err(span, "unknown automap model", "here", Some("expected preferred-tier or any-self-ip"))),
+    };
+    let irule_mode = match o.irule_mode.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("v11", _)) => IruleMode::V11,
+        Some(("v10", _)) => IruleMode::V10,
+        Some((_, span)) => return Err(cx.err(span, "unknown iRule mode", "here", Some("expected v11 or v10"))),
+    };
+    let virtuals = o.virtuals.map(|v| v.iter().map(|n| bigip::full_name(n)).collect());
+    Ok(Options { virtuals, automap, irule_mode })
+}
+
+fn server(cx: &Ctx<'_>, s: &Spanned<ServerT>, read: &dyn Fn(&Path) -> Result<String, BadInput>) -> Result<MemberServer, BadInput> {
+    let t = s.get_ref();
+    let member = cx.addr(&t.member, "server member")?;
+    if t.policy.is_empty() {
+        return Err(cx.err(s.span(), "a server needs at least one policy file", "this server", Some("policy = [\"receive-connectors.json\", ...]")));
+    }
+    let mut set = relaypolicy::import::PolicySet::default();
+    for p in &t.policy {
+        let path = cx.dir.join(p.get_ref());
+        let text = read(&path).map_err(|_| cx.err(p.span(), format!("cannot read {}", path.display()), "this file", None))?;
+        let part = relaypolicy::import::load_str(&text, &path.display().to_string()).map_err(BadInput::diagnostic)?;
+        set.merge(part);
+    }
+    let servers = set.resolved();
+    let chosen = match &t.name {
+        Some(n) => servers.into_iter().find(|s| s.name().eq_ignore_ascii_case(n.get_ref())).ok_or_else(|| {
+            cx.err(n.span(), format!("the policy files define no server named `{}`", n.get_ref()), "no such server", None)
+        })?,
+        None => {
+            let count = servers.len();
+            let mut it = servers.into_iter();
+            match (it.next(), count) {
+                (Some(only), 1) => only,
+                (_, 0) => return Err(cx.err(s.span(), "the policy files define no server", "this server", None)),
+                _ => {
+                    return Err(cx.err(
+                        s.span(),
+                        format!("the policy files define {count} servers; say which one stands behind {member}"),
+                        "this server",
+                        Some("add name = \"EX1\""),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(MemberServer { member, server: chosen })
+}
+
+fn intent(cx: &Ctx<'_>, t: &Spanned<IntentT>, servers: &[MemberServer]) -> Result<Intent, BadInput> {
+    let i = t.get_ref();
+    let mut allowed = Vec::new();
+    for r in &i.relay_allowed {
+        allowed.push(AddrSet::parse(r.get_ref()).map_err(|e| cx.err(r.span(), format!("relay_allowed: {e}"), "expected an address or network", None))?);
+    }
+    let local_recipient = match &i.local_recipient {
+        Some(r) => r.clone(),
+        None => {
+            let domain = servers.iter().find_map(|s| first_accepted_domain(&s.server));
+            match domain {
+                Some(d) => format!("postmaster@{d}"),
+                None => {
+                    return Err(cx.err(
+                        t.span(),
+                        "no accepted domain to probe inbound mail with",
+                        "this intent",
+                        Some("add local_recipient = \"postmaster@contoso.com\""),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(Intent {
+        relay_allowed: AddrSet::from_sets(&allowed),
+        external_domain: i.external_domain.clone().unwrap_or_else(|| "example.net".into()),
+        local_recipient,
+        auth_requires_tls: i.auth_requires_tls,
+    })
+}
+
+fn first_accepted_domain(s: &relaypolicy::policy::Server) -> Option<String> {
+    use relaypolicy::policy::Server;
+    match s {
+        Server::Exchange(e) => e.accepted_domains.iter().map(|d| d.domain.trim_start_matches("*.").to_string()).next(),
+        Server::Exchange2003(e) => e.local_domains.first().cloned(),
+        Server::Postfix(p) => p.mydestination.iter().map(|d| d.domain.trim_start_matches('.').to_string()).find(|d| !d.contains('$')),
+    }
+}
