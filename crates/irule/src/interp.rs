@@ -613,8 +613,8 @@ impl<'a> Interp<'a> {
             }
             Op::Switch(arms) => {
                 let n = cmd.words.len();
-                let mut args = Vec::with_capacity(n - 2);
-                for w in &cmd.words[1..n - 1] {
+                let mut args = Vec::with_capacity(n - 1);
+                for w in &cmd.words[..n - 1] {
                     args.push(self.eval_word(w)?);
                 }
                 let arms: Vec<(Value, Option<Code<'_>>)> = arms

@@ -547,7 +547,9 @@ impl<'a> Parser<'a> {
             ("foreach", n) if n >= 3 && n % 2 == 1 => self.body(&args[n - 1])?.map(Op::Foreach),
             ("catch", 1..=3) => self.body(&args[0])?.map(Op::Catch),
             ("expr", 1) => self.cond(&args[0])?.map(Op::Expr),
-            ("switch", n) if n >= 2 => self.compile_switch(&args[n - 1])?,
+            ("switch", n) if n >= 2 && switch_has_list(&args[..n - 1]) => {
+                self.compile_switch(&args[n - 1])?
+            }
             ("proc", 3) => self.body(&args[2])?.map(|b| Op::Proc(Arc::new(b))),
             _ => None,
         };
@@ -616,6 +618,23 @@ impl<'a> Parser<'a> {
         }
         Ok(Some(Op::Switch(out)))
     }
+}
+
+/// Whether the words before the last are options and one subject, so the last word is
+/// the pattern/body list (and not the body of a pattern written as separate words).
+fn switch_has_list(words: &[Word]) -> bool {
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        match w.literal().map(|s| s.as_ref()) {
+            Some("--") => {
+                i += 1;
+                break;
+            }
+            Some(o) if o.starts_with('-') && i + 1 < words.len() => i += 1,
+            _ => break,
+        }
+    }
+    words.len() == i + 1
 }
 
 /// The elements of the list text in `src[start..end]` with their content spans (inside
