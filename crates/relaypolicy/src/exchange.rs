@@ -1242,27 +1242,26 @@ impl ExchangeServer {
                     );
                 }
                 let (principals, _) = c.principals(state);
-                if let Some(max) = c.max_message_size {
-                    if *size > max
-                        && !self
-                            .right(c, &principals, &ExtendedRight::BypassMessageSizeLimit)
-                            .granted
-                    {
-                        trace.push(
-                            TraceKind::Setting,
-                            format!("MaxMessageSize {max}"),
-                            c.origin.as_ref(),
-                        );
-                        return done(
-                            reply(
-                                552,
-                                "5.3.4",
-                                "Message size exceeds fixed maximum message size",
-                            ),
-                            Effect::None,
-                            trace,
-                        );
-                    }
+                if let Some(max) = c.max_message_size
+                    && *size > max
+                    && !self
+                        .right(c, &principals, &ExtendedRight::BypassMessageSizeLimit)
+                        .granted
+                {
+                    trace.push(
+                        TraceKind::Setting,
+                        format!("MaxMessageSize {max}"),
+                        c.origin.as_ref(),
+                    );
+                    return done(
+                        reply(
+                            552,
+                            "5.3.4",
+                            "Message size exceeds fixed maximum message size",
+                        ),
+                        Effect::None,
+                        trace,
+                    );
                 }
                 done(
                     reply(250, "2.6.0", "Queued mail for delivery"),
@@ -1309,26 +1308,25 @@ impl ExchangeServer {
         if !submit.granted {
             return refuse(reply(530, "5.7.1", "Client was not authenticated"), trace);
         }
-        if let (Some(max), Some(size)) = (c.max_message_size, size) {
-            if size > max
-                && !self
-                    .right(c, &principals, &ExtendedRight::BypassMessageSizeLimit)
-                    .granted
-            {
-                trace.push(
-                    TraceKind::Setting,
-                    format!("MaxMessageSize {max}"),
-                    c.origin.as_ref(),
-                );
-                return refuse(
-                    reply(
-                        552,
-                        "5.3.4",
-                        "Message size exceeds fixed maximum message size",
-                    ),
-                    trace,
-                );
-            }
+        if let (Some(max), Some(size)) = (c.max_message_size, size)
+            && size > max
+            && !self
+                .right(c, &principals, &ExtendedRight::BypassMessageSizeLimit)
+                .granted
+        {
+            trace.push(
+                TraceKind::Setting,
+                format!("MaxMessageSize {max}"),
+                c.origin.as_ref(),
+            );
+            return refuse(
+                reply(
+                    552,
+                    "5.3.4",
+                    "Message size exceeds fixed maximum message size",
+                ),
+                trace,
+            );
         }
         let t = path.trim();
         if t != "<>" {
@@ -1392,21 +1390,21 @@ impl ExchangeServer {
             },
             trace,
         };
-        if let Some(max) = c.max_recipients {
-            if state.recipients >= max {
-                trace.push(
-                    TraceKind::Setting,
-                    format!("MaxRecipientsPerMessage {max}"),
-                    c.origin.as_ref(),
-                );
-                return refuse(
-                    reply(452, "4.5.3", "Too many recipients"),
-                    Destination::Invalid {
-                        reason: "too many recipients".into(),
-                    },
-                    trace,
-                );
-            }
+        if let Some(max) = c.max_recipients
+            && state.recipients >= max
+        {
+            trace.push(
+                TraceKind::Setting,
+                format!("MaxRecipientsPerMessage {max}"),
+                c.origin.as_ref(),
+            );
+            return refuse(
+                reply(452, "4.5.3", "Too many recipients"),
+                Destination::Invalid {
+                    reason: "too many recipients".into(),
+                },
+                trace,
+            );
         }
         let parsed = match recipient::parse_path(path) {
             Ok(p) => p,
@@ -1456,21 +1454,21 @@ impl ExchangeServer {
                     format!("accepted domain {} ({:?})", ad.domain, ad.kind),
                     ad.origin.as_ref(),
                 );
-                if ad.kind == DomainType::Authoritative {
-                    if let Some(list) = &ad.recipients {
-                        let full = format!("{}@{domain}", mailbox.to_ascii_lowercase());
-                        let lm = mailbox.to_ascii_lowercase();
-                        if !list.iter().any(|r| *r == lm || *r == full) {
-                            let r = match self.version {
-                                ExchangeVersion::Ex2013 => reply(
-                                    550,
-                                    "5.1.10",
-                                    "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
-                                ),
-                                ExchangeVersion::Ex2010 => reply(550, "5.1.1", "User unknown"),
-                            };
-                            return refuse(r, dest, trace);
-                        }
+                if ad.kind == DomainType::Authoritative
+                    && let Some(list) = &ad.recipients
+                {
+                    let full = format!("{}@{domain}", mailbox.to_ascii_lowercase());
+                    let lm = mailbox.to_ascii_lowercase();
+                    if !list.iter().any(|r| *r == lm || *r == full) {
+                        let r = match self.version {
+                            ExchangeVersion::Ex2013 => reply(
+                                550,
+                                "5.1.10",
+                                "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+                            ),
+                            ExchangeVersion::Ex2010 => reply(550, "5.1.1", "User unknown"),
+                        };
+                        return refuse(r, dest, trace);
                     }
                 }
                 Decision {

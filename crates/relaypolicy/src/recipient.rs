@@ -405,17 +405,17 @@ fn is_own_literal(ip: &IpAddr, names: &LocalNames<'_>) -> bool {
 }
 
 fn classify_exchange(path: &ForwardPath, names: &LocalNames<'_>) -> Destination {
-    if is_postmaster(path) {
-        if let Some(d) = names.default_domain {
-            return Destination::Local {
-                domain: d.to_string(),
-                mailbox: "postmaster".into(),
-            };
-        }
+    if is_postmaster(path)
+        && let Some(d) = names.default_domain
+    {
+        return Destination::Local {
+            domain: d.to_string(),
+            mailbox: "postmaster".into(),
+        };
     }
     // Exchange's address parser is strict: no domain, a bare `@` in the local part or a
     // trailing dot is `501 5.1.3 Invalid address`.
-    for issue in &path.issues {
+    if let Some(issue) = path.issues.first() {
         match issue {
             SyntaxIssue::NoDomain => return invalid("no domain"),
             SyntaxIssue::AtInLocalPart => return invalid("unquoted @ in the local part"),

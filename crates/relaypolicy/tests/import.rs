@@ -1,15 +1,21 @@
 //! Importers on hand-written exports in the documented shapes.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
+
 mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use relaypolicy::exchange::{AuthMechanism as M, DomainType, ExtendedRight, PermissionGroup as G, Principal};
+use relaypolicy::exchange::{
+    AuthMechanism as M, DomainType, ExtendedRight, PermissionGroup as G, Principal,
+};
 use relaypolicy::import::{self, ImportErrorKind, PolicySet};
 use relaypolicy::{Probe, Server, Verdict};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn exchange(set: &PolicySet, name: &str) -> relaypolicy::exchange::ExchangeServer {
@@ -28,9 +34,31 @@ fn connectors_as_strings() {
     let ex = exchange(&set, "EX1");
     assert_eq!(ex.connectors.len(), 3);
     let fe = &ex.connectors[0];
-    assert_eq!(fe.bindings.iter().map(|b| b.to_string()).collect::<Vec<_>>(), ["[::]:25", "0.0.0.0:25"]);
-    assert_eq!(fe.permission_groups, vec![G::AnonymousUsers, G::ExchangeServers, G::ExchangeLegacyServers]);
-    assert_eq!(fe.auth, vec![M::Tls, M::Integrated, M::BasicAuth, M::BasicAuthRequireTLS, M::ExchangeServer]);
+    assert_eq!(
+        fe.bindings
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>(),
+        ["[::]:25", "0.0.0.0:25"]
+    );
+    assert_eq!(
+        fe.permission_groups,
+        vec![
+            G::AnonymousUsers,
+            G::ExchangeServers,
+            G::ExchangeLegacyServers
+        ]
+    );
+    assert_eq!(
+        fe.auth,
+        vec![
+            M::Tls,
+            M::Integrated,
+            M::BasicAuth,
+            M::BasicAuthRequireTLS,
+            M::ExchangeServer
+        ]
+    );
     assert_eq!(fe.max_message_size, Some(37_748_736));
     assert_eq!(fe.fqdn.as_deref(), Some("ex1.contoso.com"));
     assert_eq!(fe.transport_role.as_deref(), Some("FrontendTransport"));
@@ -53,10 +81,24 @@ fn connectors_as_objects() {
     let set = import::load_file(&data("receive-connectors-objects.json")).unwrap();
     let ex = exchange(&set, "EX2");
     let fe = &ex.connectors[0];
-    assert_eq!(fe.bindings.iter().map(|b| b.to_string()).collect::<Vec<_>>(), ["[::]:25", "0.0.0.0:25"]);
+    assert_eq!(
+        fe.bindings
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>(),
+        ["[::]:25", "0.0.0.0:25"]
+    );
     assert_eq!(fe.remote_ranges.len(), 2);
     assert!(fe.remote_set().contains(&addr("2001:db8::1")));
-    assert_eq!(fe.permission_groups, vec![G::AnonymousUsers, G::ExchangeServers, G::ExchangeLegacyServers], "flags 13");
+    assert_eq!(
+        fe.permission_groups,
+        vec![
+            G::AnonymousUsers,
+            G::ExchangeServers,
+            G::ExchangeLegacyServers
+        ],
+        "flags 13"
+    );
     assert_eq!(fe.auth.len(), 5);
     assert_eq!(fe.transport_role.as_deref(), Some("FrontendTransport"));
     assert_eq!(fe.max_message_size, Some(37_748_736));
@@ -73,32 +115,64 @@ fn single_object_export() {
     let set = import::load_file(&data("receive-connector-single.json")).unwrap();
     let ex = exchange(&set, "EDGE1");
     assert_eq!(ex.connectors.len(), 1);
-    assert_eq!(ex.connectors[0].permission_groups, vec![G::AnonymousUsers, G::Partners]);
+    assert_eq!(
+        ex.connectors[0].permission_groups,
+        vec![G::AnonymousUsers, G::Partners]
+    );
 }
 
 #[test]
 fn permissions_and_domains_merge_into_servers() {
-    let files = ["receive-connectors-strings.json", "receive-connectors-objects.json", "adpermission.json", "accepted-domains.json"].map(data);
+    let files = [
+        "receive-connectors-strings.json",
+        "receive-connectors-objects.json",
+        "adpermission.json",
+        "accepted-domains.json",
+    ]
+    .map(data);
     let set = import::load_files(files.iter().map(PathBuf::as_path)).unwrap();
     assert_eq!(set.permissions.len(), 3);
-    assert_eq!(set.permissions[1].server.as_deref(), Some("EX2"), "server from the DistinguishedName");
+    assert_eq!(
+        set.permissions[1].server.as_deref(),
+        Some("EX2"),
+        "server from the DistinguishedName"
+    );
     assert_eq!(set.permissions[1].user, Principal::Anonymous);
-    assert_eq!(set.permissions[1].rights, vec![ExtendedRight::AcceptAnyRecipient]);
+    assert_eq!(
+        set.permissions[1].rights,
+        vec![ExtendedRight::AcceptAnyRecipient]
+    );
     assert_eq!(set.accepted_domains[1].domain, "*.fabrikam.com");
     assert_eq!(set.accepted_domains[1].kind, DomainType::InternalRelay);
     let servers = set.resolved();
     let ex1 = servers.iter().find(|s| s.name() == "EX1").unwrap();
     let ex2 = servers.iter().find(|s| s.name() == "EX2").unwrap();
-    let probe = Probe::AnonymousRelay { external_domain: "example.net".into() };
+    let probe = Probe::AnonymousRelay {
+        external_domain: "example.net".into(),
+    };
     let ex1_local = relaypolicy::Endpoint::new(addr("10.0.1.11"), 25);
     let ex2_local = relaypolicy::Endpoint::new(addr("10.0.1.12"), 25);
-    assert_eq!(ex1.probe(ex1_local, addr("10.0.0.20"), &probe).verdict, Verdict::Relayed);
-    assert_eq!(ex1.probe(ex1_local, addr("10.0.0.21"), &probe).verdict, Verdict::Rejected);
+    assert_eq!(
+        ex1.probe(ex1_local, addr("10.0.0.20"), &probe).verdict,
+        Verdict::Relayed
+    );
+    assert_eq!(
+        ex1.probe(ex1_local, addr("10.0.0.21"), &probe).verdict,
+        Verdict::Rejected
+    );
     // EX2's relay connector has an allow and a deny: the deny wins.
-    assert_eq!(ex2.probe(ex2_local, addr("10.0.0.20"), &probe).verdict, Verdict::Rejected);
+    assert_eq!(
+        ex2.probe(ex2_local, addr("10.0.0.20"), &probe).verdict,
+        Verdict::Rejected
+    );
     // Accepted domains apply: sub.fabrikam.com is InternalRelay (relay by design).
     let st = relaypolicy::SessionState::new(ex1_local, addr("203.0.113.1"));
-    assert_eq!(ex1.decide(&st, &relaypolicy::Step::Rcpt("<x@sub.fabrikam.com>")).reply.code, 250);
+    assert_eq!(
+        ex1.decide(&st, &relaypolicy::Step::Rcpt("<x@sub.fabrikam.com>"))
+            .reply
+            .code,
+        250
+    );
 }
 
 #[test]
@@ -124,10 +198,18 @@ fn semantic_errors_point_at_the_value() {
     assert_eq!(err.line, 3);
     let err = import::load_file(&data("bad-native.toml")).unwrap_err();
     assert_eq!((err.line, err.column), (7, 34), "{err}");
-    let err = import::load_str("[[server]]\nname = \"x\"\nflavor = \"exchange\"\n", "typo.toml").unwrap_err();
+    let err = import::load_str(
+        "[[server]]\nname = \"x\"\nflavor = \"exchange\"\n",
+        "typo.toml",
+    )
+    .unwrap_err();
     assert!(matches!(err.kind, ImportErrorKind::Toml { .. }));
     assert_eq!(err.line, 3, "{err}");
-    let err = import::load_str("mynetworks = 10.0.0.0/8\nthis is not a parameter\n", "main.cf").unwrap_err();
+    let err = import::load_str(
+        "mynetworks = 10.0.0.0/8\nthis is not a parameter\n",
+        "main.cf",
+    )
+    .unwrap_err();
     assert_eq!((err.line, err.column), (2, 1));
     let err = import::load_str("mynetworks = 10.0.0.0/8 10.1.2.0/33\n", "main.cf").unwrap_err();
     assert_eq!((err.line, err.column), (1, 25));
@@ -140,10 +222,18 @@ fn semantic_errors_point_at_the_value() {
 #[test]
 fn postconf_file() {
     let set = import::load_file(&data("postconf-n.txt")).unwrap();
-    let Server::Postfix(p) = &set.servers[0] else { panic!() };
+    let Server::Postfix(p) = &set.servers[0] else {
+        panic!()
+    };
     assert_eq!(p.myhostname, "mx1.example.com");
     assert_eq!(p.upstream_proxy_protocol.as_deref(), Some("haproxy"));
-    assert_eq!(p.mydestination.iter().map(|d| d.domain.as_str()).collect::<Vec<_>>(), ["mx1.example.com", "localhost.example.com", "localhost"]);
+    assert_eq!(
+        p.mydestination
+            .iter()
+            .map(|d| d.domain.as_str())
+            .collect::<Vec<_>>(),
+        ["mx1.example.com", "localhost.example.com", "localhost"]
+    );
     let m = p.mynetworks_set();
     assert!(m.contains(&addr("10.1.2.4")) && !m.contains(&addr("10.1.2.5")));
     assert!(m.contains(&addr("127.0.0.9")) && m.contains(&addr("::1")));
@@ -155,9 +245,13 @@ fn native_and_exchange2003_toml() {
     let set = import::load_file(&data("native.toml")).unwrap();
     let servers = set.resolved();
     assert_eq!(servers.len(), 2);
-    let Server::Exchange(ex) = &servers[0] else { panic!() };
+    let Server::Exchange(ex) = &servers[0] else {
+        panic!()
+    };
     assert_eq!(ex.accepted_domains[0].recipients.as_ref().unwrap().len(), 2);
-    let Server::Postfix(pf) = &servers[1] else { panic!() };
+    let Server::Postfix(pf) = &servers[1] else {
+        panic!()
+    };
     assert_eq!(pf.name, "PF1");
     // Origins inside the embedded postconf point into the TOML file.
     let o = pf.relay_restrictions[1].origin.as_ref().unwrap();
@@ -166,10 +260,21 @@ fn native_and_exchange2003_toml() {
     let set = import::load_file(&data("exchange2003.toml")).unwrap();
     let s = &set.servers[0];
     assert_eq!(s.flavour(), "exchange2003");
-    let probe = Probe::AnonymousRelay { external_domain: "example.net".into() };
-    assert_eq!(s.probe(local(), addr("10.1.2.9"), &probe).verdict, Verdict::Relayed);
-    assert_eq!(s.probe(local(), addr("10.1.3.9"), &probe).verdict, Verdict::Rejected);
-    assert_eq!(s.probe(local(), addr("192.0.2.66"), &probe).verdict, Verdict::Deferred);
+    let probe = Probe::AnonymousRelay {
+        external_domain: "example.net".into(),
+    };
+    assert_eq!(
+        s.probe(local(), addr("10.1.2.9"), &probe).verdict,
+        Verdict::Relayed
+    );
+    assert_eq!(
+        s.probe(local(), addr("10.1.3.9"), &probe).verdict,
+        Verdict::Rejected
+    );
+    assert_eq!(
+        s.probe(local(), addr("192.0.2.66"), &probe).verdict,
+        Verdict::Deferred
+    );
     assert_eq!(set.problems().len(), 1, "the domain entry is not provable");
 }
 
@@ -186,15 +291,26 @@ fn sniffing_by_content() {
 
 #[test]
 fn policy_show_text_and_json() {
-    let files = ["receive-connectors-strings.json", "adpermission.json", "accepted-domains.json", "exchange2003.toml", "postconf-n.txt"].map(data);
+    let files = [
+        "receive-connectors-strings.json",
+        "adpermission.json",
+        "accepted-domains.json",
+        "exchange2003.toml",
+        "postconf-n.txt",
+    ]
+    .map(data);
     let set = import::load_files(files.iter().map(PathBuf::as_path)).unwrap();
     let text = relaypolicy::show::render_text(&set);
     assert!(text.contains("server EX1 (exchange)"), "{text}");
     assert!(text.contains("connector \"Relay EX1\""), "{text}");
-    assert!(text.contains("anonymous relay from: 10.0.0.20/32"), "{text}");
+    assert!(
+        text.contains("anonymous relay from: 10.0.0.20/32"),
+        "{text}"
+    );
     assert!(text.contains("server EXCH03 (exchange2003)"), "{text}");
     assert!(text.contains("NotProvable"), "{text}");
-    let json: serde_json::Value = serde_json::from_str(&relaypolicy::show::render_json(&set)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&relaypolicy::show::render_json(&set)).unwrap();
     let servers = json["servers"].as_array().unwrap();
     assert_eq!(servers.len(), 3);
     let relay = &servers[0]["connectors"][1];

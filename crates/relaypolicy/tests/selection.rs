@@ -1,5 +1,7 @@
 //! Connector selection and the configurations Exchange refuses.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
+
 mod common;
 use common::*;
 use relaypolicy::exchange::{ConfigError, PermissionGroup};
@@ -22,7 +24,11 @@ fn microsoft_selection_example() {
     ];
     for (remote, want) in table {
         let sel = s.select(&local(), &addr(remote));
-        assert_eq!(sel.connector.map(|c| c.name.as_str()), Some(want), "{remote}");
+        assert_eq!(
+            sel.connector.map(|c| c.name.as_str()),
+            Some(want),
+            "{remote}"
+        );
         assert!(sel.tied.is_empty());
     }
 }
@@ -38,12 +44,21 @@ fn binding_must_match_local_endpoint() {
     let sel = s.select(&local(), &addr("10.1.1.5"));
     assert_eq!(sel.connector.unwrap().name, "v4");
     let v6_local = relaypolicy::Endpoint::new(addr("2001:db8::11"), 25);
-    assert_eq!(s.select(&v6_local, &addr("2001:db8::99")).connector.unwrap().name, "v6");
+    assert_eq!(
+        s.select(&v6_local, &addr("2001:db8::99"))
+            .connector
+            .unwrap()
+            .name,
+        "v6"
+    );
     // Nothing listens on 587.
     let sub = relaypolicy::Endpoint::new(addr("10.0.1.11"), 587);
     let sel = s.select(&sub, &addr("10.1.1.5"));
     assert!(sel.connector.is_none());
-    let d = relaypolicy::Server::Exchange(s.clone()).decide(&relaypolicy::SessionState::new(sub, addr("10.1.1.5")), &relaypolicy::Step::Connect);
+    let d = relaypolicy::Server::Exchange(s.clone()).decide(
+        &relaypolicy::SessionState::new(sub, addr("10.1.1.5")),
+        &relaypolicy::Step::Connect,
+    );
     assert_eq!(d.reply.code, 421);
     assert_eq!(d.effect, relaypolicy::Effect::Close);
 }
@@ -65,7 +80,13 @@ fn specific_binding_wins_tie_is_a_setting() {
         connector("wild", "0.0.0.0:25", &["10.1.1.5"]),
         connector("specific", "10.0.1.11:25", &["10.1.1.0/24"]),
     ]);
-    assert_eq!(s.select(&local(), &addr("10.1.1.5")).connector.unwrap().name, "wild");
+    assert_eq!(
+        s.select(&local(), &addr("10.1.1.5"))
+            .connector
+            .unwrap()
+            .name,
+        "wild"
+    );
 }
 
 #[test]
@@ -74,7 +95,10 @@ fn exact_duplicate_is_refused() {
         connector("one", "0.0.0.0:25", &["10.1.1.0/24"]),
         connector("two", "0.0.0.0:25", &["10.1.1.0-10.1.1.255"]),
     ]);
-    assert!(matches!(s.config_errors()[..], [ConfigError::DuplicateConnector { .. }]));
+    assert!(matches!(
+        s.config_errors()[..],
+        [ConfigError::DuplicateConnector { .. }]
+    ));
 }
 
 #[test]
@@ -84,7 +108,10 @@ fn overlapping_ranges_must_nest() {
         connector("two", "0.0.0.0:25", &["10.1.1.128-10.1.2.10"]),
     ]);
     let e = s.config_errors();
-    assert!(matches!(e[..], [ConfigError::OverlappingRanges { .. }]), "{e:?}");
+    assert!(
+        matches!(e[..], [ConfigError::OverlappingRanges { .. }]),
+        "{e:?}"
+    );
     assert!(e[0].to_string().contains("overlap"));
     // Nested is fine; disjoint is fine; different ports never clash.
     let ok = server(vec![
@@ -103,7 +130,10 @@ fn frontend_and_hub_on_one_port_is_refused() {
     let mut hub = connector("Default", "10.0.1.11:25", &["10.0.0.0/8"]);
     hub.transport_role = Some("HubTransport".into());
     let s = server(vec![fe.clone(), hub.clone()]);
-    assert!(matches!(s.config_errors()[..], [ConfigError::RoleConflict { .. }]));
+    assert!(matches!(
+        s.config_errors()[..],
+        [ConfigError::RoleConflict { .. }]
+    ));
     hub.bindings = vec![relaypolicy::exchange::Binding::parse("0.0.0.0:2525").unwrap()];
     assert!(server(vec![fe, hub]).config_errors().is_empty());
 }

@@ -1,6 +1,8 @@
 //! The 16 MAIL/RCPT pairs of nmap's smtp-open-relay.nse against every flavour, with and
 //! without relay rights.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
+
 mod common;
 use common::*;
 use relaypolicy::exchange::{AuthMechanism, PermissionGroup};
@@ -21,18 +23,33 @@ fn pairs() -> Vec<(String, String)> {
         (format!("<antispam@{EXT}>"), format!("<{u}>")),
         (format!("<antispam@{SRV}>"), format!("<{u}>")),
         (format!("<antispam@[{IP}]>"), format!("<{u}>")),
-        (format!("<antispam@[{IP}]>"), format!("<relaytest%{EXT}@[{IP}]>")),
-        (format!("<antispam@[{IP}]>"), format!("<relaytest%{EXT}@{SRV}>")),
+        (
+            format!("<antispam@[{IP}]>"),
+            format!("<relaytest%{EXT}@[{IP}]>"),
+        ),
+        (
+            format!("<antispam@[{IP}]>"),
+            format!("<relaytest%{EXT}@{SRV}>"),
+        ),
         (format!("<antispam@[{IP}]>"), format!("<\"{u}\">")),
-        (format!("<antispam@[{IP}]>"), format!("<\"relaytest%{EXT}\">")),
+        (
+            format!("<antispam@[{IP}]>"),
+            format!("<\"relaytest%{EXT}\">"),
+        ),
         (format!("<antispam@[{IP}]>"), format!("<{u}@[{IP}]>")),
         (format!("<antispam@[{IP}]>"), format!("<\"{u}\"@[{IP}]>")),
         (format!("<antispam@[{IP}]>"), format!("<{u}@{SRV}>")),
         (format!("<antispam@[{IP}]>"), format!("<@[{IP}]:{u}>")),
         (format!("<antispam@[{IP}]>"), format!("<@{SRV}:{u}>")),
         (format!("<antispam@[{IP}]>"), format!("<{EXT}!relaytest>")),
-        (format!("<antispam@[{IP}]>"), format!("<{EXT}!relaytest@[{IP}]>")),
-        (format!("<antispam@[{IP}]>"), format!("<{EXT}!relaytest@{SRV}>")),
+        (
+            format!("<antispam@[{IP}]>"),
+            format!("<{EXT}!relaytest@[{IP}]>"),
+        ),
+        (
+            format!("<antispam@[{IP}]>"),
+            format!("<{EXT}!relaytest@{SRV}>"),
+        ),
     ]
 }
 
@@ -51,15 +68,29 @@ fn run(s: &Server, remote: &str) -> Vec<Out> {
     pairs()
         .iter()
         .map(|(from, to)| {
-            let m = s.decide(&st, &Step::Mail { path: from, size: None });
+            let m = s.decide(
+                &st,
+                &Step::Mail {
+                    path: from,
+                    size: None,
+                },
+            );
             if !m.reply.is_positive() {
                 return Out::Refused;
             }
             let d = s.decide(&st, &Step::Rcpt(to));
             match (&d.reply.code, &d.effect) {
-                (250 | 251, Effect::Recipient { relay: true, destination }) => {
+                (
+                    250 | 251,
+                    Effect::Recipient {
+                        relay: true,
+                        destination,
+                    },
+                ) => {
                     match destination {
-                        Destination::Remote { domain, .. } => assert_eq!(domain, EXT, "{to} relays only to the trick's target"),
+                        Destination::Remote { domain, .. } => {
+                            assert_eq!(domain, EXT, "{to} relays only to the trick's target")
+                        }
                         other => panic!("relay to {other:?}"),
                     }
                     Out::Relayed
@@ -72,11 +103,16 @@ fn run(s: &Server, remote: &str) -> Vec<Out> {
 }
 
 fn exchange(relay: bool) -> Server {
-    let mut c = with(connector("Default Frontend EX1", "0.0.0.0:25", &["0.0.0.0/0"]), &[PermissionGroup::AnonymousUsers], &[AuthMechanism::Tls]);
+    let mut c = with(
+        connector("Default Frontend EX1", "0.0.0.0:25", &["0.0.0.0/0"]),
+        &[PermissionGroup::AnonymousUsers],
+        &[AuthMechanism::Tls],
+    );
     c.fqdn = Some(SRV.into());
     let mut ex = server(vec![c]);
     if relay {
-        ex.permissions.push(anonymous_relay_ace("Default Frontend EX1", false));
+        ex.permissions
+            .push(anonymous_relay_ace("Default Frontend EX1", false));
     }
     Server::Exchange(ex)
 }
@@ -84,7 +120,11 @@ fn exchange(relay: bool) -> Server {
 fn exchange2003(relay: bool) -> Server {
     let mut v = SmtpVirtualServer::new("EX1", SRV);
     v.local_domains = vec!["contoso.com".into()];
-    v.relay = if relay { AccessList::everyone() } else { AccessList::no_one() };
+    v.relay = if relay {
+        AccessList::everyone()
+    } else {
+        AccessList::no_one()
+    };
     Server::Exchange2003(v)
 }
 
@@ -98,18 +138,31 @@ use Out::{Bounces as B, Refused as R, Relayed as Y};
 
 #[test]
 fn without_relay_rights_nothing_relays() {
-    for (name, s) in [("exchange", exchange(false)), ("exchange2003", exchange2003(false)), ("postfix", postfix(false))] {
+    for (name, s) in [
+        ("exchange", exchange(false)),
+        ("exchange2003", exchange2003(false)),
+        ("postfix", postfix(false)),
+    ] {
         let out = run(&s, "203.0.113.50");
         assert_eq!(out.len(), 16);
         for (i, o) in out.iter().enumerate() {
-            assert_ne!(*o, Y, "{name}: nmap test {} ({:?}) relayed", i + 1, pairs()[i]);
+            assert_ne!(
+                *o,
+                Y,
+                "{name}: nmap test {} ({:?}) relayed",
+                i + 1,
+                pairs()[i]
+            );
         }
     }
 }
 
 #[test]
 fn exchange_with_relay_right() {
-    assert_eq!(run(&exchange(true), "203.0.113.50"), vec![Y, Y, Y, Y, B, B, R, R, R, B, R, Y, Y, R, B, B]);
+    assert_eq!(
+        run(&exchange(true), "203.0.113.50"),
+        vec![Y, Y, Y, Y, B, B, R, R, R, B, R, Y, Y, R, B, B]
+    );
 }
 
 #[test]
@@ -118,13 +171,24 @@ fn exchange_without_relay_right_exact_replies() {
     assert_eq!(run(&exchange(false), "203.0.113.50"), vec![R; 16]);
     let s = exchange(false);
     let st = state("203.0.113.50");
-    assert_eq!(s.decide(&st, &Step::Rcpt("<nmap.scanme.org!relaytest>")).reply.to_wire(), "501 5.1.3 Invalid address\r\n");
+    assert_eq!(
+        s.decide(&st, &Step::Rcpt("<nmap.scanme.org!relaytest>"))
+            .reply
+            .to_wire(),
+        "501 5.1.3 Invalid address\r\n"
+    );
 }
 
 #[test]
 fn exchange2003_takes_tricks_as_local_and_bounces() {
-    assert_eq!(run(&exchange2003(true), "203.0.113.50"), vec![Y, Y, Y, Y, B, B, B, B, R, B, R, Y, Y, B, B, B]);
-    assert_eq!(run(&exchange2003(false), "203.0.113.50"), vec![R, R, R, R, B, B, B, B, R, B, R, R, R, B, B, B]);
+    assert_eq!(
+        run(&exchange2003(true), "203.0.113.50"),
+        vec![Y, Y, Y, Y, B, B, B, B, R, B, R, Y, Y, B, B, B]
+    );
+    assert_eq!(
+        run(&exchange2003(false), "203.0.113.50"),
+        vec![R, R, R, R, B, B, B, B, R, B, R, R, R, B, B, B]
+    );
 }
 
 #[test]
@@ -148,6 +212,9 @@ fn other_syntax_tricks() {
     assert_eq!(code("<>"), 501);
     let p = postfix(false);
     // Trailing dot dropped by Postfix: still a relay attempt, still refused.
-    assert_eq!(p.decide(&st, &Step::Rcpt("<user@example.net.>")).reply.code, 454);
+    assert_eq!(
+        p.decide(&st, &Step::Rcpt("<user@example.net.>")).reply.code,
+        454
+    );
     assert_eq!(p.decide(&st, &Step::Rcpt("<user@>")).reply.code, 501);
 }

@@ -78,11 +78,26 @@ pub enum ImportErrorKind {
     },
 }
 
-/// An import error with its place in the source, renderable by miette.
+/// An import error with its place in the source, renderable by miette. Its fields are
+/// those of [`ImportErrorDetails`] (reachable through `Deref`); the box keeps `Result`s
+/// small.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error(transparent)]
+#[diagnostic(transparent)]
+pub struct ImportError(pub Box<ImportErrorDetails>);
+
+impl std::ops::Deref for ImportError {
+    type Target = ImportErrorDetails;
+    fn deref(&self) -> &ImportErrorDetails {
+        &self.0
+    }
+}
+
+/// The content of an [`ImportError`].
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{file}:{line}:{column}: {kind}")]
 #[diagnostic(code(relaypolicy::import))]
-pub struct ImportError {
+pub struct ImportErrorDetails {
     /// The file name.
     pub file: String,
     /// 1-based line.
@@ -115,7 +130,7 @@ impl ImportError {
             ImportErrorKind::Missing { .. } => "in this object".to_string(),
             _ => "this value".to_string(),
         };
-        ImportError {
+        ImportError(Box::new(ImportErrorDetails {
             file: file.to_string(),
             line,
             column,
@@ -124,12 +139,12 @@ impl ImportError {
             span: SourceSpan::new(start.into(), end - start),
             label,
             hint: None,
-        }
+        }))
     }
 
     /// Adds a hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> ImportError {
-        self.hint = Some(hint.into());
+        self.0.hint = Some(hint.into());
         self
     }
 }

@@ -136,10 +136,10 @@ fn bool_of(ctx: &Ctx<'_>, prop: &str, n: &Node) -> Result<bool, ImportError> {
 /// Sizes: `36 MB (37,748,736 bytes)`, `Unlimited`, a number, or
 /// `{"IsUnlimited": false, "Value": "..."}`.
 fn size_of(ctx: &Ctx<'_>, prop: &str, n: &Node) -> Result<Option<u64>, ImportError> {
-    if let Some(u) = n.get("IsUnlimited") {
-        if matches!(u.v, J::Bool(true)) {
-            return Ok(None);
-        }
+    if let Some(u) = n.get("IsUnlimited")
+        && matches!(u.v, J::Bool(true))
+    {
+        return Ok(None);
     }
     let inner = unwrap_value(n);
     let inner = inner.get_any(&["ToBytes", "Value"]).unwrap_or(inner);

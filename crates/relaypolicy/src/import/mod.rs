@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use error::{ImportError, ImportErrorKind};
+pub use error::{ImportError, ImportErrorDetails, ImportErrorKind};
 pub use exchange_json::{ExportKind, accepted_domains, ad_permissions, receive_connectors};
 pub use native::parse_native;
 pub use postconf::{INTERFACES_COMMENT, parse_postconf};

@@ -187,13 +187,14 @@ pub(crate) fn parse_region(
             for (word, r) in words(&p.value, p.span.start) {
                 // `check_client_access hash:/etc/postfix/access`: a table argument belongs
                 // to the restriction before it.
-                let is_arg = word.starts_with('/') || word.split_once(':').is_some_and(|(t, _)| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-                if is_arg {
-                    if let Some(prev) = list.last_mut() {
-                        let prev: &mut Restriction = prev;
-                        prev.text = format!("{} {word}", prev.text);
-                        continue;
-                    }
+                let is_arg = word.starts_with('/')
+                    || word.split_once(':').is_some_and(|(t, _)| {
+                        !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    });
+                if is_arg && let Some(prev) = list.last_mut() {
+                    let prev: &mut Restriction = prev;
+                    prev.text = format!("{} {word}", prev.text);
+                    continue;
                 }
                 let mut rest = Restriction::parse(&word);
                 rest.origin = origin(r.start);

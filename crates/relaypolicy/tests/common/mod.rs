@@ -1,4 +1,4 @@
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use relaypolicy::exchange::{
     AcceptedDomain, AdPermission, AuthMechanism, Binding, DomainType, ExchangeServer,
@@ -21,11 +21,18 @@ pub fn state(remote: &str) -> SessionState {
 pub fn connector(name: &str, binding: &str, ranges: &[&str]) -> ReceiveConnector {
     let mut c = ReceiveConnector::new(name);
     c.bindings = vec![Binding::parse(binding).unwrap()];
-    c.remote_ranges = ranges.iter().map(|r| RemoteRange::parse(r).unwrap()).collect();
+    c.remote_ranges = ranges
+        .iter()
+        .map(|r| RemoteRange::parse(r).unwrap())
+        .collect();
     c
 }
 
-pub fn with(mut c: ReceiveConnector, groups: &[PermissionGroup], auth: &[AuthMechanism]) -> ReceiveConnector {
+pub fn with(
+    mut c: ReceiveConnector,
+    groups: &[PermissionGroup],
+    auth: &[AuthMechanism],
+) -> ReceiveConnector {
     c.permission_groups = groups.to_vec();
     c.auth = auth.to_vec();
     c
