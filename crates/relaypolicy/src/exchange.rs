@@ -705,6 +705,17 @@ pub struct AcceptedDomain {
 }
 
 impl AcceptedDomain {
+    /// An accepted domain without a recipient list (every local part is taken).
+    pub fn new(domain: &str, kind: DomainType) -> AcceptedDomain {
+        AcceptedDomain {
+            domain: domain.trim().to_ascii_lowercase(),
+            kind,
+            recipients: None,
+            default: false,
+            origin: None,
+        }
+    }
+
     /// Whether a (lower-case) domain falls under this entry; `*.x` covers `x`'s
     /// subdomains and (as Exchange does) `x` itself.
     pub fn matches(&self, domain: &str) -> bool {
@@ -1459,7 +1470,8 @@ impl ExchangeServer {
                 {
                     let full = format!("{}@{domain}", mailbox.to_ascii_lowercase());
                     let lm = mailbox.to_ascii_lowercase();
-                    if !list.iter().any(|r| *r == lm || *r == full) {
+                    // RFC 5321 §4.5.1: every domain has a postmaster, listed or not.
+                    if lm != "postmaster" && !list.iter().any(|r| *r == lm || *r == full) {
                         let r = match self.version {
                             ExchangeVersion::Ex2013 => reply(
                                 550,

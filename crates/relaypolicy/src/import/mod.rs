@@ -1,7 +1,47 @@
 //! Importers: Exchange exports (JSON), the native TOML form, and `postconf -n` text.
 //!
 //! The `parse_*` and `load_str` functions are pure: they take the text and the name to
-//! report it under. [`load_file`] is the only function here that reads a file.
+//! report it under. [`load_file`] is the only function here that reads a file. Every error
+//! is an [`ImportError`]: file, line, column, a structured [`ImportErrorKind`], and the
+//! source span for miette. JSON syntax positions come from serde_json, TOML ones from toml;
+//! a semantic error (a bad range, an unknown permission group) points at the offending
+//! value.
+//!
+//! # Formats
+//!
+//! - `Get-ReceiveConnector | ConvertTo-Json`: one object or an array. Every property may
+//!   come as a string or as the object PowerShell serialises: `Bindings` as
+//!   `"0.0.0.0:25"`, `"{0.0.0.0:25, [::]:25}"` or `{"Address": .., "Port": 25}`;
+//!   `RemoteIPRanges` as `"10.0.0.1-10.0.0.9"`, `"192.168.1.0/24"` or
+//!   `{"LowerBound", "UpperBound", "RangeFormat", "Expression"}`; `PermissionGroups` and
+//!   `AuthMechanism` as `"AnonymousUsers, ExchangeServers"`, integer flags (`5`) or
+//!   `{"Value": ..}`; `MaxMessageSize` as `"36 MB (37,748,736 bytes)"`, `"Unlimited"` or
+//!   `{"IsUnlimited": false, "Value": ..}`; `Server` and `Fqdn` as strings or objects.
+//!   Connectors are grouped into one [`ExchangeServer`] per `Server`.
+//! - `Get-ADPermission -Identity <connector> | ConvertTo-Json`: `Identity` (`EX1\Relay` or
+//!   an object with `DistinguishedName`), `User` (string or `{"RawIdentity"}`),
+//!   `ExtendedRights` (names or `{"RawIdentity"}`), `Deny`, `AccessRights` (`GenericAll`
+//!   grants every right).
+//! - `Get-AcceptedDomain | ConvertTo-Json`: `DomainName` (string or `{"Domain",
+//!   "IncludeSubDomains", "Address"}`), `DomainType` (name or 0/1/2), `Default`, and the
+//!   relaylab extension `Recipients` (known local parts).
+//! - `postconf -n` (or main.cf): `name = value` lines; a `# relaylab-interfaces:
+//!   10.0.1.13/24` comment gives the interface prefixes `mynetworks_style` needs.
+//! - Native TOML: `[[server]]` tables with `flavour = "exchange" | "exchange2003" |
+//!   "postfix"`, and top-level `[[accepted_domain]]`s. Exchange servers have
+//!   `[[server.connector]]` (snake_case property names), `[[server.permission]]` and
+//!   `[[server.accepted_domain]]`; Exchange 2003 servers `relay_mode = "only_list" |
+//!   "all_except_list"`, `relay_list`, `relay_for_auth`, `connection_mode`,
+//!   `connection_list`, `local_domains`; Postfix servers `interfaces` and a
+//!   `postconf = '''...'''` literal whose lines keep their positions in the TOML file.
+//!
+//! ```
+//! use relaypolicy::import::load_str;
+//!
+//! let err = load_str("[{\"Name\": \"Relay\" \"Bindings\": []}]", "rc.json").unwrap_err();
+//! assert_eq!((err.line, err.column), (1, 19));
+//! assert!(err.to_string().starts_with("rc.json:1:19: invalid JSON"));
+//! ```
 
 mod error;
 mod exchange_json;
