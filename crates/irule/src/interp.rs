@@ -132,6 +132,9 @@ pub(crate) struct Interp<'a> {
 /// An `expr` operand: a number or a string, with its taint.
 #[derive(Debug, Clone)]
 pub(crate) enum Ev {
+    /// A number written in the expression: its value, and its text for string operators
+    /// (`01 eq 1` is false in Tcl, `01 == 1` true).
+    Lit(Num, Arc<str>),
     Int(i64),
     Float(f64),
     Str(Value),
@@ -815,7 +818,8 @@ impl<'a> Interp<'a> {
             self.escape("condition on a value derived from the client address", span);
         }
         match &v.0 {
-            Ev::Int(i) => Ok(*i != 0),
+            Ev::Lit(Num::Int(i), _) | Ev::Int(i) => Ok(*i != 0),
+            Ev::Lit(Num::Float(f), _) => Ok(*f != 0.0),
             Ev::Float(f) => Ok(*f != 0.0),
             Ev::Str(s) => match parse_bool(s.as_str()) {
                 Some(b) => Ok(b),
@@ -1085,7 +1089,8 @@ impl<'a> Interp<'a> {
 
     pub(crate) fn ev_value(&self, v: (Ev, Taint)) -> Value {
         match v.0 {
-            Ev::Int(i) => Value::tainted(i.to_string(), v.1),
+            Ev::Lit(Num::Int(i), _) | Ev::Int(i) => Value::tainted(i.to_string(), v.1),
+            Ev::Lit(Num::Float(f), _) => Value::tainted(format_float(f), v.1),
             Ev::Float(f) => Value::tainted(format_float(f), v.1),
             Ev::Str(s) => s.with_taint(v.1),
         }
@@ -1099,6 +1104,7 @@ impl<'a> Interp<'a> {
 
     fn num(ev: &Ev) -> Option<Num> {
         match ev {
+            Ev::Lit(n, _) => Some(*n),
             Ev::Int(i) => Some(Num::Int(*i)),
             Ev::Float(f) => Some(Num::Float(*f)),
             Ev::Str(s) => parse_num(s.as_str()),
@@ -1107,6 +1113,7 @@ impl<'a> Interp<'a> {
 
     fn text(ev: &Ev) -> std::borrow::Cow<'_, str> {
         match ev {
+            Ev::Lit(_, t) => t.as_ref().into(),
             Ev::Int(i) => i.to_string().into(),
             Ev::Float(f) => format_float(*f).into(),
             Ev::Str(s) => s.as_str().into(),
@@ -1121,7 +1128,7 @@ impl<'a> Interp<'a> {
             ExprKind::Num(Num::Int(i), text) if i.to_string() == text.as_ref() => {
                 Ok((Ev::Int(*i), Taint::Clean))
             }
-            ExprKind::Num(_, text) => Ok((Ev::Str(Value::new(text.clone())), Taint::Clean)),
+            ExprKind::Num(n, text) => Ok((Ev::Lit(*n, text.clone()), Taint::Clean)),
             ExprKind::Str(s) => Ok((Ev::Str(Value::new(s.clone())), Taint::Clean)),
             ExprKind::Quoted(parts) => {
                 let v = self.eval_parts(parts, e.span)?;
