@@ -1028,6 +1028,30 @@ impl ExchangeServer {
         }
     }
 
+    /// The remote addresses for which `connector` is the one selected on at least one of its
+    /// bindings: its RemoteIPRanges less what more specific connectors on the same
+    /// IP:port take. A wildcard binding is judged for a local address no other connector
+    /// binds specifically.
+    pub fn selected_from(&self, connector: &ReceiveConnector) -> AddrSet {
+        let sets: Vec<AddrSet> = self
+            .connectors
+            .iter()
+            .flat_map(|c| c.remote_ranges.iter().map(|r| r.set.clone()))
+            .collect();
+        let part = addrspace::Partition::new(sets.iter(), &[Domain::V4, Domain::V6]);
+        let mut taken = Vec::new();
+        for b in &connector.bindings {
+            let local = Endpoint::new(Addr::new(b.ip), b.port);
+            for iv in part.intervals() {
+                let sel = self.select(&local, &iv.representative());
+                if sel.connector.is_some_and(|c| std::ptr::eq(c, connector)) {
+                    taken.push(iv.to_set());
+                }
+            }
+        }
+        AddrSet::from_sets(taken.iter())
+    }
+
     /// Whether `principals` hold `right` on `connector`: a deny ACE for any of them wins over
     /// every allow; else any allow (from a permission group, ExternalAuthoritative or an
     /// explicit ACE) grants.

@@ -104,6 +104,17 @@ fn exchange_connector(ex: &ExchangeServer, c: &ReceiveConnector) -> ShowConnecto
     if let Some(f) = &c.fqdn {
         settings.push(("Fqdn".into(), f.clone()));
     }
+    let from = ex.selected_from(c);
+    settings.push((
+        "selected for".into(),
+        if from.is_empty() {
+            "no client (more specific connectors take every address)".to_string()
+        } else if from == c.remote_set() {
+            "every address of its RemoteIPRanges".to_string()
+        } else {
+            from.cidrs().join(", ")
+        },
+    ));
     let clients = [
         ("anonymous", Identity::Anonymous),
         (
@@ -179,7 +190,7 @@ fn exchange_connector(ex: &ExchangeServer, c: &ReceiveConnector) -> ShowConnecto
         settings,
         rights,
         anonymous_relay_from: if anon_relay {
-            c.remote_set().cidrs()
+            ex.selected_from(c).cidrs()
         } else {
             Vec::new()
         },

@@ -162,3 +162,23 @@ fn decision_sets_hold_every_range() {
     assert!(sets[1].set.contains(&addr("192.168.1.75")));
     assert!(sets[1].label.contains("192.168.1.75"));
 }
+
+#[test]
+fn selected_from_subtracts_more_specific_connectors() {
+    let s = server(vec![
+        connector("A", "0.0.0.0:25", &["0.0.0.0/0"]),
+        connector("B", "0.0.0.0:25", &["192.168.1.0/24"]),
+        connector("C", "0.0.0.0:25", &["192.168.1.75"]),
+        connector("D", "10.0.1.11:25", &["10.0.0.0/8"]),
+    ]);
+    let b = s.selected_from(&s.connectors[1]);
+    assert!(b.contains(&addr("192.168.1.74")) && !b.contains(&addr("192.168.1.75")));
+    let a = s.selected_from(&s.connectors[0]);
+    assert!(!a.contains(&addr("192.168.1.10")));
+    // On 10.0.1.11 D takes 10/8, but on every other local address A still does.
+    assert!(a.contains(&addr("10.1.1.1")));
+    assert_eq!(
+        s.selected_from(&s.connectors[3]),
+        addrspace::AddrSet::parse("10.0.0.0/8").unwrap()
+    );
+}
