@@ -179,6 +179,7 @@ impl<'a> Interp<'a> {
     pub(crate) fn step(&mut self, span: Span) -> R<()> {
         self.steps += 1;
         if self.steps > self.settings.step_budget {
+            self.steps = self.settings.step_budget + 1;
             return self.fail(
                 RuntimeErrorKind::StepBudget {
                     steps: self.settings.step_budget,
