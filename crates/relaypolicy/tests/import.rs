@@ -321,3 +321,15 @@ fn policy_show_text_and_json() {
     let fe = &servers[0]["connectors"][0];
     assert_eq!(fe["rights"][0]["relay"], false);
 }
+
+#[test]
+fn truncated_depth_gets_a_hint() {
+    let text = r#"[{"Name": "R", "Bindings": ["Microsoft.Exchange.Data.MultiValuedProperty`1[Microsoft.Exchange.Data.IPBinding]"]}]"#;
+    let err = import::load_str(text, "rc.json").unwrap_err();
+    assert_eq!((err.line, err.column), (1, 29));
+    assert!(
+        err.hint.as_deref().unwrap_or("").contains("-Depth"),
+        "{:?}",
+        err.hint
+    );
+}

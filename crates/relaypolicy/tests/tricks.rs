@@ -217,4 +217,24 @@ fn other_syntax_tricks() {
         454
     );
     assert_eq!(p.decide(&st, &Step::Rcpt("<user@>")).reply.code, 501);
+    // The percent hack in an accepted domain: Exchange looks up the mailbox `user%ext`.
+    let pct = "<relaytest%nmap.scanme.org@contoso.com>";
+    assert_eq!(code(pct), 550);
+    assert!(s.decide(&st, &Step::Rcpt(pct)).reply.lines[0].contains("RecipientNotFound"));
+    let old = exchange2003(false);
+    let d = old.decide(&st, &Step::Rcpt(pct));
+    assert_eq!(d.reply.code, 250);
+    assert!(matches!(
+        d.effect,
+        Effect::Recipient {
+            relay: false,
+            destination: Destination::LocalThenNdr { .. }
+        }
+    ));
+    let trusted = postfix(true);
+    let d = trusted.decide(
+        &st,
+        &Step::Rcpt(&format!("<relaytest%nmap.scanme.org@{SRV}>")),
+    );
+    assert!(matches!(d.effect, Effect::Recipient { relay: true, .. }));
 }

@@ -19,7 +19,14 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, span: Range<usize>, kind: ImportErrorKind) -> ImportError {
-        ImportError::new(self.file, self.text, span, kind)
+        // ConvertTo-Json's default -Depth 2 writes deeper objects as their type name.
+        let truncated = matches!(&kind, ImportErrorKind::Value { value, .. } if value.starts_with("Microsoft.") || value.starts_with("System."));
+        let e = ImportError::new(self.file, self.text, span, kind);
+        if truncated {
+            e.with_hint("this is a .NET type name: ConvertTo-Json cut the object at its default depth; export again with `ConvertTo-Json -Depth 5`")
+        } else {
+            e
+        }
     }
 
     fn origin(&self, span: &Range<usize>) -> Origin {
