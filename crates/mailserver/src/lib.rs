@@ -1,0 +1,7 @@
+//! Mock mail servers for the live lab (docs written below once the API settles).
+
+pub mod policy;
+pub mod protolog;
+pub mod smtp;
+pub mod store;
+pub mod users;
