@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{BadInput, Outcome, config_cmd, demo};
+use crate::{BadInput, Outcome, check_cmd, config_cmd, demo};
 
 /// relaylab: will this load balancer and these mail servers relay mail for the wrong
 /// clients, or refuse the right ones?
@@ -14,7 +14,12 @@ use crate::{BadInput, Outcome, config_cmd, demo};
 ///
 /// Exit codes: 0 holds, 1 violated, 2 bad input.
 #[derive(Debug, Parser)]
-#[command(name = "relaylab", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "relaylab",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,8 +27,43 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Tell the SNAT pitfall story on the embedded reference configuration (no files needed).
-    Demo,
+    /// Tell the story of every pitfall in the embedded scenario gallery (no files needed):
+    /// what the admin meant, what relaylab found, the counterexample, the fix.
+    Demo {
+        /// Also list every address class of every scenario.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Prove a scenario (or every scenario in a folder) for every source address.
+    ///
+    /// Exit 0 when every scenario passes: it holds, or (for a pitfall scenario) relaylab
+    /// finds exactly the violations it expects. Exit 1 otherwise, 2 on bad input.
+    Check {
+        /// A scenario.toml, a folder holding one, or a folder of scenario folders.
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// List every address class, however many.
+        #[arg(long)]
+        verbose: bool,
+        /// Write the report into this folder (report.txt, report.json or junit.xml)
+        /// instead of standard output.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Follow one source address through every hop: the virtual, the iRule lines, the
+    /// SNAT, each pool member, the connector and each SMTP reply, with the configuration
+    /// lines that decided them.
+    Explain {
+        /// A scenario.toml or its folder.
+        scenario: PathBuf,
+        /// The client address (`192.0.2.7`, `2001:db8::5`, `10.1.1.5%10`).
+        address: String,
+        /// Only this virtual server.
+        #[arg(long = "virtual", value_name = "NAME")]
+        virtual_name: Option<String>,
+    },
     /// Read BIG-IP configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -57,14 +97,38 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `check` (and `run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+    /// JUnit XML, for CI systems.
+    Junit,
+}
+
 impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> Result<Outcome, BadInput> {
         match self.command {
-            Command::Demo => demo::run(),
-            Command::Config(ConfigCommand::Show { file, format, datagroup_dir }) => {
-                config_cmd::show(&file, format, datagroup_dir.as_deref())
-            }
+            Command::Demo { verbose } => demo::run(verbose),
+            Command::Check {
+                path,
+                format,
+                verbose,
+                out,
+            } => check_cmd::check(&path, format, verbose, out.as_deref()),
+            Command::Explain {
+                scenario,
+                address,
+                virtual_name,
+            } => check_cmd::explain(&scenario, &address, virtual_name.as_deref()),
+            Command::Config(ConfigCommand::Show {
+                file,
+                format,
+                datagroup_dir,
+            }) => config_cmd::show(&file, format, datagroup_dir.as_deref()),
         }
     }
 }
@@ -81,9 +145,58 @@ mod tests {
 
     #[test]
     fn config_show_flags() {
-        let cli = Cli::try_parse_from(["relaylab", "config", "show", "x.conf", "--format", "json"]).unwrap();
-        assert!(matches!(cli.command, Command::Config(ConfigCommand::Show { format: Format::Json, .. })));
-        assert!(Cli::try_parse_from(["relaylab", "config", "show", "x.conf", "--format", "yaml"]).is_err());
+        let cli = Cli::try_parse_from(["relaylab", "config", "show", "x.conf", "--format", "json"])
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Config(ConfigCommand::Show {
+                format: Format::Json,
+                ..
+            })
+        ));
+        assert!(
+            Cli::try_parse_from(["relaylab", "config", "show", "x.conf", "--format", "yaml"])
+                .is_err()
+        );
         assert!(Cli::try_parse_from(["relaylab", "config", "show"]).is_err());
+    }
+
+    #[test]
+    fn check_and_explain_flags() {
+        let cli = Cli::try_parse_from([
+            "relaylab",
+            "check",
+            "scenarios/",
+            "--format",
+            "junit",
+            "--out",
+            "o",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Check {
+                format: ReportFormat::Junit,
+                out: Some(_),
+                ..
+            }
+        ));
+        let cli = Cli::try_parse_from([
+            "relaylab",
+            "explain",
+            "s",
+            "192.0.2.7",
+            "--virtual",
+            "SMTP_VS",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Explain {
+                virtual_name: Some(_),
+                ..
+            }
+        ));
+        assert!(Cli::try_parse_from(["relaylab", "explain", "s"]).is_err());
     }
 }

@@ -7,7 +7,11 @@ use crate::input::{load_bigip, print_warnings};
 use crate::{BadInput, Outcome};
 
 /// Prints the model of one bigip.conf.
-pub fn show(file: &Path, format: Format, datagroup_dir: Option<&Path>) -> Result<Outcome, BadInput> {
+pub fn show(
+    file: &Path,
+    format: Format,
+    datagroup_dir: Option<&Path>,
+) -> Result<Outcome, BadInput> {
     let loaded = load_bigip(file, datagroup_dir)?;
     match format {
         Format::Text => {

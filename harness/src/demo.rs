@@ -1,27 +1,90 @@
-//! `relaylab demo`: the embedded reference configuration, read and explained.
+//! `relaylab demo`: the embedded scenario gallery, each pitfall's story told in a few
+//! lines: what the admin meant, what relaylab found, the counterexample, the fix.
 
-use crate::input::load_bigip_text;
-use crate::{BadInput, Outcome};
+use std::path::{Path, PathBuf};
 
-/// The published two-SNAT workaround, as DOMAIN.md describes it.
-const REFERENCE: &str = include_str!("../../scenarios/two-snat-workaround/bigip.conf");
+use crate::check_cmd::prove;
+use crate::scenario::{self, Scenario};
+use crate::{BadInput, Outcome, report};
 
-/// Reads the embedded reference configuration and tells what it does.
-pub fn run() -> Result<Outcome, BadInput> {
-    let loaded = load_bigip_text("scenarios/two-snat-workaround/bigip.conf (embedded)", REFERENCE, None)?;
-    let c = &loaded.config;
-    println!("relaylab demo: the SMTP virtual server behind the popular two-SNAT workaround\n");
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/gallery.rs"));
+}
+
+/// Loads every embedded scenario.
+pub fn gallery() -> Result<Vec<Scenario>, BadInput> {
+    let mut out = Vec::new();
+    for (dir, files) in embedded::GALLERY {
+        let read = |p: &Path| -> Result<String, BadInput> {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            files
+                .iter()
+                .find(|(f, _)| *f == name)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| BadInput::message(format!("{} is not embedded", p.display()), None))
+        };
+        let toml = read(Path::new("scenario.toml"))?;
+        let base = PathBuf::from("scenarios").join(dir);
+        out.push(scenario::load_text(
+            &base.join("scenario.toml").display().to_string(),
+            &toml,
+            &base,
+            &read,
+        )?);
+    }
+    Ok(out)
+}
+
+/// Proves every embedded scenario and tells its story.
+pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
+    let scenarios = gallery()?;
     println!(
-        "An SMTP virtual with `source-address-translation {{ type automap }}` hides every client behind \
-         one self IP,\nso Exchange can no longer tell a print server from the internet. The workaround: \
-         a data group of\nallowed clients and an iRule that gives them their own SNAT address.\n"
+        "relaylab demo: {} scenarios from the gallery, proved for every IPv4 and IPv6 source address\n",
+        scenarios.len()
     );
-    print!("{}", bigip::show::render(c));
-    if let Some(dg) = c.data_groups.get("/Common/smtp_relay_allowed") {
-        println!("\nClients allowed to relay (data group {}): {}", dg.group.name, dg.group.addresses());
+    let mut all_pass = true;
+    for s in &scenarios {
+        let proof = prove(s)?;
+        all_pass &= proof.check.passes();
+        println!("━━ {}", s.model.name);
+        if let Some(summary) = &s.summary {
+            println!("   {summary}");
+        }
+        if let Some(story) = &s.story {
+            for line in story.lines() {
+                println!("   {line}");
+            }
+        }
+        let found: Vec<_> = proof.violations().collect();
+        if found.is_empty() {
+            let classes: usize = proof.virtuals.iter().map(|v| v.classes.len()).sum();
+            println!("   relaylab: holds on every path ({classes} address classes, all proved)");
+        }
+        for v in found {
+            println!("   relaylab found {}: {}", v.property, v.what);
+            println!(
+                "      counterexample {}  (addresses: {})",
+                v.representative,
+                v.addresses
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if verbose {
+            print!(
+                "{}",
+                report::text(&proof, &s.path.display().to_string(), true)
+            );
+        }
+        println!();
     }
-    if let Some(rule) = c.rules.get("/Common/smtp_irule") {
-        println!("\nThe iRule (line {}):\n{}", rule.line, rule.text.trim_end());
-    }
-    Ok(Outcome::Holds)
+    println!("Try: relaylab explain scenarios/one-member-wider-connector 192.0.2.7");
+    Ok(if all_pass {
+        Outcome::Holds
+    } else {
+        Outcome::Violated
+    })
 }

@@ -14,12 +14,34 @@ pub struct BadInput {
 impl BadInput {
     /// A plain message with a hint.
     pub fn message(text: impl Into<String>, help: Option<String>) -> BadInput {
-        BadInput { diagnostics: vec![Box::new(Plain { text: text.into(), help })] }
+        BadInput {
+            diagnostics: vec![Box::new(Plain {
+                text: text.into(),
+                help,
+            })],
+        }
     }
 
     /// One diagnostic (it carries its own source and labels).
     pub fn diagnostic(d: impl Diagnostic + Send + Sync + 'static) -> BadInput {
-        BadInput { diagnostics: vec![Box::new(d)] }
+        BadInput {
+            diagnostics: vec![Box::new(d)],
+        }
+    }
+
+    /// A scenario whose iRules cannot be used: the headline, then the engine's own
+    /// diagnostic pointing into the rule.
+    pub fn plan(headline: String, e: verify::ProveError) -> BadInput {
+        use bigip::decide::PlanError;
+        let engine: Option<Box<dyn Diagnostic + Send + Sync>> = match e {
+            verify::ProveError::Plan(PlanError::Parse { error, .. }) => Some(error),
+            verify::ProveError::Plan(PlanError::Load { error, .. }) => Some(error),
+            verify::ProveError::Plan(PlanError::Init { error, .. }) => Some(error),
+            _ => None,
+        };
+        let mut b = BadInput::message(headline, None);
+        b.diagnostics.extend(engine);
+        b
     }
 
     /// Every problem of a configuration file.
@@ -35,7 +57,9 @@ impl BadInput {
 
     /// Prints every diagnostic to stderr, with source snippets.
     pub fn report(&self) {
-        let theme = if std::env::var_os("NO_COLOR").is_some() || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let theme = if std::env::var_os("NO_COLOR").is_some()
+            || !std::io::IsTerminal::is_terminal(&std::io::stderr())
+        {
             GraphicalTheme::unicode_nocolor()
         } else {
             GraphicalTheme::unicode()
@@ -60,7 +84,9 @@ struct Plain {
 
 impl Diagnostic for Plain {
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 }
 
@@ -77,11 +103,19 @@ pub fn read_text(path: &Path) -> Result<String, BadInput> {
 /// Parses a bigip.conf and fills its external data groups from files beside it.
 pub fn load_bigip(path: &Path, datagroup_dir: Option<&Path>) -> Result<bigip::Loaded, BadInput> {
     let text = read_text(path)?;
-    load_bigip_text(&path.display().to_string(), &text, datagroup_dir.or(path.parent()))
+    load_bigip_text(
+        &path.display().to_string(),
+        &text,
+        datagroup_dir.or(path.parent()),
+    )
 }
 
 /// Parses bigip.conf text; external data-group files are read from `dir` when given.
-pub fn load_bigip_text(name: &str, text: &str, dir: Option<&Path>) -> Result<bigip::Loaded, BadInput> {
+pub fn load_bigip_text(
+    name: &str,
+    text: &str,
+    dir: Option<&Path>,
+) -> Result<bigip::Loaded, BadInput> {
     let mut loaded = bigip::parse(name, text).map_err(|p| BadInput::from_file_problems(&p))?;
     let externals: Vec<(String, String)> = loaded
         .config
@@ -92,19 +126,32 @@ pub fn load_bigip_text(name: &str, text: &str, dir: Option<&Path>) -> Result<big
     for (group, file) in externals {
         let Some(dir) = dir else {
             return Err(BadInput::message(
-                format!("data group {group} reads its records from `{file}`, and no folder was given to find it in"),
+                format!(
+                    "data group {group} reads its records from `{file}`, and no folder was given to find it in"
+                ),
                 None,
             ));
         };
         let path = dir.join(&file);
         let text = read_text(&path).map_err(|_| {
             BadInput::message(
-                format!("data group {group} reads its records from `{}`, which cannot be read", path.display()),
-                Some("put the external data-group file beside bigip.conf, or pass --datagroup-dir".into()),
+                format!(
+                    "data group {group} reads its records from `{}`, which cannot be read",
+                    path.display()
+                ),
+                Some(
+                    "put the external data-group file beside bigip.conf, or pass --datagroup-dir"
+                        .into(),
+                ),
             )
         })?;
-        bigip::attach_external_file(&mut loaded.config, &group, &path.display().to_string(), &text)
-            .map_err(|p| BadInput::from_file_problems(&p))?;
+        bigip::attach_external_file(
+            &mut loaded.config,
+            &group,
+            &path.display().to_string(),
+            &text,
+        )
+        .map_err(|p| BadInput::from_file_problems(&p))?;
     }
     Ok(loaded)
 }

@@ -5,10 +5,12 @@
 //! or a [`BadInput`]; `main` maps them to the exit codes 0 (holds), 1 (violated) and
 //! 2 (bad input).
 
+mod check_cmd;
 mod cli;
 mod config_cmd;
 mod demo;
 mod input;
+mod report;
 mod scenario;
 
 use std::process::ExitCode;

@@ -11,7 +11,9 @@ use addrspace::{Addr, AddrSet};
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 use serde::Deserialize;
 use toml::Spanned;
-use verify::{Case, Expected, ExpectedViolation, Intent, IruleMode, MemberServer, Model, Options, Property};
+use verify::{
+    Case, Expected, ExpectedViolation, Intent, IruleMode, MemberServer, Model, Options, Property,
+};
 
 use crate::BadInput;
 use crate::input::{load_bigip_text, read_text};
@@ -76,18 +78,9 @@ struct CaseT {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExpectT {
+    /// `"no-open-relay"` or `{ property = "no-open-relay", example = "192.0.2.7" }`.
     #[serde(default)]
-    violations: Vec<ViolationT>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ViolationT {
-    Name(S),
-    Full {
-        property: S,
-        example: Option<S>,
-    },
+    violations: Vec<Spanned<toml::Value>>,
 }
 
 /// A loaded scenario: the model plus what only people read.
@@ -121,14 +114,24 @@ impl Diagnostic for Located {
         Some(Box::new("relaylab::scenario"))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.src)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let len = self.span.len().max(1).min(self.src.inner().len().saturating_sub(self.span.start));
-        Some(Box::new(std::iter::once(LabeledSpan::new(Some(self.label.clone()), self.span.start, len))))
+        let len = self
+            .span
+            .len()
+            .max(1)
+            .min(self.src.inner().len().saturating_sub(self.span.start));
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(self.label.clone()),
+            self.span.start,
+            len,
+        ))))
     }
 }
 
@@ -139,7 +142,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&self, span: Range<usize>, message: impl Into<String>, label: &str, help: Option<&str>) -> BadInput {
+    fn err(
+        &self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: &str,
+        help: Option<&str>,
+    ) -> BadInput {
         let message = message.into();
         let (line, col) = line_col(&self.text, span.start);
         BadInput::diagnostic(Located {
@@ -152,7 +161,14 @@ impl Ctx<'_> {
     }
 
     fn addr(&self, s: &S, what: &str) -> Result<Addr, BadInput> {
-        s.get_ref().parse().map_err(|e| self.err(s.span(), format!("{what}: {e}"), "expected an address", None))
+        s.get_ref().parse().map_err(|e| {
+            self.err(
+                s.span(),
+                format!("{what}: {e}"),
+                "expected an address",
+                None,
+            )
+        })
     }
 
     fn line(&self, span: &Range<usize>) -> usize {
@@ -176,7 +192,10 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, BadInput> {
     if !path.is_dir() {
         return Err(BadInput::message(
             format!("{} is neither a scenario file nor a folder", path.display()),
-            Some("pass a scenario.toml, a folder holding one, or a folder of scenario folders".into()),
+            Some(
+                "pass a scenario.toml, a folder holding one, or a folder of scenario folders"
+                    .into(),
+            ),
         ));
     }
     let own = path.join("scenario.toml");
@@ -193,7 +212,10 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, BadInput> {
     found.sort();
     if found.is_empty() {
         return Err(BadInput::message(
-            format!("no scenario.toml in {} or the folders below it", path.display()),
+            format!(
+                "no scenario.toml in {} or the folders below it",
+                path.display()
+            ),
             None,
         ));
     }
@@ -215,24 +237,45 @@ pub fn load_text(
     dir: &Path,
     read: &dyn Fn(&Path) -> Result<String, BadInput>,
 ) -> Result<Scenario, BadInput> {
-    let cx = Ctx { name: name.to_string(), text: Arc::from(text), dir };
+    let cx = Ctx {
+        name: name.to_string(),
+        text: Arc::from(text),
+        dir,
+    };
     let file: File = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        cx.err(span, e.message().to_string(), "here", Some("see the scenario format in the README"))
+        cx.err(
+            span,
+            e.message().to_string(),
+            "here",
+            Some("see the scenario format in the README"),
+        )
     })?;
 
     let bigip_path = cx.dir.join(file.bigip.get_ref());
     let bigip_text = read(&bigip_path).map_err(|_| {
-        cx.err(file.bigip.span(), format!("cannot read {}", bigip_path.display()), "this file", None)
+        cx.err(
+            file.bigip.span(),
+            format!("cannot read {}", bigip_path.display()),
+            "this file",
+            None,
+        )
     })?;
-    let loaded = load_bigip_text(&bigip_path.display().to_string(), &bigip_text, bigip_path.parent())?;
+    let loaded = load_bigip_text(
+        &bigip_path.display().to_string(),
+        &bigip_text,
+        bigip_path.parent(),
+    )?;
 
     let options = options(&cx, file.options)?;
     if let Some(names) = &options.virtuals {
         for v in names {
             if !loaded.config.virtuals.contains_key(&bigip::full_name(v)) {
                 return Err(BadInput::message(
-                    format!("{name}: options.virtuals names `{v}`, which {} does not define", bigip_path.display()),
+                    format!(
+                        "{name}: options.virtuals names `{v}`, which {} does not define",
+                        bigip_path.display()
+                    ),
                     None,
                 ));
             }
@@ -264,7 +307,11 @@ pub fn load_text(
     let mut cases = Vec::new();
     for c in &file.case {
         let t = c.get_ref();
-        let expect: Expected = t.expect.get_ref().parse().map_err(|e: String| cx.err(t.expect.span(), e, "here", None))?;
+        let expect: Expected = t
+            .expect
+            .get_ref()
+            .parse()
+            .map_err(|e: String| cx.err(t.expect.span(), e, "here", None))?;
         cases.push(Case {
             from: cx.addr(&t.from, "case from")?,
             rcpt: t.rcpt.clone(),
@@ -275,13 +322,40 @@ pub fn load_text(
     }
     let mut expected = Vec::new();
     for v in file.expect.map(|e| e.violations).unwrap_or_default() {
-        let (prop, example) = match &v {
-            ViolationT::Name(p) => (p, None),
-            ViolationT::Full { property, example } => (property, example.as_ref()),
+        let span = v.span();
+        let bad = |msg: &str| {
+            cx.err(span.clone(), msg.to_string(), "this entry", Some("write \"no-open-relay\" or { property = \"no-open-relay\", example = \"192.0.2.7\" }"))
         };
-        let property: Property = prop.get_ref().parse().map_err(|e: String| cx.err(prop.span(), e, "here", None))?;
-        let example = example.map(|e| cx.addr(e, "example")).transpose()?;
-        expected.push(ExpectedViolation { property, example, line: cx.line(&prop.span()) });
+        let (prop, example) = match v.get_ref() {
+            toml::Value::String(p) => (p.clone(), None),
+            toml::Value::Table(t) => {
+                if let Some(k) = t.keys().find(|k| *k != "property" && *k != "example") {
+                    return Err(bad(&format!("unknown key `{k}` in an expected violation")));
+                }
+                let Some(toml::Value::String(p)) = t.get("property") else {
+                    return Err(bad("an expected violation needs `property`"));
+                };
+                let example = match t.get("example") {
+                    None => None,
+                    Some(toml::Value::String(e)) => Some(e.clone()),
+                    Some(_) => return Err(bad("`example` is an address in quotes")),
+                };
+                (p.clone(), example)
+            }
+            _ => return Err(bad("an expected violation is a property name or a table")),
+        };
+        let property: Property = prop.parse().map_err(|e: String| bad(&e))?;
+        let example = example
+            .map(|e| {
+                e.parse::<Addr>()
+                    .map_err(|err| bad(&format!("example: {err}")))
+            })
+            .transpose()?;
+        expected.push(ExpectedViolation {
+            property,
+            example,
+            line: cx.line(&span),
+        });
     }
 
     let model = Model {
@@ -293,49 +367,113 @@ pub fn load_text(
         expected,
         options,
     };
-    Ok(Scenario { path: PathBuf::from(name), model, summary: file.summary, story: file.story, warnings: loaded.warnings })
+    Ok(Scenario {
+        path: PathBuf::from(name),
+        model,
+        summary: file.summary,
+        story: file.story,
+        warnings: loaded.warnings,
+    })
 }
 
 fn options(cx: &Ctx<'_>, o: Option<OptionsT>) -> Result<Options, BadInput> {
-    let Some(o) = o else { return Ok(Options::default()) };
+    let Some(o) = o else {
+        return Ok(Options::default());
+    };
     let automap = match o.automap.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
         None | Some(("preferred-tier", _)) => bigip::snat::AutomapModel::PreferredTier,
         Some(("any-self-ip", _)) => bigip::snat::AutomapModel::AnySelfIp,
-        Some((_, span)) => return Err(cx.err(span, "unknown automap model", "here", Some("expected preferred-tier or any-self-ip"))),
+        Some((_, span)) => {
+            return Err(cx.err(
+                span,
+                "unknown automap model",
+                "here",
+                Some("expected preferred-tier or any-self-ip"),
+            ));
+        }
     };
-    let irule_mode = match o.irule_mode.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+    let irule_mode = match o
+        .irule_mode
+        .as_ref()
+        .map(|s| (s.get_ref().as_str(), s.span()))
+    {
         None | Some(("v11", _)) => IruleMode::V11,
         Some(("v10", _)) => IruleMode::V10,
-        Some((_, span)) => return Err(cx.err(span, "unknown iRule mode", "here", Some("expected v11 or v10"))),
+        Some((_, span)) => {
+            return Err(cx.err(
+                span,
+                "unknown iRule mode",
+                "here",
+                Some("expected v11 or v10"),
+            ));
+        }
     };
-    let virtuals = o.virtuals.map(|v| v.iter().map(|n| bigip::full_name(n)).collect());
-    Ok(Options { virtuals, automap, irule_mode })
+    let virtuals = o
+        .virtuals
+        .map(|v| v.iter().map(|n| bigip::full_name(n)).collect());
+    Ok(Options {
+        virtuals,
+        automap,
+        irule_mode,
+    })
 }
 
-fn server(cx: &Ctx<'_>, s: &Spanned<ServerT>, read: &dyn Fn(&Path) -> Result<String, BadInput>) -> Result<MemberServer, BadInput> {
+fn server(
+    cx: &Ctx<'_>,
+    s: &Spanned<ServerT>,
+    read: &dyn Fn(&Path) -> Result<String, BadInput>,
+) -> Result<MemberServer, BadInput> {
     let t = s.get_ref();
     let member = cx.addr(&t.member, "server member")?;
     if t.policy.is_empty() {
-        return Err(cx.err(s.span(), "a server needs at least one policy file", "this server", Some("policy = [\"receive-connectors.json\", ...]")));
+        return Err(cx.err(
+            s.span(),
+            "a server needs at least one policy file",
+            "this server",
+            Some("policy = [\"receive-connectors.json\", ...]"),
+        ));
     }
     let mut set = relaypolicy::import::PolicySet::default();
     for p in &t.policy {
         let path = cx.dir.join(p.get_ref());
-        let text = read(&path).map_err(|_| cx.err(p.span(), format!("cannot read {}", path.display()), "this file", None))?;
-        let part = relaypolicy::import::load_str(&text, &path.display().to_string()).map_err(BadInput::diagnostic)?;
+        let text = read(&path).map_err(|_| {
+            cx.err(
+                p.span(),
+                format!("cannot read {}", path.display()),
+                "this file",
+                None,
+            )
+        })?;
+        let part = relaypolicy::import::load_str(&text, &path.display().to_string())
+            .map_err(BadInput::diagnostic)?;
         set.merge(part);
     }
     let servers = set.resolved();
     let chosen = match &t.name {
-        Some(n) => servers.into_iter().find(|s| s.name().eq_ignore_ascii_case(n.get_ref())).ok_or_else(|| {
-            cx.err(n.span(), format!("the policy files define no server named `{}`", n.get_ref()), "no such server", None)
-        })?,
+        Some(n) => servers
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(n.get_ref()))
+            .ok_or_else(|| {
+                cx.err(
+                    n.span(),
+                    format!("the policy files define no server named `{}`", n.get_ref()),
+                    "no such server",
+                    None,
+                )
+            })?,
         None => {
             let count = servers.len();
             let mut it = servers.into_iter();
             match (it.next(), count) {
                 (Some(only), 1) => only,
-                (_, 0) => return Err(cx.err(s.span(), "the policy files define no server", "this server", None)),
+                (_, 0) => {
+                    return Err(cx.err(
+                        s.span(),
+                        "the policy files define no server",
+                        "this server",
+                        None,
+                    ));
+                }
                 _ => {
                     return Err(cx.err(
                         s.span(),
@@ -347,19 +485,35 @@ fn server(cx: &Ctx<'_>, s: &Spanned<ServerT>, read: &dyn Fn(&Path) -> Result<Str
             }
         }
     };
-    Ok(MemberServer { member, server: chosen })
+    Ok(MemberServer {
+        member,
+        server: chosen,
+    })
 }
 
-fn intent(cx: &Ctx<'_>, t: &Spanned<IntentT>, servers: &[MemberServer]) -> Result<Intent, BadInput> {
+fn intent(
+    cx: &Ctx<'_>,
+    t: &Spanned<IntentT>,
+    servers: &[MemberServer],
+) -> Result<Intent, BadInput> {
     let i = t.get_ref();
     let mut allowed = Vec::new();
     for r in &i.relay_allowed {
-        allowed.push(AddrSet::parse(r.get_ref()).map_err(|e| cx.err(r.span(), format!("relay_allowed: {e}"), "expected an address or network", None))?);
+        allowed.push(AddrSet::parse(r.get_ref()).map_err(|e| {
+            cx.err(
+                r.span(),
+                format!("relay_allowed: {e}"),
+                "expected an address or network",
+                None,
+            )
+        })?);
     }
     let local_recipient = match &i.local_recipient {
         Some(r) => r.clone(),
         None => {
-            let domain = servers.iter().find_map(|s| first_accepted_domain(&s.server));
+            let domain = servers
+                .iter()
+                .find_map(|s| first_accepted_domain(&s.server));
             match domain {
                 Some(d) => format!("postmaster@{d}"),
                 None => {
@@ -375,7 +529,10 @@ fn intent(cx: &Ctx<'_>, t: &Spanned<IntentT>, servers: &[MemberServer]) -> Resul
     };
     Ok(Intent {
         relay_allowed: AddrSet::from_sets(&allowed),
-        external_domain: i.external_domain.clone().unwrap_or_else(|| "example.net".into()),
+        external_domain: i
+            .external_domain
+            .clone()
+            .unwrap_or_else(|| "example.net".into()),
         local_recipient,
         auth_requires_tls: i.auth_requires_tls,
     })
@@ -384,8 +541,16 @@ fn intent(cx: &Ctx<'_>, t: &Spanned<IntentT>, servers: &[MemberServer]) -> Resul
 fn first_accepted_domain(s: &relaypolicy::policy::Server) -> Option<String> {
     use relaypolicy::policy::Server;
     match s {
-        Server::Exchange(e) => e.accepted_domains.iter().map(|d| d.domain.trim_start_matches("*.").to_string()).next(),
+        Server::Exchange(e) => e
+            .accepted_domains
+            .iter()
+            .map(|d| d.domain.trim_start_matches("*.").to_string())
+            .next(),
         Server::Exchange2003(e) => e.local_domains.first().cloned(),
-        Server::Postfix(p) => p.mydestination.iter().map(|d| d.domain.trim_start_matches('.').to_string()).find(|d| !d.contains('$')),
+        Server::Postfix(p) => p
+            .mydestination
+            .iter()
+            .map(|d| d.domain.trim_start_matches('.').to_string())
+            .find(|d| !d.contains('$')),
     }
 }

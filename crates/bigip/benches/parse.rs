@@ -13,7 +13,10 @@ fn generate(records: usize, virtuals: usize) -> String {
         let n = 0x0a00_0000u32 + (i as u32) * 4;
         let a = std::net::Ipv4Addr::from(n);
         if i % 3 == 0 {
-            let _ = writeln!(s, "        {a}/30 {{\n            data \"record {i}\"\n        }}");
+            let _ = writeln!(
+                s,
+                "        {a}/30 {{\n            data \"record {i}\"\n        }}"
+            );
         } else {
             let _ = writeln!(s, "        {a}/32 {{ }}");
         }
@@ -56,11 +59,23 @@ fn main() {
         let t = Instant::now();
         let loaded = bigip::parse("generated.conf", &text).expect("generated config parses");
         best = best.min(t.elapsed().as_secs_f64());
-        records = loaded.config.data_groups["/Common/big_dg"].group.records.len();
+        records = loaded.config.data_groups["/Common/big_dg"]
+            .group
+            .records
+            .len();
         assert_eq!(loaded.config.virtuals.len(), 1_000);
     }
-    println!("bigip: generated bigip.conf, {mb:.1} MB, {records} data-group records, 1,000 virtuals");
-    println!("  parse            {:>8.1} ms  {:>7.1} MB/s   (goal < 1000 ms)", best * 1e3, mb / best);
-    println!("  baseline scan    {:>8.1} ms  (count braces and lines only)", base.as_secs_f64() * 1e3);
+    println!(
+        "bigip: generated bigip.conf, {mb:.1} MB, {records} data-group records, 1,000 virtuals"
+    );
+    println!(
+        "  parse            {:>8.1} ms  {:>7.1} MB/s   (goal < 1000 ms)",
+        best * 1e3,
+        mb / best
+    );
+    println!(
+        "  baseline scan    {:>8.1} ms  (count braces and lines only)",
+        base.as_secs_f64() * 1e3
+    );
     println!("  ratio parse/scan: {:.1}x", best / base.as_secs_f64());
 }

@@ -35,6 +35,7 @@
 //! assert!(err.to_string().contains("does not exist"));
 //! ```
 
+pub mod decide;
 mod diag;
 mod load;
 mod model;

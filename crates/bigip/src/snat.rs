@@ -37,13 +37,23 @@ pub enum AutomapModel {
 
 /// The self IPs automap may use toward `member`, with the tier they came from. Empty
 /// when the route domain has no self IP at all (BIG-IP then cannot connect).
-pub fn automap_candidates<'c>(config: &'c Config, member: &Addr, model: AutomapModel) -> Vec<(&'c SelfIp, AutomapTier)> {
+pub fn automap_candidates<'c>(
+    config: &'c Config,
+    member: &Addr,
+    model: AutomapModel,
+) -> Vec<(&'c SelfIp, AutomapTier)> {
     let same_domain = |s: &&SelfIp| s.address.domain() == member.domain();
     let holds_member = |s: &SelfIp| {
-        AddrSet::parse(&format!("{}/{}", s.address, s.prefix_len)).is_ok_and(|net| net.contains(member))
+        AddrSet::parse(&format!("{}/{}", s.address, s.prefix_len))
+            .is_ok_and(|net| net.contains(member))
     };
-    let egress_vlans: Vec<&Option<String>> =
-        config.self_ips.values().filter(same_domain).filter(|s| holds_member(s)).map(|s| &s.vlan).collect();
+    let egress_vlans: Vec<&Option<String>> = config
+        .self_ips
+        .values()
+        .filter(same_domain)
+        .filter(|s| holds_member(s))
+        .map(|s| &s.vlan)
+        .collect();
     let tier = |s: &SelfIp| {
         let egress = egress_vlans.contains(&&s.vlan);
         match (egress, s.floating) {
@@ -53,7 +63,12 @@ pub fn automap_candidates<'c>(config: &'c Config, member: &Addr, model: AutomapM
             (false, false) => AutomapTier::NonFloatingOther,
         }
     };
-    let mut all: Vec<(&SelfIp, AutomapTier)> = config.self_ips.values().filter(same_domain).map(|s| (s, tier(s))).collect();
+    let mut all: Vec<(&SelfIp, AutomapTier)> = config
+        .self_ips
+        .values()
+        .filter(same_domain)
+        .map(|s| (s, tier(s)))
+        .collect();
     all.sort_by_key(|(s, t)| (*t, s.address));
     if model == AutomapModel::PreferredTier {
         if let Some(best) = all.first().map(|(_, t)| *t) {
@@ -65,7 +80,11 @@ pub fn automap_candidates<'c>(config: &'c Config, member: &Addr, model: AutomapM
 
 /// The addresses of a SNAT pool (empty if it does not exist).
 pub fn snatpool_addresses(config: &Config, pool: &str) -> Vec<Addr> {
-    config.snatpools.get(pool).map(|p| p.members.clone()).unwrap_or_default()
+    config
+        .snatpools
+        .get(pool)
+        .map(|p| p.members.clone())
+        .unwrap_or_default()
 }
 
 /// The origin SNAT (`ltm snat`) whose origins hold the client, if any: it applies to

@@ -66,10 +66,18 @@ impl Property {
     /// One line on what the property means.
     pub fn meaning(self) -> &'static str {
         match self {
-            Property::NoOpenRelay => "no address outside relay_allowed gets anonymous relay on any path",
-            Property::AllowedCanRelay => "every address in relay_allowed gets anonymous relay on every path",
-            Property::InboundDelivered => "every address can deliver to an accepted domain on every path",
-            Property::ConsistentMembers => "the relay verdict does not depend on which pool member serves",
+            Property::NoOpenRelay => {
+                "no address outside relay_allowed gets anonymous relay on any path"
+            }
+            Property::AllowedCanRelay => {
+                "every address in relay_allowed gets anonymous relay on every path"
+            }
+            Property::InboundDelivered => {
+                "every address can deliver to an accepted domain on every path"
+            }
+            Property::ConsistentMembers => {
+                "the relay verdict does not depend on which pool member serves"
+            }
             Property::AuthRequiresTls => "authenticated relay without TLS is refused",
         }
     }
@@ -88,7 +96,12 @@ impl FromStr for Property {
         Property::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| format!("unknown property `{s}`; expected one of {}", Property::ALL.map(|p| p.name()).join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "unknown property `{s}`; expected one of {}",
+                    Property::ALL.map(|p| p.name()).join(", ")
+                )
+            })
     }
 }
 
@@ -112,7 +125,9 @@ impl FromStr for Expected {
             "relayed" => Ok(Expected::Relayed),
             "delivered" => Ok(Expected::Delivered),
             "rejected" => Ok(Expected::Rejected),
-            _ => Err(format!("unknown expectation `{s}`; expected relayed, delivered or rejected")),
+            _ => Err(format!(
+                "unknown expectation `{s}`; expected relayed, delivered or rejected"
+            )),
         }
     }
 }

@@ -63,6 +63,9 @@ pub struct Model {
 impl Model {
     /// The server behind a pool member address.
     pub fn server_for(&self, member: &Addr) -> Option<&Server> {
-        self.servers.iter().find(|s| s.member == *member).map(|s| &s.server)
+        self.servers
+            .iter()
+            .find(|s| s.member == *member)
+            .map(|s| &s.server)
     }
 }

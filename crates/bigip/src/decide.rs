@@ -1,0 +1,531 @@
+//! What the BIG-IP does with one client connection to one virtual server: the iRules'
+//! decisions, then every pool member and every SNAT address that may carry it.
+//!
+//! Nondeterminism is explicit: [`Plan::decide`] returns every possible path (each enabled
+//! pool member, each SNAT candidate). The prover walks all of them; the balancer runtime
+//! picks one with its own state (round-robin counter, persistence table, health).
+
+use std::collections::HashMap;
+
+use addrspace::Addr;
+use irule::{
+    Connection, Decision, Evaluation, Host, IndexedDataGroup, Program, Settings, Snat, Statics,
+};
+use serde::Serialize;
+
+use crate::model::{Config, Endpoint, SnatTarget, SourceTranslation, Virtual};
+use crate::snat::{AutomapModel, AutomapTier, automap_candidates, origin_snat, snatpool_addresses};
+
+/// Every data group of a configuration, indexed once and shared by every virtual.
+#[derive(Debug, Default)]
+pub struct DataGroupIndex {
+    groups: HashMap<String, IndexedDataGroup>,
+}
+
+impl DataGroupIndex {
+    /// Indexes the configuration's data groups.
+    pub fn new(config: &Config) -> DataGroupIndex {
+        let groups = config
+            .data_groups
+            .iter()
+            .map(|(name, def)| (name.clone(), IndexedDataGroup::new(def.group.clone())))
+            .collect();
+        DataGroupIndex { groups }
+    }
+}
+
+/// The iRule engine's view of the configuration, for one virtual server.
+struct ConfigHost<'c> {
+    config: &'c Config,
+    index: &'c DataGroupIndex,
+    virtual_name: &'c str,
+}
+
+impl Host for ConfigHost<'_> {
+    fn data_group(&self, path: &str) -> Option<&IndexedDataGroup> {
+        self.index.groups.get(path)
+    }
+    fn pool_exists(&self, path: &str) -> bool {
+        self.config.pools.contains_key(path)
+    }
+    fn snatpool_exists(&self, path: &str) -> bool {
+        self.config.snatpools.contains_key(path)
+    }
+    fn virtual_name(&self) -> &str {
+        self.virtual_name
+    }
+}
+
+/// Why a virtual server's iRules cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The virtual does not exist.
+    #[error("no virtual server named {0}")]
+    NoSuchVirtual(String),
+    /// An iRule does not parse.
+    #[error("iRule {rule} (bigip.conf line {line}) does not parse")]
+    Parse {
+        /// The rule.
+        rule: String,
+        /// The `ltm rule` line in bigip.conf.
+        line: usize,
+        /// The parser's diagnostic (spans are within the rule text).
+        #[source]
+        error: Box<irule::ParseError>,
+    },
+    /// The rules cannot be attached to this virtual.
+    #[error("the iRules of {virtual_name} cannot be loaded")]
+    Load {
+        /// The virtual.
+        virtual_name: String,
+        /// The engine's diagnostic.
+        #[source]
+        error: Box<irule::LoadError>,
+    },
+    /// RULE_INIT failed.
+    #[error("RULE_INIT of the iRules of {virtual_name} fails")]
+    Init {
+        /// The virtual.
+        virtual_name: String,
+        /// The engine's diagnostic.
+        #[source]
+        error: Box<irule::RuntimeError>,
+    },
+}
+
+impl PlanError {
+    /// The engine's own diagnostic (with the rule's source), for rendering.
+    pub fn engine_diagnostic(&self) -> Option<&(dyn miette::Diagnostic + Send + Sync + 'static)> {
+        match self {
+            PlanError::Parse { error, .. } => Some(error.as_ref()),
+            PlanError::Load { error, .. } => Some(error.as_ref()),
+            PlanError::Init { error, .. } => Some(error.as_ref()),
+            PlanError::NoSuchVirtual(_) => None,
+        }
+    }
+}
+
+/// How the SNAT address of a path was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "how", rename_all = "kebab-case")]
+pub enum SnatHow {
+    /// No translation: the server sees the client.
+    None,
+    /// Automap picked a self IP.
+    Automap {
+        /// The self IP object.
+        self_ip: String,
+        /// Its preference tier.
+        tier: AutomapTier,
+    },
+    /// A SNAT pool address.
+    Snatpool {
+        /// The pool.
+        pool: String,
+    },
+    /// An iRule's `snat <addr>`.
+    Address,
+    /// An origin SNAT (`ltm snat`).
+    OriginSnat {
+        /// The SNAT object.
+        snat: String,
+    },
+}
+
+/// Who set the SNAT in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SnatSource {
+    /// An iRule command (with its rule and line).
+    Irule {
+        /// The rule.
+        rule: String,
+        /// The 1-based line within the rule.
+        line: usize,
+    },
+    /// The virtual's `source-address-translation`.
+    Virtual,
+    /// An `ltm snat` matching the client.
+    Origin,
+    /// Nothing: no translation.
+    Nothing,
+}
+
+/// One way a connection may reach a server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Path {
+    /// The pool the member belongs to (None for an iRule `node`).
+    pub pool: Option<String>,
+    /// The member's name.
+    pub member_name: String,
+    /// The member's address and port.
+    pub member: Endpoint,
+    /// The source address the server sees (with the BIG-IP route domain).
+    #[serde(serialize_with = "display")]
+    pub seen: Addr,
+    /// How that address was chosen.
+    pub snat: SnatHow,
+    /// Who decided the SNAT.
+    pub snat_source: SnatSource,
+}
+
+/// Why a connection goes nowhere.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "end", rename_all = "kebab-case")]
+pub enum End {
+    /// The virtual's `source` does not hold the client: another virtual, or none, gets it.
+    NotAccepted,
+    /// An iRule `reject` (on purpose).
+    Reject {
+        /// Rule and line.
+        at: String,
+    },
+    /// An iRule `drop`/`discard` (on purpose).
+    Drop {
+        /// Rule and line.
+        at: String,
+    },
+    /// An iRule run-time error: BIG-IP resets the connection.
+    Error {
+        /// The engine's message.
+        message: String,
+        /// Rule and line.
+        at: String,
+    },
+    /// No pool and no node: nothing to connect to.
+    NoPool,
+    /// Every member is disabled.
+    NoMember,
+    /// Automap has no self IP in the member's route domain.
+    NoSnatAddress,
+}
+
+impl End {
+    /// Whether an iRule ended the connection on purpose (`reject`, `drop`).
+    pub fn on_purpose(&self) -> bool {
+        matches!(self, End::Reject { .. } | End::Drop { .. })
+    }
+}
+
+/// What the BIG-IP may do with one connection.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The iRule events, merged in firing order (None without rules).
+    pub evaluation: Option<Evaluation>,
+    /// Why it goes nowhere, if it does.
+    pub end: Option<End>,
+    /// Every possible path otherwise.
+    pub paths: Vec<Path>,
+}
+
+/// One virtual server ready to decide connections: its rules parsed, loaded and
+/// initialised once.
+pub struct Plan<'c> {
+    /// The configuration.
+    pub config: &'c Config,
+    /// The virtual server.
+    pub virtual_server: &'c Virtual,
+    host: ConfigHost<'c>,
+    program: Option<(Program, Statics)>,
+    automap: AutomapModel,
+}
+
+/// Events fired for a TCP virtual whose decisions shape the server-side connection.
+const EVENTS: [&str; 2] = ["CLIENT_ACCEPTED", "LB_SELECTED"];
+
+impl<'c> Plan<'c> {
+    /// Prepares a virtual: parses its iRules and runs RULE_INIT.
+    pub fn new(
+        config: &'c Config,
+        index: &'c DataGroupIndex,
+        virtual_name: &str,
+        settings: Settings,
+        automap: AutomapModel,
+    ) -> Result<Plan<'c>, PlanError> {
+        let v = config
+            .virtuals
+            .get(virtual_name)
+            .ok_or_else(|| PlanError::NoSuchVirtual(virtual_name.to_string()))?;
+        let host = ConfigHost {
+            config,
+            index,
+            virtual_name: &v.name,
+        };
+        let program = if v.rules.is_empty() {
+            None
+        } else {
+            let mut rules = Vec::new();
+            for name in &v.rules {
+                // References were checked at load: a missing rule cannot reach here.
+                let Some(r) = config.rules.get(name) else {
+                    continue;
+                };
+                let parsed = irule::parse(&r.name, &r.text).map_err(|e| PlanError::Parse {
+                    rule: r.name.clone(),
+                    line: r.line,
+                    error: Box::new(e),
+                })?;
+                rules.push(parsed);
+            }
+            let program = Program::new(rules, settings).map_err(|e| PlanError::Load {
+                virtual_name: v.name.clone(),
+                error: Box::new(e),
+            })?;
+            let statics = program.init(&host).map_err(|e| PlanError::Init {
+                virtual_name: v.name.clone(),
+                error: Box::new(e),
+            })?;
+            Some((program, statics))
+        };
+        Ok(Plan {
+            config,
+            virtual_server: v,
+            host,
+            program,
+            automap,
+        })
+    }
+
+    /// Runs the iRules for a client and lists every path the connection may take.
+    pub fn decide(&self, client: Addr, client_port: u16) -> Outcome {
+        let v = self.virtual_server;
+        if !v.source.contains(&client) {
+            return Outcome {
+                evaluation: None,
+                end: Some(End::NotAccepted),
+                paths: Vec::new(),
+            };
+        }
+        let (vip, vport) = v.destination.map_or((client, 0), |d| (d.addr, d.port));
+        let evaluation = self.program.as_ref().map(|(program, statics)| {
+            let mut conn = Connection::new(client, vip, vport);
+            conn.client_port = client_port;
+            let mut session = program.connect(&self.host, statics, conn);
+            let mut merged = Evaluation {
+                event: EVENTS.join(" + "),
+                ..Evaluation::default()
+            };
+            for event in EVENTS {
+                if !program.handles(event) {
+                    continue;
+                }
+                let ev = session.fire(event);
+                let stop = ev.resets();
+                merge(&mut merged, ev);
+                if stop {
+                    break;
+                }
+            }
+            merged
+        });
+        if let Some(end) = evaluation.as_ref().and_then(ending) {
+            return Outcome {
+                evaluation,
+                end: Some(end),
+                paths: Vec::new(),
+            };
+        }
+        let (targets, end) = self.targets(evaluation.as_ref());
+        if let Some(end) = end {
+            return Outcome {
+                evaluation,
+                end: Some(end),
+                paths: Vec::new(),
+            };
+        }
+        let mut paths = Vec::new();
+        for (pool, name, member) in targets {
+            paths.extend(self.snat_paths(evaluation.as_ref(), client, pool, name, member));
+        }
+        let end = paths.is_empty().then_some(End::NoSnatAddress);
+        Outcome {
+            evaluation,
+            end,
+            paths,
+        }
+    }
+
+    /// Members the connection may go to: an iRule's `pool`/`node`, else the default pool.
+    fn targets(
+        &self,
+        ev: Option<&Evaluation>,
+    ) -> (Vec<(Option<String>, String, Endpoint)>, Option<End>) {
+        let v = self.virtual_server;
+        let vport = v.destination.map_or(0, |d| d.port);
+        let chosen = ev.and_then(|e| e.target());
+        let (pool_name, member_filter) = match chosen {
+            Some(Decision::Node { addr, port }) => {
+                let ep = Endpoint {
+                    addr: *addr,
+                    port: port.unwrap_or(vport),
+                };
+                return (vec![(None, format!("node {ep}"), ep)], None);
+            }
+            Some(Decision::Pool { name, member }) => (Some(name.clone()), *member),
+            _ => (v.pool.clone(), None),
+        };
+        let Some(pool) = pool_name.as_ref().and_then(|p| self.config.pools.get(p)) else {
+            return (Vec::new(), Some(End::NoPool));
+        };
+        let members: Vec<_> = pool
+            .members
+            .iter()
+            .filter(|m| !m.disabled)
+            .filter(|m| {
+                member_filter.is_none_or(|(a, p)| {
+                    m.endpoint.addr == a && p.is_none_or(|p| p == m.endpoint.port)
+                })
+            })
+            .map(|m| {
+                let port = if m.endpoint.port == 0 {
+                    vport
+                } else {
+                    m.endpoint.port
+                };
+                (
+                    Some(pool.name.clone()),
+                    m.name.clone(),
+                    Endpoint {
+                        addr: m.endpoint.addr,
+                        port,
+                    },
+                )
+            })
+            .collect();
+        if members.is_empty() {
+            return (members, Some(End::NoMember));
+        }
+        (members, None)
+    }
+
+    fn snat_paths(
+        &self,
+        ev: Option<&Evaluation>,
+        client: Addr,
+        pool: Option<String>,
+        name: String,
+        member: Endpoint,
+    ) -> Vec<Path> {
+        let v = self.virtual_server;
+        let path = |seen: Addr, snat: SnatHow, src: SnatSource| Path {
+            pool: pool.clone(),
+            member_name: name.clone(),
+            member,
+            seen,
+            snat,
+            snat_source: src,
+        };
+        let from_rule = ev.and_then(|e| {
+            e.decisions.iter().rev().find_map(|r| match &r.decision {
+                Decision::Snat(s) => Some((
+                    s,
+                    SnatSource::Irule {
+                        rule: r.origin.rule.to_string(),
+                        line: r.origin.at.line,
+                    },
+                )),
+                _ => None,
+            })
+        });
+        let automap = |src: SnatSource| -> Vec<Path> {
+            automap_candidates(self.config, &member.addr, self.automap)
+                .into_iter()
+                .map(|(s, tier)| {
+                    path(
+                        s.address,
+                        SnatHow::Automap {
+                            self_ip: s.name.clone(),
+                            tier,
+                        },
+                        src.clone(),
+                    )
+                })
+                .collect()
+        };
+        let pool_paths = |pool_name: &str, only: Option<Addr>, src: SnatSource| -> Vec<Path> {
+            snatpool_addresses(self.config, pool_name)
+                .into_iter()
+                .filter(|a| only.is_none_or(|o| o == *a))
+                .map(|a| {
+                    path(
+                        a,
+                        SnatHow::Snatpool {
+                            pool: pool_name.to_string(),
+                        },
+                        src.clone(),
+                    )
+                })
+                .collect()
+        };
+        match from_rule {
+            Some((Snat::Automap, src)) => automap(src),
+            Some((Snat::None, src)) => vec![path(client, SnatHow::None, src)],
+            Some((Snat::Addr { addr, .. }, src)) => vec![path(*addr, SnatHow::Address, src)],
+            Some((Snat::Pool { name, member }, src)) => pool_paths(name, *member, src),
+            None => match &v.source_translation {
+                SourceTranslation::Automap => automap(SnatSource::Virtual),
+                SourceTranslation::Snat { pool } => pool_paths(pool, None, SnatSource::Virtual),
+                SourceTranslation::None => match origin_snat(self.config, &client) {
+                    Some((snat, SnatTarget::Automap)) => {
+                        let mut p = automap(SnatSource::Origin);
+                        p.iter_mut().for_each(|p| {
+                            p.snat = SnatHow::OriginSnat {
+                                snat: snat.to_string(),
+                            }
+                        });
+                        p
+                    }
+                    Some((snat, SnatTarget::Translation { address })) => {
+                        match address.parse::<Addr>() {
+                            Ok(a) => vec![path(
+                                a,
+                                SnatHow::OriginSnat {
+                                    snat: snat.to_string(),
+                                },
+                                SnatSource::Origin,
+                            )],
+                            Err(_) => Vec::new(),
+                        }
+                    }
+                    Some((_, SnatTarget::Snatpool { pool })) => {
+                        pool_paths(pool, None, SnatSource::Origin)
+                    }
+                    None => vec![path(client, SnatHow::None, SnatSource::Nothing)],
+                },
+            },
+        }
+    }
+}
+
+fn merge(into: &mut Evaluation, ev: Evaluation) {
+    into.decisions.extend(ev.decisions);
+    into.logs.extend(ev.logs);
+    into.escapes.extend(ev.escapes);
+    into.observed.extend(ev.observed);
+    into.steps += ev.steps;
+    if into.error.is_none() {
+        into.error = ev.error;
+    }
+}
+
+fn ending(ev: &Evaluation) -> Option<End> {
+    if let Some(e) = &ev.error {
+        return Some(End::Error {
+            message: e.kind.to_string(),
+            at: format!("{} line {} (event {})", e.rule, e.at.line, e.event),
+        });
+    }
+    ev.decisions.iter().find_map(|r| {
+        let at = format!("{} line {}", r.origin.rule, r.origin.at.line);
+        match r.decision {
+            Decision::Reject => Some(End::Reject { at }),
+            Decision::Drop => Some(End::Drop { at }),
+            _ => None,
+        }
+    })
+}
+
+fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}

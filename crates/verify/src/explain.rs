@@ -1,0 +1,131 @@
+//! `relaylab explain`: every hop for one source address, with the iRule lines and the
+//! configuration entries that decided it.
+
+use std::fmt::Write;
+
+use addrspace::Addr;
+use bigip::decide::{DataGroupIndex, End};
+use relaypolicy::policy::Probe;
+use relaypolicy::session::Endpoint as PolicyEndpoint;
+
+use crate::model::Model;
+use crate::prove::{ProveError, branch_text, plan, server_view, virtual_names};
+
+/// The whole story of one client address through every checked virtual (or one).
+pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String, ProveError> {
+    let index = DataGroupIndex::new(&model.config);
+    let mut o = String::new();
+    let allowed = model.intent.relay_allowed.contains(&client);
+    let _ = writeln!(
+        o,
+        "{client}: {} by the intent of \"{}\"",
+        if allowed {
+            "allowed to relay"
+        } else {
+            "not allowed to relay"
+        },
+        model.name
+    );
+    let names = match only {
+        Some(v) => vec![v.to_string()],
+        None => virtual_names(model),
+    };
+    for name in names {
+        let plan = plan(model, &index, &name)?;
+        let v = plan.virtual_server;
+        let dest = v.destination.map(|d| d.to_string()).unwrap_or_default();
+        let _ = writeln!(o, "\nvirtual {name} {dest} (bigip.conf line {})", v.line);
+        let out = plan.decide(client, 49152);
+        if matches!(out.end, Some(End::NotAccepted)) {
+            let _ = writeln!(
+                o,
+                "  does not accept this client: its source is {}",
+                v.source
+            );
+            continue;
+        }
+        if let Some(ev) = &out.evaluation {
+            let _ = writeln!(o, "  iRules ({}): {}", ev.event, branch_text(Some(ev)));
+            for ob in &ev.observed {
+                let _ = writeln!(
+                    o,
+                    "    compared the client with {:?} at {} line {}",
+                    ob.by, ob.origin.rule, ob.origin.at.line
+                );
+            }
+            for l in &ev.logs {
+                let _ = writeln!(
+                    o,
+                    "    log: {} ({} line {})",
+                    l.message, l.origin.rule, l.origin.at.line
+                );
+            }
+            for e in &ev.escapes {
+                let _ = writeln!(
+                    o,
+                    "    sampled, not proved: the client address reached `{}` at {} line {}",
+                    e.operation, e.origin.rule, e.origin.at.line
+                );
+            }
+        } else {
+            let _ = writeln!(o, "  no iRules");
+        }
+        if let Some(end) = &out.end {
+            let _ = writeln!(o, "  the connection ends here: {end:?}");
+            continue;
+        }
+        for p in &out.paths {
+            let Some(server) = model.server_for(&p.member.addr) else {
+                return Err(ProveError::NoServer {
+                    virtual_name: name.clone(),
+                    member: p.member.to_string(),
+                });
+            };
+            let seen = server_view(&p.seen);
+            let _ = writeln!(
+                o,
+                "  path: {} ({}) -> {} on {} [{}], the server sees {seen}",
+                p.member,
+                p.member_name,
+                match &p.snat {
+                    bigip::decide::SnatHow::None => "no SNAT".to_string(),
+                    other => format!("SNAT {other:?} set by {:?}", p.snat_source),
+                },
+                server.name(),
+                server.flavour()
+            );
+            let local = PolicyEndpoint::new(server_view(&p.member.addr), p.member.port);
+            let probes = [
+                (
+                    "anonymous relay",
+                    Probe::AnonymousRelay {
+                        external_domain: model.intent.external_domain.clone(),
+                    },
+                ),
+                (
+                    "inbound",
+                    Probe::AnonymousLocal {
+                        recipient: model.intent.local_recipient.clone(),
+                    },
+                ),
+            ];
+            for (what, probe) in probes {
+                let res = server.probe(local, seen, &probe);
+                let _ = writeln!(o, "    {what}: {:?}", res.verdict);
+                for (cmd, d) in &res.steps {
+                    let _ = writeln!(o, "      C: {cmd}");
+                    let _ = writeln!(o, "      S: {}", d.reply);
+                    for e in &d.trace.entries {
+                        let at = e
+                            .origin
+                            .as_ref()
+                            .map(|x| format!(" ({x})"))
+                            .unwrap_or_default();
+                        let _ = writeln!(o, "         because {:?}: {}{at}", e.kind, e.detail);
+                    }
+                }
+            }
+        }
+    }
+    Ok(o)
+}

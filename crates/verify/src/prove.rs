@@ -1,0 +1,1027 @@
+//! The proof: partition each virtual's client space, decide one representative per
+//! interval, refine where an evaluation observed a boundary the partition lacked, then
+//! check every property on every path.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use addrspace::{Addr, AddrSet, Domain, Interval, Partition};
+use bigip::decide::{DataGroupIndex, End, Outcome, Path, Plan, PlanError, SnatHow};
+use irule::{Decision, Evaluation, Settings};
+use relaypolicy::policy::{Probe, ProbeOutcome, Server, Verdict};
+use relaypolicy::session::{Endpoint as PolicyEndpoint, TraceKind};
+use serde::Serialize;
+
+use crate::intent::{Expected, Property};
+use crate::model::{IruleMode, Model};
+
+/// Why a model cannot be proved at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProveError {
+    /// A virtual's iRules do not load.
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    /// A pool member has no server behind it in the scenario.
+    #[error("pool member {member} of {virtual_name} has no [[server]] in the scenario")]
+    NoServer {
+        /// The virtual.
+        virtual_name: String,
+        /// The member address.
+        member: String,
+    },
+}
+
+/// Whether a class's verdict is proved for every address in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "label", rename_all = "kebab-case")]
+pub enum Label {
+    /// One evaluation stands for every address of the class.
+    Proved,
+    /// A value derived from the client address reached an operation the model cannot
+    /// reason about: the verdict holds for the representative only.
+    Sampled {
+        /// The operation.
+        operation: String,
+        /// Rule and line.
+        at: String,
+    },
+}
+
+/// What one server answers on one path, for every probe.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct PathVerdict {
+    /// The pool member (`10.0.1.11:25`).
+    pub member: String,
+    /// The server behind it.
+    pub server: String,
+    /// How the source address was translated.
+    pub snat: String,
+    /// The source address the server sees.
+    pub seen: String,
+    /// The connector (or equivalent) that answered.
+    pub connector: String,
+    /// Anonymous relay to the external domain.
+    pub relay: VerdictWord,
+    /// Anonymous mail to the local recipient.
+    pub local: VerdictWord,
+    /// Authenticated relay after STARTTLS.
+    pub auth_tls: VerdictWord,
+    /// Authenticated relay without TLS.
+    pub auth_plain: VerdictWord,
+    /// The server's last reply to the relay probe.
+    pub relay_reply: String,
+}
+
+/// A probe verdict, as a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictWord {
+    /// Accepted for a domain the server does not serve.
+    Relayed,
+    /// Accepted for a served domain.
+    Delivered,
+    /// Accepted, then bounced (never relayed).
+    Bounced,
+    /// Refused.
+    Rejected,
+    /// Refused for now.
+    Deferred,
+}
+
+impl From<&Verdict> for VerdictWord {
+    fn from(v: &Verdict) -> VerdictWord {
+        match v {
+            Verdict::Relayed => VerdictWord::Relayed,
+            Verdict::Delivered => VerdictWord::Delivered,
+            Verdict::AcceptedThenBounced => VerdictWord::Bounced,
+            Verdict::Rejected => VerdictWord::Rejected,
+            Verdict::Deferred => VerdictWord::Deferred,
+        }
+    }
+}
+
+impl std::fmt::Display for VerdictWord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VerdictWord::Relayed => "relayed",
+            VerdictWord::Delivered => "delivered",
+            VerdictWord::Bounced => "bounced",
+            VerdictWord::Rejected => "rejected",
+            VerdictWord::Deferred => "deferred",
+        })
+    }
+}
+
+/// Addresses that behave alike: same branch, same paths, same verdicts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Class {
+    /// The addresses, as a minimal CIDR list (at most 16 shown; see `address_blocks`).
+    pub addresses: Vec<String>,
+    /// How many CIDR blocks the class has in all.
+    pub address_blocks: usize,
+    /// The address the verdicts were computed for.
+    pub representative: String,
+    /// Whether the intent lets these addresses relay.
+    pub allowed: bool,
+    /// Proved or sampled.
+    pub label: Label,
+    /// What the iRules decided (`snat 10.0.0.20 (/Common/smtp_irule line 6)`).
+    pub branch: String,
+    /// Why the connection goes nowhere, if it does.
+    pub end: Option<End>,
+    /// Every path and its verdicts.
+    pub paths: Vec<PathVerdict>,
+    /// Intervals in the class.
+    pub intervals: usize,
+}
+
+/// A property that does not hold, with where and how.
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    /// The property.
+    pub property: Property,
+    /// The virtual server.
+    pub virtual_name: String,
+    /// Every address for which it fails on this path, as CIDRs (at most 16 shown).
+    pub addresses: Vec<String>,
+    /// How many CIDR blocks in all.
+    pub address_blocks: usize,
+    /// The counterexample to try.
+    pub representative: String,
+    /// What happens, in one sentence.
+    pub what: String,
+    /// The iRule branch.
+    pub branch: String,
+    /// The path that fails (none when the connection goes nowhere).
+    pub path: Option<PathVerdict>,
+    /// Why the connection goes nowhere, if it does.
+    pub end: Option<End>,
+    /// The configuration lines involved.
+    pub config_lines: Vec<String>,
+    /// Proved or sampled.
+    pub label: Label,
+    #[serde(skip)]
+    set: AddrSet,
+}
+
+impl Violation {
+    /// Whether the violation covers an address.
+    pub fn covers(&self, addr: &Addr) -> bool {
+        self.set.contains(addr)
+    }
+}
+
+/// The proof for one virtual server.
+#[derive(Debug, Clone, Serialize)]
+pub struct VirtualProof {
+    /// The virtual's name.
+    pub name: String,
+    /// Its destination.
+    pub destination: String,
+    /// Intervals of the final partition.
+    pub intervals: usize,
+    /// Evaluations made (including those discarded by refinement).
+    pub evaluations: usize,
+    /// Intervals whose verdicts are sampled, not proved.
+    pub sampled_intervals: usize,
+    /// The classes.
+    pub classes: Vec<Class>,
+    /// The violations.
+    pub violations: Vec<Violation>,
+}
+
+/// The result of one explicit case on every path.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// The client.
+    pub from: String,
+    /// The recipient.
+    pub rcpt: String,
+    /// What was expected.
+    pub expect: Expected,
+    /// The scenario line.
+    pub line: usize,
+    /// Whether every path met the expectation.
+    pub passed: bool,
+    /// What each path did (`virtual -> member via snat: verdict`).
+    pub observed: Vec<String>,
+}
+
+/// Whether the scenario's expectations were met.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationCheck {
+    /// Expected and found.
+    pub found: Vec<Property>,
+    /// Expected but not found.
+    pub missing: Vec<Property>,
+    /// Found but not expected.
+    pub unexpected: Vec<Property>,
+    /// Expected example addresses that no violation of their property covers.
+    pub examples_not_covered: Vec<String>,
+    /// Cases that failed (their lines).
+    pub failed_cases: Vec<usize>,
+}
+
+impl ExpectationCheck {
+    /// Whether the scenario passes: exactly the expected violations, examples covered,
+    /// every case as written.
+    pub fn passes(&self) -> bool {
+        self.missing.is_empty()
+            && self.unexpected.is_empty()
+            && self.examples_not_covered.is_empty()
+            && self.failed_cases.is_empty()
+    }
+}
+
+/// The proof of a whole scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Proof {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Per virtual server.
+    pub virtuals: Vec<VirtualProof>,
+    /// The explicit cases.
+    pub cases: Vec<CaseResult>,
+    /// Configuration errors and unprovable entries reported by the servers' models.
+    pub notes: Vec<String>,
+    /// The scenario's expectations against what was found.
+    pub check: ExpectationCheck,
+}
+
+impl Proof {
+    /// Every violation of every virtual.
+    pub fn violations(&self) -> impl Iterator<Item = &Violation> {
+        self.virtuals.iter().flat_map(|v| v.violations.iter())
+    }
+}
+
+/// Proves a model: every virtual, every property, every case.
+pub fn prove(model: &Model) -> Result<Proof, ProveError> {
+    let index = DataGroupIndex::new(&model.config);
+    let mut virtuals = Vec::new();
+    for name in virtual_names(model) {
+        let plan = plan(model, &index, &name)?;
+        virtuals.push(prove_virtual(model, &plan)?);
+    }
+    let mut cases = Vec::new();
+    for case in &model.cases {
+        cases.push(run_case(model, &index, case)?);
+    }
+    let notes = model
+        .servers
+        .iter()
+        .flat_map(|s| s.server.problems())
+        .map(|p| {
+            format!(
+                "{}: {}{}",
+                p.server,
+                p.message,
+                p.origin.map(|o| format!(" ({o})")).unwrap_or_default()
+            )
+        })
+        .collect();
+    let check = check_expectations(model, &virtuals, &cases);
+    Ok(Proof {
+        scenario: model.name.clone(),
+        virtuals,
+        cases,
+        notes,
+        check,
+    })
+}
+
+/// The virtual servers the model checks: those named in the options, else every enabled
+/// virtual with a destination.
+pub fn virtual_names(model: &Model) -> Vec<String> {
+    match &model.options.virtuals {
+        Some(v) => v.clone(),
+        None => model
+            .config
+            .virtuals
+            .values()
+            .filter(|v| !v.disabled && v.destination.is_some())
+            .map(|v| v.name.clone())
+            .collect(),
+    }
+}
+
+pub(crate) fn plan<'c>(
+    model: &'c Model,
+    index: &'c DataGroupIndex,
+    name: &str,
+) -> Result<Plan<'c>, ProveError> {
+    let settings = Settings {
+        v10_globals: model.options.irule_mode == IruleMode::V10,
+        ..Settings::default()
+    };
+    Ok(Plan::new(
+        &model.config,
+        index,
+        name,
+        settings,
+        model.options.automap,
+    )?)
+}
+
+/// Probe results per (server, member endpoint, seen address), computed once.
+#[derive(Default)]
+struct VerdictCache {
+    by_key: HashMap<(usize, bigip::Endpoint, Addr), Arc<(PathVerdict, Vec<ProbeOutcome>)>>,
+}
+
+impl VerdictCache {
+    fn get(
+        &mut self,
+        model: &Model,
+        path: &Path,
+    ) -> Result<Arc<(PathVerdict, Vec<ProbeOutcome>)>, ProveError> {
+        let seen = server_view(&path.seen);
+        let Some(server_ix) = model
+            .servers
+            .iter()
+            .position(|s| s.member == path.member.addr)
+        else {
+            return Err(ProveError::NoServer {
+                virtual_name: String::new(),
+                member: path.member.to_string(),
+            });
+        };
+        let key = (server_ix, path.member, seen);
+        if let Some(v) = self.by_key.get(&key) {
+            return Ok(v.clone());
+        }
+        let server = &model.servers[server_ix].server;
+        let v = Arc::new(path_verdict(model, server, path, seen));
+        self.by_key.insert(key, v.clone());
+        Ok(v)
+    }
+}
+
+/// Route domains are the BIG-IP's own: a server sees the plain address.
+pub fn server_view(addr: &Addr) -> Addr {
+    Addr {
+        route_domain: 0,
+        ..*addr
+    }
+}
+
+fn probes(model: &Model) -> [Probe; 4] {
+    let ext = model.intent.external_domain.clone();
+    [
+        Probe::AnonymousRelay {
+            external_domain: ext.clone(),
+        },
+        Probe::AnonymousLocal {
+            recipient: model.intent.local_recipient.clone(),
+        },
+        Probe::AuthenticatedRelay {
+            external_domain: ext.clone(),
+            tls: true,
+        },
+        Probe::AuthenticatedRelay {
+            external_domain: ext,
+            tls: false,
+        },
+    ]
+}
+
+fn path_verdict(
+    model: &Model,
+    server: &Server,
+    path: &Path,
+    seen: Addr,
+) -> (PathVerdict, Vec<ProbeOutcome>) {
+    let local = PolicyEndpoint::new(server_view(&path.member.addr), path.member.port);
+    let outcomes: Vec<ProbeOutcome> = probes(model)
+        .iter()
+        .map(|p| server.probe(local, seen, p))
+        .collect();
+    let connector = outcomes[0]
+        .steps
+        .first()
+        .and_then(|(_, d)| {
+            d.trace
+                .entries
+                .iter()
+                .find(|e| e.kind == TraceKind::Connector)
+        })
+        .map(|e| e.detail.clone())
+        .unwrap_or_else(|| "-".into());
+    let relay_reply = outcomes[0]
+        .last()
+        .map(|d| d.reply.to_string())
+        .unwrap_or_default();
+    let v = PathVerdict {
+        member: path.member.to_string(),
+        server: server.name().to_string(),
+        snat: snat_text(path),
+        seen: seen.to_string(),
+        connector,
+        relay: (&outcomes[0].verdict).into(),
+        local: (&outcomes[1].verdict).into(),
+        auth_tls: (&outcomes[2].verdict).into(),
+        auth_plain: (&outcomes[3].verdict).into(),
+        relay_reply,
+    };
+    (v, outcomes)
+}
+
+fn snat_text(path: &Path) -> String {
+    match &path.snat {
+        SnatHow::None => "no SNAT".into(),
+        SnatHow::Automap { self_ip, .. } => format!("automap {} ({self_ip})", path.seen),
+        SnatHow::Snatpool { pool } => format!("snatpool {pool} {}", path.seen),
+        SnatHow::Address => format!("snat {}", path.seen),
+        SnatHow::OriginSnat { snat } => format!("ltm snat {snat} {}", path.seen),
+    }
+}
+
+/// The iRule decisions as one line.
+pub fn branch_text(ev: Option<&Evaluation>) -> String {
+    let Some(ev) = ev else {
+        return "no iRule".into();
+    };
+    let mut parts: Vec<String> = ev
+        .decisions
+        .iter()
+        .map(|r| {
+            let what = match &r.decision {
+                Decision::Snat(irule::Snat::Automap) => "snat automap".to_string(),
+                Decision::Snat(irule::Snat::None) => "snat none".to_string(),
+                Decision::Snat(irule::Snat::Addr { addr, .. }) => format!("snat {addr}"),
+                Decision::Snat(irule::Snat::Pool { name, .. }) => format!("snatpool {name}"),
+                Decision::Pool { name, .. } => format!("pool {name}"),
+                Decision::Node { addr, .. } => format!("node {addr}"),
+                Decision::Persist(_) => "persist".to_string(),
+                Decision::LbSelect => "LB::select".to_string(),
+                Decision::Reject => "reject".to_string(),
+                Decision::Drop => "drop".to_string(),
+                Decision::Event(e) => format!("event {e}"),
+            };
+            format!(
+                "{what} ({} line {})",
+                short(&r.origin.rule),
+                r.origin.at.line
+            )
+        })
+        .collect();
+    if let Some(e) = &ev.error {
+        parts.push(format!(
+            "error: {} ({} line {})",
+            e.kind,
+            short(&e.rule),
+            e.at.line
+        ));
+    }
+    if parts.is_empty() {
+        "iRule made no decision".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn short(name: &str) -> &str {
+    name.strip_prefix("/Common/").unwrap_or(name)
+}
+
+fn label_of(ev: Option<&Evaluation>) -> Label {
+    match ev.and_then(|e| e.escapes.first()) {
+        None => Label::Proved,
+        Some(esc) => Label::Sampled {
+            operation: esc.operation.clone(),
+            at: format!("{} line {}", esc.origin.rule, esc.origin.at.line),
+        },
+    }
+}
+
+/// One evaluated interval.
+struct Evaluated {
+    interval: Interval,
+    outcome: Outcome,
+}
+
+/// Sorted boundaries of one observed group of sets, per domain: a number `b` in the list
+/// means membership may change between `b - 1` and `b`.
+struct Boundaries(HashMap<Domain, Vec<u128>>);
+
+impl Boundaries {
+    fn of(sets: &[AddrSet], domain: Domain) -> Vec<u128> {
+        let mut cuts: Vec<u128> = sets
+            .iter()
+            .flat_map(|s| s.ranges(domain))
+            .flat_map(|(lo, hi)| [Some(lo), hi.checked_add(1)])
+            .flatten()
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts
+    }
+
+    /// Boundaries strictly inside the interval (each a first address of a new piece).
+    fn inside(&mut self, sets: &[AddrSet], iv: &Interval) -> Vec<u128> {
+        let cuts = self
+            .0
+            .entry(iv.domain)
+            .or_insert_with(|| Boundaries::of(sets, iv.domain));
+        let start = cuts.partition_point(|&c| c <= iv.first);
+        cuts[start..]
+            .iter()
+            .take_while(|&&c| c <= iv.last)
+            .copied()
+            .collect()
+    }
+}
+
+fn universe(model: &Model, plan: &Plan<'_>) -> Vec<Domain> {
+    let rd = plan
+        .virtual_server
+        .destination
+        .map_or(0, |d| d.addr.route_domain);
+    let mut u = Domain::both(rd).to_vec();
+    // Clients of other route domains can reach a virtual only through a parent domain;
+    // a scenario that lists such clients gets their domains too.
+    for d in model.intent.relay_allowed.domains() {
+        if !u.contains(&d) {
+            u.push(d);
+        }
+    }
+    u
+}
+
+/// Partitions, evaluates, refines until every interval is constant under everything its
+/// evaluation observed.
+fn evaluate_all(model: &Model, plan: &Plan<'_>) -> (Vec<Evaluated>, usize) {
+    let mut seeds: Vec<AddrSet> = vec![
+        plan.virtual_server.source.clone(),
+        model.intent.relay_allowed.clone(),
+    ];
+    for s in &model.servers {
+        seeds.extend(s.server.decision_sets().into_iter().map(|d| d.set));
+    }
+    let partition = Partition::new(&seeds, &universe(model, plan));
+    let mut work: Vec<Interval> = partition.intervals().to_vec();
+    work.reverse();
+    let mut boundaries: HashMap<*const AddrSet, Boundaries> = HashMap::new();
+    let mut done = Vec::new();
+    let mut evaluations = 0;
+    // Refinement only splits, and each split strictly shrinks an interval, so this ends;
+    // the bound is a guard against a bug, not a limit users meet.
+    let mut budget = 50_000_000usize;
+    while let Some(iv) = work.pop() {
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+        let rep = iv.representative();
+        let outcome = plan.decide(rep, 49152);
+        evaluations += 1;
+        let mut cuts: Vec<u128> = Vec::new();
+        if let Some(ev) = &outcome.evaluation {
+            for obs in &ev.observed {
+                let key = obs.sets.as_ptr();
+                let b = boundaries
+                    .entry(key)
+                    .or_insert_with(|| Boundaries(HashMap::new()));
+                cuts.extend(b.inside(&obs.sets, &iv));
+            }
+        }
+        if cuts.is_empty() {
+            done.push(Evaluated {
+                interval: iv,
+                outcome,
+            });
+            continue;
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut lo = iv.first;
+        let mut pieces = Vec::new();
+        for c in cuts {
+            pieces.push(Interval {
+                domain: iv.domain,
+                first: lo,
+                last: c - 1,
+            });
+            lo = c;
+        }
+        pieces.push(Interval {
+            domain: iv.domain,
+            first: lo,
+            last: iv.last,
+        });
+        work.extend(pieces.into_iter().rev());
+    }
+    done.sort_by_key(|e| (e.interval.domain, e.interval.first));
+    (done, evaluations)
+}
+
+fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveError> {
+    let v = plan.virtual_server;
+    let (evaluated, evaluations) = evaluate_all(model, plan);
+    let mut cache = VerdictCache::default();
+
+    // Group intervals into classes by everything that decides their verdicts.
+    struct Key {
+        allowed: bool,
+        label: Label,
+        branch: String,
+        paths: Vec<Arc<(PathVerdict, Vec<ProbeOutcome>)>>,
+    }
+    let mut groups: BTreeMap<usize, (Key, Vec<usize>, Outcome)> = BTreeMap::new();
+    let mut index: HashMap<(bool, Label, String, Option<String>, Vec<usize>), usize> =
+        HashMap::new();
+    let mut path_ids: HashMap<PathVerdict, usize> = HashMap::new();
+    let mut sampled = 0;
+    for (i, e) in evaluated.iter().enumerate() {
+        if matches!(e.outcome.end, Some(End::NotAccepted)) {
+            continue;
+        }
+        let rep = e.interval.representative();
+        let allowed = model.intent.relay_allowed.contains(&rep);
+        let label = label_of(e.outcome.evaluation.as_ref());
+        if label != Label::Proved {
+            sampled += 1;
+        }
+        let branch = branch_text(e.outcome.evaluation.as_ref());
+        let end = e.outcome.end.as_ref().map(|x| format!("{x:?}"));
+        let mut paths = Vec::new();
+        for p in &e.outcome.paths {
+            paths.push(cache.get(model, p).map_err(|err| match err {
+                ProveError::NoServer { member, .. } => ProveError::NoServer {
+                    virtual_name: v.name.clone(),
+                    member,
+                },
+                other => other,
+            })?);
+        }
+        paths.sort_by(|a, b| (&a.0.member, &a.0.seen).cmp(&(&b.0.member, &b.0.seen)));
+        paths.dedup_by(|a, b| a.0 == b.0);
+        let ids: Vec<usize> = paths
+            .iter()
+            .map(|p| {
+                let n = path_ids.len();
+                *path_ids.entry(p.0.clone()).or_insert(n)
+            })
+            .collect();
+        let k = (allowed, label.clone(), branch.clone(), end.clone(), ids);
+        let gid = match index.get(&k) {
+            Some(g) => *g,
+            None => {
+                let g = index.len();
+                index.insert(k, g);
+                groups.insert(
+                    g,
+                    (
+                        Key {
+                            allowed,
+                            label,
+                            branch,
+                            paths,
+                        },
+                        Vec::new(),
+                        e.outcome.clone(),
+                    ),
+                );
+                g
+            }
+        };
+        if let Some(g) = groups.get_mut(&gid) {
+            g.1.push(i);
+        }
+    }
+
+    let mut classes = Vec::new();
+    let mut violations = Vec::new();
+    for (key, members, outcome) in groups.into_values() {
+        let intervals: Vec<&Interval> = members.iter().map(|&i| &evaluated[i].interval).collect();
+        let set = AddrSet::from_sets(&intervals.iter().map(|iv| iv.to_set()).collect::<Vec<_>>());
+        let cidrs = set.cidrs();
+        let rep = representative(&intervals);
+        let class = Class {
+            addresses: cidrs.iter().take(16).cloned().collect(),
+            address_blocks: cidrs.len(),
+            representative: rep.to_string(),
+            allowed: key.allowed,
+            label: key.label.clone(),
+            branch: key.branch.clone(),
+            end: outcome.end.clone(),
+            paths: key.paths.iter().map(|p| p.0.clone()).collect(),
+            intervals: intervals.len(),
+        };
+        violations.extend(class_violations(
+            model, plan, &class, &key.paths, &outcome, &set, &cidrs,
+        ));
+        classes.push(class);
+    }
+    let violations = merge_violations(violations);
+    Ok(VirtualProof {
+        name: v.name.clone(),
+        destination: v.destination.map(|d| d.to_string()).unwrap_or_default(),
+        intervals: evaluated.len(),
+        evaluations,
+        sampled_intervals: sampled,
+        classes,
+        violations,
+    })
+}
+
+/// The nicest counterexample: from the largest interval, its representative.
+fn representative(intervals: &[&Interval]) -> Addr {
+    intervals
+        .iter()
+        .max_by_key(|iv| iv.size())
+        .map(|iv| iv.representative())
+        .unwrap_or_else(|| Domain::V4.addr(0))
+}
+
+fn class_violations(
+    model: &Model,
+    plan: &Plan<'_>,
+    class: &Class,
+    paths: &[Arc<(PathVerdict, Vec<ProbeOutcome>)>],
+    outcome: &Outcome,
+    set: &AddrSet,
+    cidrs: &[String],
+) -> Vec<Violation> {
+    let v = plan.virtual_server;
+    let mut out = Vec::new();
+    let mut lines = vec![format!("{} (bigip.conf line {})", v.name, v.line)];
+    if let Some(ev) = &outcome.evaluation {
+        for r in &ev.decisions {
+            lines.push(format!("{} line {}", r.origin.rule, r.origin.at.line));
+        }
+        if let Some(e) = &ev.error {
+            lines.push(format!("{} line {}: {}", e.rule, e.at.line, e.kind));
+        }
+    }
+    let make =
+        |property: Property, what: String, path: Option<&Arc<(PathVerdict, Vec<ProbeOutcome>)>>| {
+            let mut config_lines = lines.clone();
+            if let Some(p) = path {
+                for (_, d) in &p.1[0].steps {
+                    for e in &d.trace.entries {
+                        if let Some(o) = &e.origin {
+                            let l = format!("{o}: {}", e.detail);
+                            if !config_lines.contains(&l) {
+                                config_lines.push(l);
+                            }
+                        }
+                    }
+                }
+            }
+            Violation {
+                property,
+                virtual_name: v.name.clone(),
+                addresses: cidrs.iter().take(16).cloned().collect(),
+                address_blocks: cidrs.len(),
+                representative: class.representative.clone(),
+                what,
+                branch: class.branch.clone(),
+                path: path.map(|p| p.0.clone()),
+                end: outcome.end.clone(),
+                config_lines,
+                label: class.label.clone(),
+                set: set.clone(),
+            }
+        };
+    if let Some(end) = &outcome.end {
+        let why = match end {
+            End::Error { message, at } => {
+                format!("the iRule fails ({message}, {at}) and the BIG-IP resets the connection")
+            }
+            End::Reject { at } => format!("the iRule rejects the connection ({at})"),
+            End::Drop { at } => format!("the iRule drops the connection ({at})"),
+            End::NoPool => "no pool is selected, so the BIG-IP resets the connection".into(),
+            End::NoMember => "every pool member is disabled".into(),
+            End::NoSnatAddress => "automap has no self IP to use".into(),
+            End::NotAccepted => return out,
+        };
+        if class.allowed {
+            out.push(make(
+                Property::AllowedCanRelay,
+                format!("{} cannot relay: {why}", class.representative),
+                None,
+            ));
+        }
+        if !end.on_purpose() {
+            out.push(make(
+                Property::InboundDelivered,
+                format!(
+                    "{} cannot deliver to {}: {why}",
+                    class.representative, model.intent.local_recipient
+                ),
+                None,
+            ));
+        }
+        return out;
+    }
+    for p in paths {
+        let pv = &p.0;
+        let via = format!(
+            "via {} as {} on {} ({})",
+            pv.member, pv.seen, pv.server, pv.connector
+        );
+        if !class.allowed && pv.relay == VerdictWord::Relayed {
+            out.push(make(
+                Property::NoOpenRelay,
+                format!(
+                    "{} relays to {} {via}",
+                    class.representative, model.intent.external_domain
+                ),
+                Some(p),
+            ));
+        }
+        if class.allowed && pv.relay != VerdictWord::Relayed {
+            out.push(make(
+                Property::AllowedCanRelay,
+                format!(
+                    "{} cannot relay ({}: {}) {via}",
+                    class.representative, pv.relay, pv.relay_reply
+                ),
+                Some(p),
+            ));
+        }
+        if pv.local != VerdictWord::Delivered {
+            out.push(make(
+                Property::InboundDelivered,
+                format!(
+                    "{} cannot deliver to {} ({}) {via}",
+                    class.representative, model.intent.local_recipient, pv.local
+                ),
+                Some(p),
+            ));
+        }
+        if model.intent.auth_requires_tls && pv.auth_plain == VerdictWord::Relayed {
+            out.push(make(
+                Property::AuthRequiresTls,
+                format!("authenticated relay without TLS succeeds {via}"),
+                Some(p),
+            ));
+        }
+    }
+    let relays: Vec<&Arc<(PathVerdict, Vec<ProbeOutcome>)>> = paths
+        .iter()
+        .filter(|p| p.0.relay == VerdictWord::Relayed)
+        .collect();
+    if !relays.is_empty() && relays.len() != paths.len() {
+        let refusing = paths
+            .iter()
+            .find(|p| p.0.relay != VerdictWord::Relayed)
+            .map(|p| p.0.member.clone())
+            .unwrap_or_default();
+        out.push(make(
+            Property::ConsistentMembers,
+            format!(
+                "{} relays through {} but not through {refusing}",
+                class.representative, relays[0].0.member
+            ),
+            Some(relays[0]),
+        ));
+    }
+    out
+}
+
+/// One violation per (property, virtual, what happens on the path), with every class's
+/// addresses that share it.
+fn merge_violations(vs: Vec<Violation>) -> Vec<Violation> {
+    let mut out: Vec<Violation> = Vec::new();
+    for v in vs {
+        let same = out.iter_mut().find(|o| {
+            o.property == v.property
+                && o.branch == v.branch
+                && o.path.as_ref().map(|p| (&p.member, &p.seen, &p.connector))
+                    == v.path.as_ref().map(|p| (&p.member, &p.seen, &p.connector))
+        });
+        match same {
+            Some(o) => {
+                o.set = o.set.union(&v.set);
+                let cidrs = o.set.cidrs();
+                o.addresses = cidrs.iter().take(16).cloned().collect();
+                o.address_blocks = cidrs.len();
+            }
+            None => out.push(v),
+        }
+    }
+    out.sort_by_key(|v| v.property);
+    out
+}
+
+fn run_case(
+    model: &Model,
+    index: &DataGroupIndex,
+    case: &crate::intent::Case,
+) -> Result<CaseResult, ProveError> {
+    let names = match &case.virtual_name {
+        Some(v) => vec![v.clone()],
+        None => virtual_names(model),
+    };
+    let mut observed = Vec::new();
+    let mut passed = true;
+    for name in names {
+        let plan = plan(model, index, &name)?;
+        let out = plan.decide(case.from, 49152);
+        if matches!(out.end, Some(End::NotAccepted)) {
+            continue;
+        }
+        if let Some(end) = &out.end {
+            observed.push(format!("{name}: connection ends ({end:?})"));
+            passed &= case.expect == Expected::Rejected;
+            continue;
+        }
+        for p in &out.paths {
+            let Some(server) = model.server_for(&p.member.addr) else {
+                return Err(ProveError::NoServer {
+                    virtual_name: name.clone(),
+                    member: p.member.to_string(),
+                });
+            };
+            let local = PolicyEndpoint::new(server_view(&p.member.addr), p.member.port);
+            let o = server.probe(
+                local,
+                server_view(&p.seen),
+                &Probe::AnonymousLocal {
+                    recipient: case.rcpt.clone(),
+                },
+            );
+            let got = match o.verdict {
+                Verdict::Relayed => Expected::Relayed,
+                Verdict::Delivered => Expected::Delivered,
+                Verdict::AcceptedThenBounced | Verdict::Rejected | Verdict::Deferred => {
+                    Expected::Rejected
+                }
+            };
+            passed &= got == case.expect;
+            let reply = o.last().map(|d| d.reply.to_string()).unwrap_or_default();
+            observed.push(format!(
+                "{name} -> {} ({}) as {}: {got} [{reply}]",
+                p.member,
+                server.name(),
+                server_view(&p.seen)
+            ));
+        }
+    }
+    if observed.is_empty() {
+        observed.push("no virtual server accepts this client".into());
+        passed = false;
+    }
+    Ok(CaseResult {
+        from: case.from.to_string(),
+        rcpt: case.rcpt.clone(),
+        expect: case.expect,
+        line: case.line,
+        passed,
+        observed,
+    })
+}
+
+fn check_expectations(
+    model: &Model,
+    virtuals: &[VirtualProof],
+    cases: &[CaseResult],
+) -> ExpectationCheck {
+    let mut found_props: Vec<Property> = virtuals
+        .iter()
+        .flat_map(|v| v.violations.iter().map(|x| x.property))
+        .collect();
+    found_props.sort();
+    found_props.dedup();
+    let mut expected: Vec<Property> = model.expected.iter().map(|e| e.property).collect();
+    expected.sort();
+    expected.dedup();
+    let found = expected
+        .iter()
+        .copied()
+        .filter(|p| found_props.contains(p))
+        .collect();
+    let missing = expected
+        .iter()
+        .copied()
+        .filter(|p| !found_props.contains(p))
+        .collect();
+    let unexpected = found_props
+        .iter()
+        .copied()
+        .filter(|p| !expected.contains(p))
+        .collect();
+    let examples_not_covered = model
+        .expected
+        .iter()
+        .filter_map(|e| e.example.map(|a| (e.property, a)))
+        .filter(|(p, a)| {
+            !virtuals
+                .iter()
+                .flat_map(|v| &v.violations)
+                .any(|v| v.property == *p && v.covers(a))
+        })
+        .map(|(p, a)| format!("{p}: {a}"))
+        .collect();
+    let failed_cases = cases.iter().filter(|c| !c.passed).map(|c| c.line).collect();
+    ExpectationCheck {
+        found,
+        missing,
+        unexpected,
+        examples_not_covered,
+        failed_cases,
+    }
+}

@@ -1,0 +1,124 @@
+//! `relaylab check` and `relaylab explain`.
+
+use std::path::{Path, PathBuf};
+
+use addrspace::Addr;
+
+use crate::cli::ReportFormat;
+use crate::scenario::{self, Scenario};
+use crate::{BadInput, Outcome, report};
+
+/// Proves every scenario found at `path`; exit 0 when every one passes.
+pub fn check(
+    path: &Path,
+    format: ReportFormat,
+    verbose: bool,
+    out: Option<&Path>,
+) -> Result<Outcome, BadInput> {
+    let files = scenario::discover(path)?;
+    let mut proofs = Vec::new();
+    for f in &files {
+        let s = scenario::load(f)?;
+        crate::input::print_warnings(&s.warnings);
+        let proof = prove(&s)?;
+        proofs.push((f.display().to_string(), proof));
+    }
+    let rendered = match format {
+        ReportFormat::Text => {
+            let mut s = String::new();
+            for (p, proof) in &proofs {
+                s.push_str(&report::text(proof, p, verbose));
+                s.push('\n');
+            }
+            let passed = proofs.iter().filter(|(_, p)| p.check.passes()).count();
+            s.push_str(&format!("{passed} of {} scenarios pass\n", proofs.len()));
+            s
+        }
+        ReportFormat::Json => {
+            let doc: Vec<serde_json::Value> = proofs
+                .iter()
+                .map(|(p, proof)| serde_json::json!({ "path": p, "passes": proof.check.passes(), "proof": proof }))
+                .collect();
+            serde_json::to_string_pretty(&doc)
+                .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?
+                + "\n"
+        }
+        ReportFormat::Junit => report::junit(&proofs),
+    };
+    emit(&rendered, out, format)?;
+    Ok(if proofs.iter().all(|(_, p)| p.check.passes()) {
+        Outcome::Holds
+    } else {
+        Outcome::Violated
+    })
+}
+
+/// Proves one loaded scenario; a model that cannot be proved is bad input.
+pub fn prove(s: &Scenario) -> Result<verify::Proof, BadInput> {
+    verify::prove(&s.model).map_err(|e| prove_error(&s.path, e))
+}
+
+fn prove_error(path: &Path, e: verify::ProveError) -> BadInput {
+    if let verify::ProveError::Plan(plan) = &e {
+        if plan.engine_diagnostic().is_some() {
+            return BadInput::plan(format!("{}: {e}", path.display()), e);
+        }
+    }
+    BadInput::message(format!("{}: {e}", path.display()), None)
+}
+
+fn emit(text: &str, out: Option<&Path>, format: ReportFormat) -> Result<(), BadInput> {
+    match out {
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                BadInput::message(format!("cannot create {}: {e}", dir.display()), None)
+            })?;
+            let name = match format {
+                ReportFormat::Text => "report.txt",
+                ReportFormat::Json => "report.json",
+                ReportFormat::Junit => "junit.xml",
+            };
+            let file: PathBuf = dir.join(name);
+            std::fs::write(&file, text).map_err(|e| {
+                BadInput::message(format!("cannot write {}: {e}", file.display()), None)
+            })?;
+            eprintln!("wrote {}", file.display());
+            Ok(())
+        }
+    }
+}
+
+/// Every hop for one client address.
+pub fn explain(
+    path: &Path,
+    address: &str,
+    virtual_name: Option<&str>,
+) -> Result<Outcome, BadInput> {
+    let files = scenario::discover(path)?;
+    let [file] = files.as_slice() else {
+        return Err(BadInput::message(
+            format!(
+                "{} holds {} scenarios; explain takes one",
+                path.display(),
+                files.len()
+            ),
+            Some("name the scenario.toml or its folder".into()),
+        ));
+    };
+    let addr: Addr = address
+        .parse()
+        .map_err(|e| BadInput::message(format!("{address}: {e}"), None))?;
+    let s = scenario::load(file)?;
+    let text = verify::explain::explain(
+        &s.model,
+        addr,
+        virtual_name.map(bigip::full_name).as_deref(),
+    )
+    .map_err(|e| prove_error(file, e))?;
+    print!("{text}");
+    Ok(Outcome::Holds)
+}
