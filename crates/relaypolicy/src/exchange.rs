@@ -1379,27 +1379,36 @@ impl ExchangeServer {
                 _ => false,
             };
             let any = self.right(c, &principals, &ExtendedRight::AcceptAnySender);
-            let auth_dom = self.right(
-                c,
-                &principals,
-                &ExtendedRight::AcceptAuthoritativeDomainSender,
-            );
-            let ok = if authoritative {
-                auth_dom.granted
-            } else {
-                any.granted
-            };
-            if !ok {
-                let why = if authoritative { auth_dom } else { any };
-                trace.push(TraceKind::Right, why.reason, why.origin.as_ref());
-                return refuse(
-                    reply(
-                        550,
-                        "5.7.1",
-                        "Client does not have permissions to send as this sender",
-                    ),
-                    trace,
+            let user_session = principals.iter().any(|p| matches!(p, Principal::Named(_)));
+            if user_session {
+                // Without Accept-Any-Sender an authenticated account may send only as itself:
+                // that is its mailbox's send-as permission, which the model does not hold.
+                if !any.granted {
+                    trace.push(
+                        TraceKind::Assumption,
+                        "authenticated session: send-as (a mailbox permission) is assumed to hold for this sender",
+                        None,
+                    );
+                }
+            } else if authoritative {
+                // ms-Exch-SMTP-Accept-Authoritative-Domain-Sender: anonymous and partner
+                // sessions may not claim a sender in an authoritative domain without it.
+                let auth_dom = self.right(
+                    c,
+                    &principals,
+                    &ExtendedRight::AcceptAuthoritativeDomainSender,
                 );
+                if !auth_dom.granted && !any.granted {
+                    trace.push(TraceKind::Right, auth_dom.reason, auth_dom.origin.as_ref());
+                    return refuse(
+                        reply(
+                            550,
+                            "5.7.1",
+                            "Client does not have permissions to send as this sender",
+                        ),
+                        trace,
+                    );
+                }
             }
         }
         Decision {

@@ -370,3 +370,70 @@ fn step_replies() {
         "530 5.7.1 Client was not authenticated\r\n"
     );
 }
+
+#[test]
+fn sender_rights() {
+    use relaypolicy::exchange::{ExtendedRight, Principal};
+    let c = with(
+        connector("Default", "0.0.0.0:25", &["0.0.0.0/0"]),
+        &[G::AnonymousUsers, G::ExchangeUsers, G::Partners],
+        &[M::Tls, M::BasicAuth],
+    );
+    let mut ex = server(vec![c]);
+    let mail = |s: &Server, st: &relaypolicy::SessionState, from: &str| {
+        s.decide(
+            st,
+            &Step::Mail {
+                path: from,
+                size: None,
+            },
+        )
+        .reply
+        .code
+    };
+    let s = Server::Exchange(ex.clone());
+    let anon = state("203.0.113.5");
+    assert_eq!(
+        mail(&s, &anon, "<ceo@contoso.com>"),
+        250,
+        "AnonymousUsers grants Accept-Authoritative-Domain-Sender"
+    );
+    // The usual anti-spoofing change: remove that right from anonymous.
+    ex.permissions.push(relaypolicy::exchange::AdPermission {
+        connector: "Default".into(),
+        server: None,
+        user: Principal::Anonymous,
+        rights: vec![
+            ExtendedRight::AcceptAuthoritativeDomainSender,
+            ExtendedRight::AcceptAnySender,
+        ],
+        deny: true,
+        origin: None,
+    });
+    let s = Server::Exchange(ex);
+    assert_eq!(
+        s.decide(
+            &anon,
+            &Step::Mail {
+                path: "<ceo@contoso.com>",
+                size: None
+            }
+        )
+        .reply
+        .to_wire(),
+        "550 5.7.1 Client does not have permissions to send as this sender\r\n"
+    );
+    assert_eq!(mail(&s, &anon, "<someone@example.net>"), 250);
+    assert_eq!(mail(&s, &anon, "<>"), 250);
+    let mut user = state("203.0.113.5");
+    user.identity = identity(Who::BasicUser);
+    assert_eq!(
+        mail(&s, &user, "<alice@contoso.com>"),
+        250,
+        "authenticated users send as themselves"
+    );
+    let mut partner = state("203.0.113.5");
+    partner.tls = true;
+    partner.identity = identity(Who::Partner);
+    assert_eq!(mail(&s, &partner, "<bob@fabrikam.com>"), 250);
+}
