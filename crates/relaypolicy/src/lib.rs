@@ -110,6 +110,9 @@
 //! - When no Exchange connector takes a connection the real server never accepts it; the
 //!   model answers `421 4.3.2` with [`Effect::Close`]. Exchange 2003 connection control
 //!   denial is modelled the same way.
+//! - An Exchange session authenticated as an account is assumed to hold send-as for its
+//!   MAIL FROM address (a mailbox permission outside the connector model); the trace says
+//!   so. Exchange 2003 answers STARTTLS with 454 (no certificate is modelled).
 //! - Exchange 2003 domain entries in relay or connection lists (reverse DNS) match no
 //!   address and are reported as not provable.
 //! - Postfix `mynetworks_style` needs the interface prefixes, which `postconf -n` does not
