@@ -333,3 +333,17 @@ fn truncated_depth_gets_a_hint() {
         err.hint
     );
 }
+
+#[test]
+fn range_objects_with_cidr_length_or_single_bound() {
+    let text = r#"{"Name": "R", "RemoteIPRanges": [
+        {"LowerBound": "192.168.1.0", "UpperBound": "192.168.1.255", "CIDRLength": 24, "RangeFormat": "CIDR"},
+        {"LowerBound": "10.0.0.0", "Netmask": "255.0.0.0"},
+        {"LowerBound": "10.9.9.9", "RangeFormat": "SingleAddress"}
+    ]}"#;
+    let c = &import::receive_connectors(text, "rc.json").unwrap()[0];
+    let set = c.remote_set();
+    assert!(set.contains(&addr("192.168.1.200")) && set.contains(&addr("10.200.0.1")));
+    assert_eq!(c.remote_ranges[0].text, "192.168.1.0/24");
+    assert_eq!(c.remote_ranges[2].size(), 1);
+}

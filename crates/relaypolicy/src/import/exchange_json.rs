@@ -282,7 +282,12 @@ fn ranges_of(ctx: &Ctx<'_>, n: &Node) -> Result<Vec<RemoteRange>, ImportError> {
                 } else {
                     let lo = item.get("LowerBound").and_then(text_of);
                     let hi = item.get("UpperBound").and_then(text_of);
+                    let cidr = item.get_any(&["CIDRLength", "Netmask"]).and_then(text_of);
                     match (lo, hi) {
+                        (Some(lo), _) if cidr.is_some() => {
+                            vec![format!("{lo}/{}", cidr.unwrap_or_default())]
+                        }
+                        (Some(lo), None) => vec![lo],
                         (Some(lo), Some(hi)) if lo == hi => vec![lo],
                         (Some(lo), Some(hi)) => vec![format!("{lo}-{hi}")],
                         _ => {
