@@ -2,6 +2,8 @@
 
 pub mod policy;
 pub mod protolog;
+pub mod server;
 pub mod smtp;
 pub mod store;
+pub mod tls;
 pub mod users;

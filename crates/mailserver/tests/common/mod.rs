@@ -155,3 +155,59 @@ impl Driver {
         replies.iter().map(|r| r.code).collect()
     }
 }
+
+/// A lab on loopback: the plan (member, clients), the PKI, the store, the log, a server.
+pub struct Lab {
+    pub plan: Arc<wire::Plan>,
+    pub pki: mailserver::tls::Pki,
+    pub store: Store,
+    pub log: mailserver::protolog::ProtocolLog,
+    pub server: mailserver::server::SmtpServer,
+}
+
+pub const CLIENTS: [&str; 4] = [OUTSIDE, RELAY_SNAT, AUTOMAP, "10.1.1.5%2"];
+
+/// Each test passes its own `lab_id` so parallel tests never share carriers.
+pub async fn start_lab(lab_id: u8) -> Lab {
+    let mut plan =
+        wire::Plan::with_bases(std::net::Ipv4Addr::new(127, 77, lab_id, 1), 20000).expect("bases");
+    let policy = policy();
+    let member: addrspace::Addr = MEMBER.parse().expect("addr");
+    mailserver::server::add_to_plan(&mut plan, member, &policy).expect("plan");
+    for c in CLIENTS {
+        plan.add_addr(c.parse().expect("addr"), "client")
+            .expect("plan");
+    }
+    let plan = Arc::new(plan);
+    let pki = mailserver::tls::Pki::generate(&["ex1.contoso.com", "localhost"]).expect("pki");
+    let store = Store::new();
+    let log = mailserver::protolog::ProtocolLog::memory();
+    let server = mailserver::server::SmtpServer::start(mailserver::server::SmtpServerConfig {
+        policy,
+        member,
+        plan: Arc::clone(&plan),
+        store: store.clone(),
+        log: log.clone(),
+        users: users(),
+        tls: Some(pki.server_config().expect("server tls")),
+    })
+    .await
+    .expect("server starts");
+    Lab {
+        plan,
+        pki,
+        store,
+        log,
+        server,
+    }
+}
+
+impl Lab {
+    pub fn carrier(&self, scenario: &str) -> std::net::IpAddr {
+        std::net::IpAddr::V4(
+            self.plan
+                .carrier(&scenario.parse().expect("addr"))
+                .expect("on plan"),
+        )
+    }
+}
