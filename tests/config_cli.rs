@@ -4,7 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn relaylab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relaylab")).args(args).env("NO_COLOR", "1").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_relaylab"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
 }
 
 fn root() -> PathBuf {
@@ -21,7 +25,11 @@ fn text(o: &[u8]) -> String {
 
 #[test]
 fn show_reference_text() {
-    let out = relaylab(&["config", "show", &path("scenarios/two-snat-workaround/bigip.conf")]);
+    let out = relaylab(&[
+        "config",
+        "show",
+        &path("scenarios/two-snat-workaround/bigip.conf"),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     for want in [
@@ -34,23 +42,40 @@ fn show_reference_text() {
     ] {
         assert!(s.contains(want), "missing {want:?} in:\n{s}");
     }
-    assert!(out.stderr.is_empty(), "no warnings expected: {}", text(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "no warnings expected: {}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn show_json_with_external_data_group() {
-    let out = relaylab(&["config", "show", "--format", "json", &path("crates/bigip/tests/configs/two_snat_external.conf")]);
+    let out = relaylab(&[
+        "config",
+        "show",
+        "--format",
+        "json",
+        &path("crates/bigip/tests/configs/two_snat_external.conf"),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let records = &doc["config"]["data_groups"]["/Common/relay_clients_ext"]["group"]["records"];
     assert_eq!(records.as_array().unwrap().len(), 3);
     assert_eq!(records[0]["key"]["ip"], "10.1.2.0/24");
-    assert_eq!(doc["config"]["virtuals"]["/Common/smtp_vs"]["source_translation"]["type"], "snat");
+    assert_eq!(
+        doc["config"]["virtuals"]["/Common/smtp_vs"]["source_translation"]["type"],
+        "snat"
+    );
 }
 
 #[test]
 fn warnings_go_to_stderr_with_locations() {
-    let out = relaylab(&["config", "show", &path("crates/bigip/tests/configs/quoting_and_unknowns.conf")]);
+    let out = relaylab(&[
+        "config",
+        "show",
+        &path("crates/bigip/tests/configs/quoting_and_unknowns.conf"),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let err = text(&out.stderr);
     assert!(err.contains("quoting_and_unknowns.conf:27:5: warning: ltm virtual /Common/v: attribute `shiny-new-attribute`"), "{err}");
@@ -75,7 +100,11 @@ fn bad_input_exits_2_with_a_located_diagnostic() {
 
     // An external data group whose file is missing is bad input too, not an empty group.
     let ext = dir.join("ext.conf");
-    std::fs::write(&ext, "ltm data-group external /Common/x { external-file-name missing.txt type ip }\n").unwrap();
+    std::fs::write(
+        &ext,
+        "ltm data-group external /Common/x { external-file-name missing.txt type ip }\n",
+    )
+    .unwrap();
     let out = relaylab(&["config", "show", ext.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("missing.txt"));
@@ -87,7 +116,37 @@ fn bad_input_exits_2_with_a_located_diagnostic() {
 
 #[test]
 fn demo_needs_no_files() {
-    let out = Command::new(env!("CARGO_BIN_EXE_relaylab")).arg("demo").current_dir(std::env::temp_dir()).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_relaylab"))
+        .arg("demo")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("10.1.1.5/32, 10.1.2.0/24"));
+}
+
+#[test]
+fn policy_show_text_json_and_bad_input() {
+    let dir = "scenarios/two-snat-workaround";
+    let files = ["receive-connectors.json", "ad-permissions.json", "accepted-domains.json"].map(|f| path(&format!("{dir}/{f}")));
+    let mut args = vec!["policy", "show"];
+    args.extend(files.iter().map(String::as_str));
+    let out = relaylab(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("Relay EX1"), "{s}");
+    assert!(s.contains("10.0.0.20"), "{s}");
+
+    args.extend(["--format", "json"]);
+    let out = relaylab(&args);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["servers"].as_array().unwrap().len(), 2);
+
+    let bad = std::env::temp_dir().join(format!("relaylab-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, "[\n  {\"Name\": \"Relay\",\n   \"Bindings\": [\"0.0.0.0:25\"\n}]\n").unwrap();
+    let out = relaylab(&["policy", "show", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("invalid JSON") && err.contains(":4:"), "{err}");
+    std::fs::remove_file(&bad).ok();
 }

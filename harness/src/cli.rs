@@ -67,6 +67,9 @@ enum Command {
     /// Read BIG-IP configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Read mail server relay settings.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +88,25 @@ enum ConfigCommand {
         /// Where external data-group files are (default: the configuration's folder).
         #[arg(long, value_name = "DIR")]
         datagroup_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Show each server's connectors (or Exchange 2003 virtual server, or Postfix smtpd)
+    /// with their effective rights per kind of client, the addresses that may relay
+    /// anonymously, configuration errors and entries relaylab cannot prove.
+    ///
+    /// Reads Get-ReceiveConnector, Get-ADPermission and Get-AcceptedDomain exports
+    /// (ConvertTo-Json), `postconf -n` output and relaylab's native TOML; give the files of
+    /// one organisation together so rights and domains attach to their servers.
+    Show {
+        /// The policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -124,6 +146,7 @@ impl Cli {
                 address,
                 virtual_name,
             } => check_cmd::explain(&scenario, &address, virtual_name.as_deref()),
+            Command::Policy(PolicyCommand::Show { files, format }) => config_cmd::policy_show(&files, format),
             Command::Config(ConfigCommand::Show {
                 file,
                 format,

@@ -1,6 +1,6 @@
-//! `relaylab config show`.
+//! `relaylab config show` and `relaylab policy show`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
 use crate::input::{load_bigip, print_warnings};
@@ -27,6 +27,16 @@ pub fn show(
                 .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?;
             println!("{text}");
         }
+    }
+    Ok(Outcome::Holds)
+}
+
+/// Prints the relay policy of the servers the files describe.
+pub fn policy_show(files: &[PathBuf], format: Format) -> Result<Outcome, BadInput> {
+    let set = relaypolicy::import::load_files(files.iter().map(PathBuf::as_path)).map_err(BadInput::diagnostic)?;
+    match format {
+        Format::Text => print!("{}", relaypolicy::show::render_text(&set)),
+        Format::Json => println!("{}", relaypolicy::show::render_json(&set)),
     }
     Ok(Outcome::Holds)
 }

@@ -90,9 +90,9 @@ fn render_into(c: &Config, o: &mut String) -> std::fmt::Result {
                 .unwrap_or_default();
             writeln!(
                 o,
-                "  {}  {:?}, {} records ({}{ext})",
+                "  {}  type {}, {} records ({}{ext})",
                 d.group.name,
-                d.group.kind,
+                format!("{:?}", d.group.kind).to_lowercase(),
                 d.group.records.len(),
                 d.origin
             )?;

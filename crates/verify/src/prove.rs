@@ -170,6 +170,11 @@ impl Violation {
     pub fn covers(&self, addr: &Addr) -> bool {
         self.set.contains(addr)
     }
+
+    /// Every address the violation covers.
+    pub fn address_set(&self) -> &AddrSet {
+        &self.set
+    }
 }
 
 /// The proof for one virtual server.
@@ -406,7 +411,7 @@ fn path_verdict(
                 .iter()
                 .find(|e| e.kind == TraceKind::Connector)
         })
-        .map(|e| e.detail.clone())
+        .map(|e| connector_name(&e.detail))
         .unwrap_or_else(|| "-".into());
     let relay_reply = outcomes[0]
         .last()
@@ -425,6 +430,16 @@ fn path_verdict(
         relay_reply,
     };
     (v, outcomes)
+}
+
+/// The connector's name from its trace line (`connector `Relay EX1` takes ...`), or the
+/// line's head.
+fn connector_name(detail: &str) -> String {
+    let mut parts = detail.split('`');
+    match (parts.next(), parts.next()) {
+        (Some(_), Some(name)) if detail.starts_with("connector") => format!("connector `{name}`"),
+        _ => detail.split(':').next().unwrap_or(detail).to_string(),
+    }
 }
 
 fn snat_text(path: &Path) -> String {
@@ -533,20 +548,14 @@ impl Boundaries {
     }
 }
 
-fn universe(model: &Model, plan: &Plan<'_>) -> Vec<Domain> {
-    let rd = plan
-        .virtual_server
-        .destination
-        .map_or(0, |d| d.addr.route_domain);
-    let mut u = Domain::both(rd).to_vec();
-    // Clients of other route domains can reach a virtual only through a parent domain;
-    // a scenario that lists such clients gets their domains too.
-    for d in model.intent.relay_allowed.domains() {
-        if !u.contains(&d) {
-            u.push(d);
-        }
+/// The client space of a virtual: its destination's family in its route domain. A
+/// virtual listening on IPv6 sees only IPv6 clients (IPv4-mapped clients are IPv4 ones,
+/// which reach IPv4 listeners), and route domains are separate networks.
+fn universe(_model: &Model, plan: &Plan<'_>) -> Vec<Domain> {
+    match plan.virtual_server.destination {
+        Some(d) => vec![d.addr.domain()],
+        None => Domain::both(0).to_vec(),
     }
-    u
 }
 
 /// Partitions, evaluates, refines until every interval is constant under everything its
@@ -619,6 +628,7 @@ fn evaluate_all(model: &Model, plan: &Plan<'_>) -> (Vec<Evaluated>, usize) {
 fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveError> {
     let v = plan.virtual_server;
     let (evaluated, evaluations) = evaluate_all(model, plan);
+    let space = universe(model, plan);
     let mut cache = VerdictCache::default();
 
     // Group intervals into classes by everything that decides their verdicts.
@@ -696,7 +706,7 @@ fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveEr
     for (key, members, outcome) in groups.into_values() {
         let intervals: Vec<&Interval> = members.iter().map(|&i| &evaluated[i].interval).collect();
         let set = AddrSet::from_sets(&intervals.iter().map(|iv| iv.to_set()).collect::<Vec<_>>());
-        let cidrs = set.cidrs();
+        let (cidrs, _) = describe(&set, &space);
         let rep = representative(&intervals);
         let class = Class {
             addresses: cidrs.iter().take(16).cloned().collect(),
@@ -714,7 +724,7 @@ fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveEr
         ));
         classes.push(class);
     }
-    let violations = merge_violations(violations);
+    let violations = merge_violations(violations, &space);
     Ok(VirtualProof {
         name: v.name.clone(),
         destination: v.destination.map(|d| d.to_string()).unwrap_or_default(),
@@ -724,6 +734,32 @@ fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveEr
         classes,
         violations,
     })
+}
+
+/// A set as people read it, per domain: its CIDR blocks, `all of IPv6`, or
+/// `all of IPv4 except ...` when the complement is the shorter list.
+pub fn describe(set: &AddrSet, universe: &[Domain]) -> (Vec<String>, usize) {
+    let mut out = Vec::new();
+    for d in universe {
+        let full = AddrSet::full(*d);
+        let part = set.intersection(&full);
+        if part.is_empty() {
+            continue;
+        }
+        if part == full {
+            out.push(format!("all of {d}"));
+            continue;
+        }
+        let direct = part.cidrs();
+        let rest = full.difference(&part).cidrs();
+        if rest.len() < direct.len() && rest.len() <= 16 {
+            out.push(format!("all of {d} except {}", rest.join(" ")));
+        } else {
+            out.extend(direct);
+        }
+    }
+    let n = out.len();
+    (out, n)
 }
 
 /// The nicest counterexample: from the largest interval, its representative.
@@ -884,7 +920,7 @@ fn class_violations(
 
 /// One violation per (property, virtual, what happens on the path), with every class's
 /// addresses that share it.
-fn merge_violations(vs: Vec<Violation>) -> Vec<Violation> {
+fn merge_violations(vs: Vec<Violation>, space: &[Domain]) -> Vec<Violation> {
     let mut out: Vec<Violation> = Vec::new();
     for v in vs {
         let same = out.iter_mut().find(|o| {
@@ -896,7 +932,7 @@ fn merge_violations(vs: Vec<Violation>) -> Vec<Violation> {
         match same {
             Some(o) => {
                 o.set = o.set.union(&v.set);
-                let cidrs = o.set.cidrs();
+                let (cidrs, _) = describe(&o.set, space);
                 o.addresses = cidrs.iter().take(16).cloned().collect();
                 o.address_blocks = cidrs.len();
             }
