@@ -1,5 +1,7 @@
 //! `relaylab config show` and `relaylab demo` as a user runs them: output and exit codes.
 
+#![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -128,7 +130,12 @@ fn demo_needs_no_files() {
 #[test]
 fn policy_show_text_json_and_bad_input() {
     let dir = "scenarios/two-snat-workaround";
-    let files = ["receive-connectors.json", "ad-permissions.json", "accepted-domains.json"].map(|f| path(&format!("{dir}/{f}")));
+    let files = [
+        "receive-connectors.json",
+        "ad-permissions.json",
+        "accepted-domains.json",
+    ]
+    .map(|f| path(&format!("{dir}/{f}")));
     let mut args = vec!["policy", "show"];
     args.extend(files.iter().map(String::as_str));
     let out = relaylab(&args);
@@ -143,7 +150,11 @@ fn policy_show_text_json_and_bad_input() {
     assert_eq!(doc["servers"].as_array().unwrap().len(), 2);
 
     let bad = std::env::temp_dir().join(format!("relaylab-bad-{}.json", std::process::id()));
-    std::fs::write(&bad, "[\n  {\"Name\": \"Relay\",\n   \"Bindings\": [\"0.0.0.0:25\"\n}]\n").unwrap();
+    std::fs::write(
+        &bad,
+        "[\n  {\"Name\": \"Relay\",\n   \"Bindings\": [\"0.0.0.0:25\"\n}]\n",
+    )
+    .unwrap();
     let out = relaylab(&["policy", "show", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);

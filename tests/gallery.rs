@@ -2,27 +2,35 @@
 //! hand-computed ones, and the check that a pitfall fails when an expected violation is
 //! taken away.
 
+#![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use addrspace::{Addr, AddrSet, Domain};
 use relaylab::scenario;
-use verify::{Property, Proof};
+use verify::{Proof, Property};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn prove(name: &str) -> Proof {
-    let s = scenario::load(&root().join("scenarios").join(name).join("scenario.toml")).unwrap_or_else(|e| {
-        e.report();
-        panic!("{name} does not load")
-    });
+    let s = scenario::load(&root().join("scenarios").join(name).join("scenario.toml"))
+        .unwrap_or_else(|e| {
+            e.report();
+            panic!("{name} does not load")
+        });
     verify::prove(&s.model).unwrap()
 }
 
 fn set(entries: &[&str]) -> AddrSet {
-    AddrSet::from_sets(&entries.iter().map(|e| AddrSet::parse(e).unwrap()).collect::<Vec<_>>())
+    AddrSet::from_sets(
+        &entries
+            .iter()
+            .map(|e| AddrSet::parse(e).unwrap())
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn addr(a: &str) -> Addr {
@@ -41,8 +49,15 @@ fn others() -> AddrSet {
 /// The union of the violation's address sets for one property, and the members it names.
 fn found(p: &Proof, prop: Property) -> (AddrSet, Vec<String>) {
     let vs: Vec<_> = p.violations().filter(|v| v.property == prop).collect();
-    let addrs = AddrSet::from_sets(&vs.iter().map(|v| v.address_set().clone()).collect::<Vec<_>>());
-    let mut members: Vec<String> = vs.iter().filter_map(|v| v.path.as_ref().map(|p| p.member.clone())).collect();
+    let addrs = AddrSet::from_sets(
+        &vs.iter()
+            .map(|v| v.address_set().clone())
+            .collect::<Vec<_>>(),
+    );
+    let mut members: Vec<String> = vs
+        .iter()
+        .filter_map(|v| v.path.as_ref().map(|p| p.member.clone()))
+        .collect();
     members.sort();
     members.dedup();
     (addrs, members)
@@ -64,9 +79,19 @@ fn two_snat_workaround_holds_with_two_classes() {
     assert_eq!(v.sampled_intervals, 0);
     let allowed_class = v.classes.iter().find(|c| c.allowed).unwrap();
     assert_eq!(allowed_class.addresses, ["10.1.1.5/32", "10.1.2.0/24"]);
-    assert!(allowed_class.paths.iter().all(|p| p.seen == "10.0.0.20" && p.connector.contains("Relay")));
+    assert!(
+        allowed_class
+            .paths
+            .iter()
+            .all(|p| p.seen == "10.0.0.20" && p.connector.contains("Relay"))
+    );
     let other = v.classes.iter().find(|c| !c.allowed).unwrap();
-    assert!(other.paths.iter().all(|p| p.seen == "10.0.1.5" && p.connector.contains("Default Frontend")));
+    assert!(
+        other
+            .paths
+            .iter()
+            .all(|p| p.seen == "10.0.1.5" && p.connector.contains("Default Frontend"))
+    );
     assert_eq!(p.cases.iter().filter(|c| c.passed).count(), 3);
 }
 
@@ -98,7 +123,10 @@ fn misspelt_data_group_sends_everyone_to_automap() {
 #[test]
 fn one_wider_member_is_an_open_relay_through_that_member_only() {
     let p = prove("one-member-wider-connector");
-    assert_eq!(properties(&p), [Property::NoOpenRelay, Property::ConsistentMembers]);
+    assert_eq!(
+        properties(&p),
+        [Property::NoOpenRelay, Property::ConsistentMembers]
+    );
     let (addrs, members) = found(&p, Property::NoOpenRelay);
     assert_eq!(addrs, others());
     assert_eq!(members, ["10.0.1.12:25"], "only EX2 relays");
@@ -108,10 +136,19 @@ fn one_wider_member_is_an_open_relay_through_that_member_only() {
 #[test]
 fn v10_global_reference_resets_every_connection() {
     let p = prove("v10-global-reference");
-    assert_eq!(properties(&p), [Property::AllowedCanRelay, Property::InboundDelivered]);
+    assert_eq!(
+        properties(&p),
+        [Property::AllowedCanRelay, Property::InboundDelivered]
+    );
     assert_eq!(found(&p, Property::AllowedCanRelay).0, allowed());
-    assert_eq!(found(&p, Property::InboundDelivered).0, AddrSet::full(Domain::V4));
-    assert!(p.violations().all(|v| v.branch.contains("::smtp_relay_allowed")));
+    assert_eq!(
+        found(&p, Property::InboundDelivered).0,
+        AddrSet::full(Domain::V4)
+    );
+    assert!(
+        p.violations()
+            .all(|v| v.branch.contains("::smtp_relay_allowed"))
+    );
 }
 
 #[test]
@@ -129,8 +166,15 @@ fn cidr_records_match_by_containment() {
 fn route_domain_records_without_suffix_match_nobody() {
     let p = prove("route-domain-clients");
     assert_eq!(properties(&p), [Property::AllowedCanRelay]);
-    assert_eq!(found(&p, Property::AllowedCanRelay).0, set(&["10.1.1.5%10", "10.1.2.0%10/24"]));
-    assert!(found(&p, Property::AllowedCanRelay).0.contains(&addr("10.1.2.55%10")));
+    assert_eq!(
+        found(&p, Property::AllowedCanRelay).0,
+        set(&["10.1.1.5%10", "10.1.2.0%10/24"])
+    );
+    assert!(
+        found(&p, Property::AllowedCanRelay)
+            .0
+            .contains(&addr("10.1.2.55%10"))
+    );
 }
 
 #[test]
@@ -138,11 +182,18 @@ fn ipv6_clients_hold_on_both_virtuals() {
     let p = prove("ipv6-clients");
     assert!(properties(&p).is_empty());
     assert_eq!(p.virtuals.len(), 2);
-    let v6 = p.virtuals.iter().find(|v| v.name.ends_with("SMTP_VS6")).unwrap();
+    let v6 = p
+        .virtuals
+        .iter()
+        .find(|v| v.name.ends_with("SMTP_VS6"))
+        .unwrap();
     let allowed_class = v6.classes.iter().find(|c| c.allowed).unwrap();
     assert_eq!(allowed_class.addresses, ["2001:db8:1::/64"]);
     let other = v6.classes.iter().find(|c| !c.allowed).unwrap();
-    assert!(other.paths.iter().all(|p| p.seen == "10.0.1.5"), "automap picks the IPv4 self IP toward IPv4 members");
+    assert!(
+        other.paths.iter().all(|p| p.seen == "10.0.1.5"),
+        "automap picks the IPv4 self IP toward IPv4 members"
+    );
     assert!(p.cases.iter().all(|c| c.passed));
 }
 
@@ -156,7 +207,10 @@ fn exchange2003_all_except_empty_relays_for_everyone() {
 #[test]
 fn postfix_subnet_trusts_the_self_ip_and_not_the_relay_address() {
     let p = prove("postfix-subnet-covers-snat");
-    assert_eq!(properties(&p), [Property::NoOpenRelay, Property::AllowedCanRelay]);
+    assert_eq!(
+        properties(&p),
+        [Property::NoOpenRelay, Property::AllowedCanRelay]
+    );
     assert_eq!(found(&p, Property::NoOpenRelay).0, others());
     assert_eq!(found(&p, Property::AllowedCanRelay).0, allowed());
 }
@@ -166,14 +220,27 @@ fn external_authoritative_on_the_automap_connector_is_an_open_relay() {
     let p = prove("external-authoritative-on-snat-connector");
     assert_eq!(properties(&p), [Property::NoOpenRelay]);
     assert_eq!(found(&p, Property::NoOpenRelay).0, others());
-    assert!(p.violations().all(|v| v.path.as_ref().is_some_and(|p| p.connector.contains("Internal apps"))));
+    assert!(p.violations().all(|v| {
+        v.path
+            .as_ref()
+            .is_some_and(|p| p.connector.contains("Internal apps"))
+    }));
 }
 
 #[test]
 fn check_of_the_gallery_exits_0_and_fails_without_an_expected_violation() {
     let bin = env!("CARGO_BIN_EXE_relaylab");
-    let out = Command::new(bin).args(["check", "--format", "json"]).arg(root().join("scenarios")).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = Command::new(bin)
+        .args(["check", "--format", "json"])
+        .arg(root().join("scenarios"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc.as_array().unwrap().len(), 12);
 
@@ -186,19 +253,32 @@ fn check_of_the_gallery_exits_0_and_fails_without_an_expected_violation() {
         std::fs::copy(&f, tmp.join(f.file_name().unwrap())).unwrap();
     }
     let toml = std::fs::read_to_string(tmp.join("scenario.toml")).unwrap();
-    let cut = toml.replace("    { property = \"consistent-members\", example = \"192.0.2.7\" },\n", "");
+    let cut = toml.replace(
+        "    { property = \"consistent-members\", example = \"192.0.2.7\" },\n",
+        "",
+    );
     assert_ne!(cut, toml);
     std::fs::write(tmp.join("scenario.toml"), cut).unwrap();
     let out = Command::new(bin).arg("check").arg(&tmp).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("FAIL (violated: consistent-members)"), "{text}");
+    assert!(
+        text.contains("FAIL (violated: consistent-members)"),
+        "{text}"
+    );
 
     // JUnit output names the failing property.
-    let out = Command::new(bin).args(["check", "--format", "junit"]).arg(&tmp).output().unwrap();
+    let out = Command::new(bin)
+        .args(["check", "--format", "junit"])
+        .arg(&tmp)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let xml = String::from_utf8_lossy(&out.stdout);
-    assert!(xml.contains("<failure") && xml.contains("consistent-members"), "{xml}");
+    assert!(
+        xml.contains("<failure") && xml.contains("consistent-members"),
+        "{xml}"
+    );
     std::fs::remove_dir_all(&tmp).ok();
 }
 
@@ -207,20 +287,48 @@ fn bad_scenarios_exit_2_with_a_location() {
     let bin = env!("CARGO_BIN_EXE_relaylab");
     let tmp = std::env::temp_dir().join(format!("relaylab-bad-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
-    std::fs::copy(root().join("scenarios/two-snat-workaround/bigip.conf"), tmp.join("bigip.conf")).unwrap();
+    std::fs::copy(
+        root().join("scenarios/two-snat-workaround/bigip.conf"),
+        tmp.join("bigip.conf"),
+    )
+    .unwrap();
     let cases = [
-        ("name = \"x\"\nbigip = \"bigip.conf\"\nbogus = 1\n[intent]\n", "unknown field `bogus`", 3),
-        ("name = \"x\"\nbigip = \"bigip.conf\"\n[intent]\nrelay_allowed = [\"10.1.2.0/33\"]\n", "prefix length 33", 4),
-        ("name = \"x\"\nbigip = \"missing.conf\"\n[intent]\n", "cannot read", 2),
-        ("name = \"x\"\nbigip = \"bigip.conf\"\n[intent]\nlocal_recipient = \"a@b.c\"\n[expect]\nviolations = [\"no-open-relays\"]\n", "unknown property", 6),
+        (
+            "name = \"x\"\nbigip = \"bigip.conf\"\nbogus = 1\n[intent]\n",
+            "unknown field `bogus`",
+            3,
+        ),
+        (
+            "name = \"x\"\nbigip = \"bigip.conf\"\n[intent]\nrelay_allowed = [\"10.1.2.0/33\"]\n",
+            "prefix length 33",
+            4,
+        ),
+        (
+            "name = \"x\"\nbigip = \"missing.conf\"\n[intent]\n",
+            "cannot read",
+            2,
+        ),
+        (
+            "name = \"x\"\nbigip = \"bigip.conf\"\n[intent]\nlocal_recipient = \"a@b.c\"\n[expect]\nviolations = [\"no-open-relays\"]\n",
+            "unknown property",
+            6,
+        ),
     ];
     for (text, want, line) in cases {
         std::fs::write(tmp.join("scenario.toml"), text).unwrap();
-        let out = Command::new(bin).arg("check").arg(&tmp).env("NO_COLOR", "1").output().unwrap();
+        let out = Command::new(bin)
+            .arg("check")
+            .arg(&tmp)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{text}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{want}: {err}");
-        assert!(err.contains(&format!("scenario.toml:{line}:")), "line {line}: {err}");
+        assert!(
+            err.contains(&format!("scenario.toml:{line}:")),
+            "line {line}: {err}"
+        );
     }
     std::fs::remove_dir_all(&tmp).ok();
 }

@@ -59,12 +59,7 @@ pub fn prove(s: &Scenario) -> Result<verify::Proof, BadInput> {
 }
 
 fn prove_error(path: &Path, e: verify::ProveError) -> BadInput {
-    if let verify::ProveError::Plan(plan) = &e {
-        if plan.engine_diagnostic().is_some() {
-            return BadInput::plan(format!("{}: {e}", path.display()), e);
-        }
-    }
-    BadInput::message(format!("{}: {e}", path.display()), None)
+    BadInput::plan(format!("{}: {e}", path.display()), e)
 }
 
 fn emit(text: &str, out: Option<&Path>, format: ReportFormat) -> Result<(), BadInput> {

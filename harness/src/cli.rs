@@ -146,7 +146,9 @@ impl Cli {
                 address,
                 virtual_name,
             } => check_cmd::explain(&scenario, &address, virtual_name.as_deref()),
-            Command::Policy(PolicyCommand::Show { files, format }) => config_cmd::policy_show(&files, format),
+            Command::Policy(PolicyCommand::Show { files, format }) => {
+                config_cmd::policy_show(&files, format)
+            }
             Command::Config(ConfigCommand::Show {
                 file,
                 format,

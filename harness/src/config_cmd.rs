@@ -33,7 +33,8 @@ pub fn show(
 
 /// Prints the relay policy of the servers the files describe.
 pub fn policy_show(files: &[PathBuf], format: Format) -> Result<Outcome, BadInput> {
-    let set = relaypolicy::import::load_files(files.iter().map(PathBuf::as_path)).map_err(BadInput::diagnostic)?;
+    let set = relaypolicy::import::load_files(files.iter().map(PathBuf::as_path))
+        .map_err(BadInput::diagnostic)?;
     match format {
         Format::Text => print!("{}", relaypolicy::show::render_text(&set)),
         Format::Json => println!("{}", relaypolicy::show::render_json(&set)),

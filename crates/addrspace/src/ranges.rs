@@ -84,17 +84,17 @@ impl Ranges {
         let mut out = Vec::new();
         let mut next: Option<u128> = Some(0);
         for &(lo, hi) in &self.0 {
-            if let Some(start) = next {
-                if lo > start {
-                    out.push((start, lo - 1));
-                }
+            if let Some(start) = next
+                && lo > start
+            {
+                out.push((start, lo - 1));
             }
             next = hi.checked_add(1);
         }
-        if let Some(start) = next {
-            if start <= family.max() {
-                out.push((start, family.max()));
-            }
+        if let Some(start) = next
+            && start <= family.max()
+        {
+            out.push((start, family.max()));
         }
         Ranges(out).intersect(&Ranges::full(family))
     }

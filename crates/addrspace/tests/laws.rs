@@ -1,5 +1,7 @@
 //! Set laws against a naive model on a small universe, and partition invariants.
 
+#![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
+
 use addrspace::{Addr, AddrSet, Domain, Partition};
 use proptest::prelude::*;
 

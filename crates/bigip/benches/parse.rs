@@ -3,6 +3,8 @@
 //! measured in the same run: one pass that only counts braces and lines, the least any
 //! reader of the file must do.
 
+#![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
+
 use std::fmt::Write;
 use std::time::Instant;
 

@@ -219,6 +219,9 @@ pub struct Outcome {
     pub paths: Vec<Path>,
 }
 
+/// A member a connection may go to: (pool, member name, endpoint).
+type Target = (Option<String>, String, Endpoint);
+
 /// One virtual server ready to decide connections: its rules parsed, loaded and
 /// initialised once.
 pub struct Plan<'c> {
@@ -347,10 +350,7 @@ impl<'c> Plan<'c> {
     }
 
     /// Members the connection may go to: an iRule's `pool`/`node`, else the default pool.
-    fn targets(
-        &self,
-        ev: Option<&Evaluation>,
-    ) -> (Vec<(Option<String>, String, Endpoint)>, Option<End>) {
+    fn targets(&self, ev: Option<&Evaluation>) -> (Vec<Target>, Option<End>) {
         let v = self.virtual_server;
         let vport = v.destination.map_or(0, |d| d.port);
         let chosen = ev.and_then(|e| e.target());

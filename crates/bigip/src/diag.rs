@@ -180,7 +180,7 @@ impl Diagnostic for SourcedProblem {
         let len = span
             .len()
             .max(1)
-            .min(self.src.inner().len().saturating_sub(span.start).max(0));
+            .min(self.src.inner().len().saturating_sub(span.start));
         Some(Box::new(std::iter::once(LabeledSpan::new(
             Some(self.problem.label.clone()),
             span.start.min(self.src.inner().len()),

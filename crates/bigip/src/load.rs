@@ -1160,10 +1160,10 @@ impl Loader<'_> {
         let full = full_name(&name.text);
         let mut tag = None;
         for attr in b.attrs() {
-            if let Attr::Value(k, v) = attr {
-                if k.text == "tag" {
-                    tag = self.number(v, "tag");
-                }
+            if let Attr::Value(k, v) = attr
+                && k.text == "tag"
+            {
+                tag = self.number(v, "tag");
             }
             // Interfaces, MTU and friends say nothing about relay; read past them quietly.
         }

@@ -70,10 +70,10 @@ pub fn automap_candidates<'c>(
         .map(|s| (s, tier(s)))
         .collect();
     all.sort_by_key(|(s, t)| (*t, s.address));
-    if model == AutomapModel::PreferredTier {
-        if let Some(best) = all.first().map(|(_, t)| *t) {
-            all.retain(|(_, t)| *t == best);
-        }
+    if model == AutomapModel::PreferredTier
+        && let Some(best) = all.first().map(|(_, t)| *t)
+    {
+        all.retain(|(_, t)| *t == best);
     }
     all
 }

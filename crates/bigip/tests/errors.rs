@@ -1,5 +1,7 @@
 //! Every input error names its line and column; no input panics.
 
+#![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
+
 use proptest::prelude::*;
 
 fn err(text: &str) -> bigip::FileProblems {

@@ -2,6 +2,8 @@
 //! kind, plus hand-checked facts about each. `UPDATE_GOLDEN=1 cargo test -p bigip` rewrites
 //! the golden files; review the diff before committing it.
 
+#![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
+
 use std::path::{Path, PathBuf};
 
 use addrspace::Addr;

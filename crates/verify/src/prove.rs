@@ -329,18 +329,20 @@ pub(crate) fn plan<'c>(
     )?)
 }
 
+/// A path's verdicts with the probe dialogues behind them, shared between intervals.
+type Probed = Arc<(PathVerdict, Vec<ProbeOutcome>)>;
+
+/// What makes two intervals one class: allowed, label, branch, end, path verdict ids.
+type ClassKey = (bool, Label, String, Option<String>, Vec<usize>);
+
 /// Probe results per (server, member endpoint, seen address), computed once.
 #[derive(Default)]
 struct VerdictCache {
-    by_key: HashMap<(usize, bigip::Endpoint, Addr), Arc<(PathVerdict, Vec<ProbeOutcome>)>>,
+    by_key: HashMap<(usize, bigip::Endpoint, Addr), Probed>,
 }
 
 impl VerdictCache {
-    fn get(
-        &mut self,
-        model: &Model,
-        path: &Path,
-    ) -> Result<Arc<(PathVerdict, Vec<ProbeOutcome>)>, ProveError> {
+    fn get(&mut self, model: &Model, path: &Path) -> Result<Probed, ProveError> {
         let seen = server_view(&path.seen);
         let Some(server_ix) = model
             .servers
@@ -636,11 +638,10 @@ fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveEr
         allowed: bool,
         label: Label,
         branch: String,
-        paths: Vec<Arc<(PathVerdict, Vec<ProbeOutcome>)>>,
+        paths: Vec<Probed>,
     }
     let mut groups: BTreeMap<usize, (Key, Vec<usize>, Outcome)> = BTreeMap::new();
-    let mut index: HashMap<(bool, Label, String, Option<String>, Vec<usize>), usize> =
-        HashMap::new();
+    let mut index: HashMap<ClassKey, usize> = HashMap::new();
     let mut path_ids: HashMap<PathVerdict, usize> = HashMap::new();
     let mut sampled = 0;
     for (i, e) in evaluated.iter().enumerate() {
@@ -775,7 +776,7 @@ fn class_violations(
     model: &Model,
     plan: &Plan<'_>,
     class: &Class,
-    paths: &[Arc<(PathVerdict, Vec<ProbeOutcome>)>],
+    paths: &[Probed],
     outcome: &Outcome,
     set: &AddrSet,
     cidrs: &[String],
@@ -791,36 +792,35 @@ fn class_violations(
             lines.push(format!("{} line {}: {}", e.rule, e.at.line, e.kind));
         }
     }
-    let make =
-        |property: Property, what: String, path: Option<&Arc<(PathVerdict, Vec<ProbeOutcome>)>>| {
-            let mut config_lines = lines.clone();
-            if let Some(p) = path {
-                for (_, d) in &p.1[0].steps {
-                    for e in &d.trace.entries {
-                        if let Some(o) = &e.origin {
-                            let l = format!("{o}: {}", e.detail);
-                            if !config_lines.contains(&l) {
-                                config_lines.push(l);
-                            }
+    let make = |property: Property, what: String, path: Option<&Probed>| {
+        let mut config_lines = lines.clone();
+        if let Some(p) = path {
+            for (_, d) in &p.1[0].steps {
+                for e in &d.trace.entries {
+                    if let Some(o) = &e.origin {
+                        let l = format!("{o}: {}", e.detail);
+                        if !config_lines.contains(&l) {
+                            config_lines.push(l);
                         }
                     }
                 }
             }
-            Violation {
-                property,
-                virtual_name: v.name.clone(),
-                addresses: cidrs.iter().take(16).cloned().collect(),
-                address_blocks: cidrs.len(),
-                representative: class.representative.clone(),
-                what,
-                branch: class.branch.clone(),
-                path: path.map(|p| p.0.clone()),
-                end: outcome.end.clone(),
-                config_lines,
-                label: class.label.clone(),
-                set: set.clone(),
-            }
-        };
+        }
+        Violation {
+            property,
+            virtual_name: v.name.clone(),
+            addresses: cidrs.iter().take(16).cloned().collect(),
+            address_blocks: cidrs.len(),
+            representative: class.representative.clone(),
+            what,
+            branch: class.branch.clone(),
+            path: path.map(|p| p.0.clone()),
+            end: outcome.end.clone(),
+            config_lines,
+            label: class.label.clone(),
+            set: set.clone(),
+        }
+    };
     if let Some(end) = &outcome.end {
         let why = match end {
             End::Error { message, at } => {
@@ -896,7 +896,7 @@ fn class_violations(
             ));
         }
     }
-    let relays: Vec<&Arc<(PathVerdict, Vec<ProbeOutcome>)>> = paths
+    let relays: Vec<&Probed> = paths
         .iter()
         .filter(|p| p.0.relay == VerdictWord::Relayed)
         .collect();
