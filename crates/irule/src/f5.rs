@@ -29,12 +29,51 @@ impl Group<'_> {
 
 impl<'a> Interp<'a> {
     pub(crate) fn resolve_group(&self, name: &str) -> Option<&'a IndexedDataGroup> {
+        thread_local! {
+            // The path buffer is reused: lookups happen on every connection.
+            static PATH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
         let host = self.host;
         if name.starts_with('/') {
             return host.data_group(name);
         }
-        host.data_group(&format!("/{}/{name}", self.src.partition))
-            .or_else(|| host.data_group(&format!("/Common/{name}")))
+        let partition = self.src.partition.as_str();
+        PATH.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            for p in [partition, "Common"] {
+                buf.clear();
+                buf.push('/');
+                buf.push_str(p);
+                buf.push('/');
+                buf.push_str(name);
+                if let Some(g) = host.data_group(&buf) {
+                    return Some(g);
+                }
+            }
+            None
+        })
+    }
+
+    /// The client address as `IP::client_addr` renders it, made once per connection.
+    fn client_value(&mut self, cmd: &str, span: Span) -> R<Value> {
+        let c = self.client_conn(cmd, span)?;
+        let text = self
+            .st
+            .client_text
+            .get_or_insert_with(|| Arc::from(c.client.to_string()))
+            .clone();
+        Ok(Value::tainted(text, Taint::Client))
+    }
+
+    /// The item as an address: the connection's own address without parsing when the
+    /// item is the text `IP::client_addr` returned.
+    pub(crate) fn item_addr(&self, item: &Value) -> Option<Addr> {
+        if let (Some(t), Some(c)) = (&self.st.client_text, self.conn)
+            && Arc::ptr_eq(t, item.arc())
+        {
+            return Some(c.client);
+        }
+        item.as_str().parse().ok()
     }
 
     /// A class argument: a data-group name, or in v10 mode the list `$::name` expanded to.
@@ -192,10 +231,7 @@ impl<'a> Interp<'a> {
                 };
                 Ok(Value::new(out))
             }
-            IpClientAddr | IpRemoteAddr => {
-                let c = self.client_conn(b.name(), span)?;
-                Ok(Value::tainted(c.client.to_string(), Taint::Client))
-            }
+            IpClientAddr | IpRemoteAddr => self.client_value(b.name(), span),
             IpLocalAddr => {
                 let c = self.client_conn(b.name(), span)?;
                 Ok(Value::new(c.local.to_string()))
@@ -494,13 +530,18 @@ impl<'a> Interp<'a> {
                     let out: Vec<String> = hits.into_iter().map(render).collect();
                     return Ok(Value::new(format_list(&out)));
                 }
-                let hit = dg.find(item_text, op);
+                let hit = match (dg.group().kind, op) {
+                    (DataGroupKind::Ip, MatchOp::Equals) => {
+                        self.item_addr(item).and_then(|a| dg.longest_match(&a))
+                    }
+                    _ => dg.find(item_text, op),
+                };
                 Ok(Value::new(match hit {
                     None if index => "-1".to_string(),
                     None if name || value || element => String::new(),
-                    None => "0".to_string(),
+                    None => return Ok(Value::bool(false)),
                     Some(k) if index || name || value || element => render(k),
-                    Some(_) => "1".to_string(),
+                    Some(_) => return Ok(Value::bool(true)),
                 }))
             }
             ("lookup", [item, c]) => {

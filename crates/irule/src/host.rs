@@ -1,6 +1,6 @@
 //! The host: what a rule can ask of the BIG-IP configuration and of the connection.
 
-use std::collections::{HashMap, HashSet};
+use crate::fx::{FxMap, FxSet};
 
 use addrspace::Addr;
 
@@ -25,9 +25,9 @@ pub trait Host {
 /// A [`Host`] holding its objects in memory.
 #[derive(Debug, Clone, Default)]
 pub struct StaticHost {
-    groups: HashMap<String, IndexedDataGroup>,
-    pools: HashSet<String>,
-    snatpools: HashSet<String>,
+    groups: FxMap<String, IndexedDataGroup>,
+    pools: FxSet<String>,
+    snatpools: FxSet<String>,
     virtual_name: String,
 }
 

@@ -1,6 +1,6 @@
 //! The interpreter core: words, variables, commands, control flow and `expr`.
 
-use std::collections::{HashMap, HashSet};
+use crate::fx::{FxMap, FxSet};
 use std::sync::Arc;
 
 use addrspace::{Addr, AddrSet};
@@ -82,25 +82,29 @@ pub(crate) type R<T> = Result<T, Exc>;
 #[derive(Debug, Clone)]
 pub(crate) enum Var {
     Scalar(Value),
-    Array(HashMap<Arc<str>, Value>),
+    Array(FxMap<Arc<str>, Value>),
     /// `global name` inside a proc.
     Global,
 }
 
-pub(crate) type Frame = HashMap<Arc<str>, Var>;
+pub(crate) type Frame = FxMap<Arc<str>, Var>;
 
 /// Everything that outlives one event on one connection.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub frames: Vec<Frame>,
     pub globals: Frame,
-    pub statics: HashMap<Arc<str>, Value>,
-    pub cache: HashMap<Arc<str>, Arc<Script>>,
-    pub expr_cache: HashMap<Arc<str>, Arc<Expr>>,
-    pub regex_cache: HashMap<String, regex::Regex>,
-    pub procs: HashMap<Arc<str>, Arc<ProcDef>>,
+    pub statics: FxMap<Arc<str>, Value>,
+    pub cache: FxMap<Arc<str>, Arc<Script>>,
+    pub expr_cache: FxMap<Arc<str>, Arc<Expr>>,
+    pub regex_cache: FxMap<String, regex::Regex>,
+    pub procs: FxMap<Arc<str>, Arc<ProcDef>>,
     pub disabled_all: bool,
-    pub disabled: HashSet<(Arc<str>, Arc<str>)>,
+    pub disabled: FxSet<(Arc<str>, Arc<str>)>,
+    /// `IP::client_addr`'s text, rendered once per connection.
+    pub client_text: Option<Arc<str>>,
+    /// Argument vectors for reuse, so a command costs no allocation for its words.
+    pub arg_pool: Vec<Vec<Value>>,
     pub output: String,
 }
 
@@ -117,8 +121,8 @@ pub(crate) struct Interp<'a> {
     pub host: &'a dyn Host,
     pub settings: &'a Settings,
     pub conn: Option<&'a Connection>,
-    pub program_procs: &'a HashMap<Arc<str>, Arc<ProcDef>>,
-    pub base_statics: Option<&'a HashMap<Arc<str>, Value>>,
+    pub program_procs: &'a FxMap<Arc<str>, Arc<ProcDef>>,
+    pub base_statics: Option<&'a FxMap<Arc<str>, Value>>,
     pub st: &'a mut State,
     pub src: Arc<RuleSrc>,
     pub event: Arc<str>,
@@ -528,7 +532,7 @@ impl<'a> Interp<'a> {
             Some(i) => {
                 let entry = frame
                     .entry(key)
-                    .or_insert_with(|| Var::Array(HashMap::new()));
+                    .or_insert_with(|| Var::Array(FxMap::default()));
                 match entry {
                     Var::Array(a) => {
                         a.insert(arc(i), value.clone());
@@ -635,11 +639,49 @@ impl<'a> Interp<'a> {
                 return self.define_proc(&args[0], &args[1], body.clone(), cmd.span);
             }
         }
-        let mut args = Vec::with_capacity(cmd.words.len());
+        let mut args = self.st.arg_pool.pop().unwrap_or_default();
         for w in &cmd.words {
-            args.push(self.eval_word(w)?);
+            match self.eval_word(w) {
+                Ok(v) => args.push(v),
+                Err(e) => {
+                    args.clear();
+                    self.st.arg_pool.push(args);
+                    return Err(e);
+                }
+            }
         }
-        self.invoke(cmd.builtin, &args, cmd.span)
+        let r = if cmd.builtin == Some(Builtin::Set) && args.len() == 3 {
+            self.set_simple(&args[1], args[2].clone(), cmd.span)
+        } else {
+            self.invoke(cmd.builtin, &args, cmd.span)
+        };
+        args.clear();
+        if self.st.arg_pool.len() < 64 {
+            self.st.arg_pool.push(args);
+        }
+        r
+    }
+
+    /// `set name value` for a plain local name, reusing the name's text as the key.
+    fn set_simple(&mut self, name: &Value, value: Value, span: Span) -> R<Value> {
+        let n = name.as_str();
+        if n.contains([':', '(']) {
+            return self.set_var(n, value, span);
+        }
+        match self.st.frames.last_mut() {
+            Some(f) => match f.get_mut(n) {
+                Some(Var::Scalar(slot)) => {
+                    *slot = value.clone();
+                    Ok(value)
+                }
+                Some(_) => self.set_var(n, value, span),
+                None => {
+                    f.insert(name.arc().clone(), Var::Scalar(value.clone()));
+                    Ok(value)
+                }
+            },
+            None => self.set_var(n, value, span),
+        }
     }
 
     pub(crate) fn invoke(
@@ -718,7 +760,7 @@ impl<'a> Interp<'a> {
             }
             return self.wrong_args(&usage, span);
         }
-        let mut frame = Frame::new();
+        let mut frame = Frame::default();
         for (i, (n, d)) in p.params[..fixed].iter().enumerate() {
             let v = args
                 .get(i)

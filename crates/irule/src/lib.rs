@@ -88,6 +88,7 @@ pub mod datagroup;
 mod error;
 mod expr;
 mod f5;
+mod fx;
 mod host;
 mod interp;
 mod outcome;

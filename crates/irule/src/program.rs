@@ -1,7 +1,7 @@
 //! Rules, programs (the rules of one virtual server), sessions (one connection) and the
 //! plain-Tcl runner.
 
-use std::collections::HashMap;
+use crate::fx::FxMap;
 use std::sync::Arc;
 
 use crate::builtins::Builtin;
@@ -281,7 +281,7 @@ pub const TCP_EVENTS: &[&str] = &[
 /// Values set in RULE_INIT: `static::` variables and globals.
 #[derive(Debug, Clone, Default)]
 pub struct Statics {
-    vars: HashMap<Arc<str>, Value>,
+    vars: FxMap<Arc<str>, Value>,
     globals: Frame,
 }
 
@@ -297,8 +297,8 @@ impl Statics {
 pub struct Program {
     rules: Vec<Rule>,
     settings: Settings,
-    procs: HashMap<Arc<str>, Arc<ProcDef>>,
-    order: HashMap<Arc<str>, Vec<(usize, usize)>>,
+    procs: FxMap<Arc<str>, Arc<ProcDef>>,
+    order: FxMap<Arc<str>, Vec<(usize, usize)>>,
 }
 
 impl Program {
@@ -306,7 +306,7 @@ impl Program {
     /// rule handles an event that never fires there or uses a command relaylab does not
     /// model (such as `HTTP::uri`): a rule BIG-IP would refuse is never half-evaluated.
     pub fn new(rules: Vec<Rule>, settings: Settings) -> Result<Program, LoadError> {
-        let mut procs: HashMap<Arc<str>, Arc<ProcDef>> = HashMap::new();
+        let mut procs: FxMap<Arc<str>, Arc<ProcDef>> = FxMap::default();
         for r in &rules {
             let mut seen = std::collections::HashSet::new();
             for p in &r.procs {
@@ -343,7 +343,7 @@ impl Program {
                 check_script(&r.src, &p.body, &format!("proc {}", p.name), &procs)?;
             }
         }
-        let mut order: HashMap<Arc<str>, Vec<(u32, usize, usize)>> = HashMap::new();
+        let mut order: FxMap<Arc<str>, Vec<(u32, usize, usize)>> = FxMap::default();
         for (ri, r) in rules.iter().enumerate() {
             for (hi, h) in r.handlers.iter().enumerate() {
                 order
@@ -411,7 +411,7 @@ impl Program {
         conn: Connection,
     ) -> Session<'a> {
         let state = State {
-            frames: vec![Frame::new()],
+            frames: vec![Frame::default()],
             globals: statics.globals.clone(),
             ..State::default()
         };
@@ -450,7 +450,7 @@ fn check_script(
     src: &RuleSrc,
     s: &Script,
     event: &str,
-    procs: &HashMap<Arc<str>, Arc<ProcDef>>,
+    procs: &FxMap<Arc<str>, Arc<ProcDef>>,
 ) -> Result<(), LoadError> {
     for cmd in &s.cmds {
         if let Some(name) = cmd.words[0].literal() {
@@ -513,7 +513,7 @@ fn check_parts(
     src: &RuleSrc,
     parts: &[Part],
     event: &str,
-    procs: &HashMap<Arc<str>, Arc<ProcDef>>,
+    procs: &FxMap<Arc<str>, Arc<ProcDef>>,
 ) -> Result<(), LoadError> {
     for p in parts {
         match p {
@@ -533,7 +533,7 @@ fn check_expr(
     src: &RuleSrc,
     e: &Expr,
     event: &str,
-    procs: &HashMap<Arc<str>, Arc<ProcDef>>,
+    procs: &FxMap<Arc<str>, Arc<ProcDef>>,
 ) -> Result<(), LoadError> {
     match &e.kind {
         ExprKind::Cmd(s) => check_script(src, s, event, procs),
@@ -576,10 +576,10 @@ impl Session<'_> {
             event: event.to_string(),
             ..Evaluation::default()
         };
-        let Some(order) = program.order.get(event) else {
+        let Some((event, order)) = program.order.get_key_value(event) else {
             return ev;
         };
-        let event: Arc<str> = Arc::from(event);
+        let event = event.clone();
         let Some(&(first_rule, _)) = order.first() else {
             return ev;
         };
@@ -676,7 +676,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
             };
         }
     };
-    let procs = HashMap::new();
+    let procs = FxMap::default();
     let host = crate::host::StaticHost::new();
     let mut state = State::default();
     let event: Arc<str> = Arc::from("(tcl)");

@@ -75,7 +75,19 @@ impl Value {
 
     /// A clean `"1"` or `"0"`.
     pub fn bool(b: bool) -> Value {
-        Value::new(if b { "1" } else { "0" })
+        thread_local! {
+            static ONE: Arc<str> = Arc::from("1");
+            static ZERO: Arc<str> = Arc::from("0");
+        }
+        let text = if b {
+            ONE.with(Arc::clone)
+        } else {
+            ZERO.with(Arc::clone)
+        };
+        Value {
+            text,
+            taint: Taint::Clean,
+        }
     }
 
     /// A clean decimal integer.
@@ -125,6 +137,15 @@ fn is_space(c: char) -> bool {
 /// Tcl integer syntax: optional sign, then decimal, `0x` hex, `0o`/leading-zero octal or
 /// `0b` binary; surrounding whitespace allowed.
 pub(crate) fn parse_int(text: &str) -> Option<i64> {
+    // Most integers are short plain decimals: no trimming, no radix, no allocation.
+    let b = text.as_bytes();
+    if !b.is_empty()
+        && b.len() < 19
+        && b.iter().all(u8::is_ascii_digit)
+        && (b[0] != b'0' || b.len() == 1)
+    {
+        return Some(b.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')));
+    }
     let t = text.trim_matches(is_space);
     let (neg, digits) = match t.as_bytes().first()? {
         b'-' => (true, &t[1..]),
