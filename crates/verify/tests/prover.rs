@@ -1,0 +1,159 @@
+//! The prover on small in-memory models: refinement at boundaries the first partition
+//! lacked, sampled labels, purposeful rejects, SNAT pools, disabled members.
+
+#![allow(clippy::unwrap_used)] // fixtures are literals here
+
+use addrspace::AddrSet;
+use verify::{Intent, Label, MemberServer, Model, Options, Property, prove};
+
+const EXCHANGE: &str = r#"
+[[server]]
+name = "EX1"
+flavour = "exchange"
+version = "2016"
+
+[[server.connector]]
+name = "Default Frontend"
+bindings = ["0.0.0.0:25"]
+remote_ip_ranges = ["0.0.0.0-255.255.255.255"]
+permission_groups = ["AnonymousUsers", "ExchangeServers"]
+auth_mechanism = ["Tls", "ExchangeServer"]
+
+[[server.connector]]
+name = "Relay"
+bindings = ["0.0.0.0:25"]
+remote_ip_ranges = ["10.0.0.20", "10.0.0.21"]
+permission_groups = ["AnonymousUsers"]
+auth_mechanism = ["Tls"]
+
+[[server.permission]]
+connector = "Relay"
+user = "NT AUTHORITY\\ANONYMOUS LOGON"
+extended_rights = ["ms-Exch-SMTP-Accept-Any-Recipient"]
+
+[[accepted_domain]]
+domain = "contoso.com"
+type = "Authoritative"
+"#;
+
+fn model(rule: &str, allowed: &[&str], extra: &str) -> Model {
+    let conf = format!(
+        "ltm pool /Common/p {{ members {{ /Common/10.0.1.11:25 {{ address 10.0.1.11 }} /Common/10.0.1.12:25 {{ address 10.0.1.12 session user-disabled }} }} }}
+ltm snatpool /Common/relay_pool {{ members {{ /Common/10.0.0.20 /Common/10.0.0.21 }} }}
+ltm rule /Common/r {{
+{rule}
+}}
+ltm virtual /Common/vs {{ destination /Common/10.0.0.10:25 pool /Common/p rules {{ /Common/r }} source-address-translation {{ type automap }} }}
+net self /Common/float {{ address 10.0.1.5/24 vlan /Common/internal traffic-group /Common/traffic-group-1 }}
+{extra}"
+    );
+    let config = bigip::parse("t.conf", &conf).unwrap().config;
+    let set = relaypolicy::import::parse_native(EXCHANGE, "ex.toml").unwrap();
+    let server = set.resolved().remove(0);
+    Model {
+        name: "t".into(),
+        config,
+        servers: vec![
+            MemberServer { member: "10.0.1.11".parse().unwrap(), server: server.clone() },
+            MemberServer { member: "10.0.1.12".parse().unwrap(), server },
+        ],
+        intent: Intent {
+            relay_allowed: AddrSet::from_sets(&allowed.iter().map(|a| AddrSet::parse(a).unwrap()).collect::<Vec<_>>()),
+            external_domain: "example.net".into(),
+            local_recipient: "postmaster@contoso.com".into(),
+            auth_requires_tls: false,
+        },
+        cases: Vec::new(),
+        expected: Vec::new(),
+        options: Options::default(),
+    }
+}
+
+#[test]
+fn refines_at_boundaries_only_the_evaluation_saw() {
+    // 10.9.0.0/16 appears nowhere but in the rule: the first partition cannot know it.
+    let m = model(
+        "when CLIENT_ACCEPTED { if { [IP::addr [IP::client_addr] equals 10.9.0.0/16] } { snat 10.0.0.20 } else { snat automap } }",
+        &["10.9.0.0/16"],
+        "",
+    );
+    let p = prove(&m).unwrap();
+    let v = &p.virtuals[0];
+    assert!(p.violations().next().is_none(), "{:?}", p.violations().collect::<Vec<_>>());
+    let allowed = v.classes.iter().find(|c| c.allowed).unwrap();
+    assert_eq!(allowed.addresses, ["10.9.0.0/16"]);
+    assert_eq!(allowed.label, Label::Proved);
+}
+
+#[test]
+fn wrong_intent_is_found_at_the_exact_boundary() {
+    let m = model(
+        "when CLIENT_ACCEPTED { if { [IP::addr [IP::client_addr] equals 10.9.0.0/16] } { snat 10.0.0.20 } else { snat automap } }",
+        &["10.9.0.0/17"],
+        "",
+    );
+    let p = prove(&m).unwrap();
+    let open: Vec<_> = p.violations().filter(|v| v.property == Property::NoOpenRelay).collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].addresses, ["10.9.128.0/17"]);
+    let v = &p.virtuals[0];
+    assert!(v.evaluations > v.intervals, "the coarse interval was evaluated, then split");
+}
+
+#[test]
+fn string_slicing_of_the_client_address_is_sampled_not_proved() {
+    let m = model(
+        "when CLIENT_ACCEPTED { if { [string range [IP::client_addr] 0 2] eq \"10.\" } { snat 10.0.0.20 } else { snat automap } }",
+        &[],
+        "",
+    );
+    let p = prove(&m).unwrap();
+    let v = &p.virtuals[0];
+    assert!(v.sampled_intervals > 0);
+    for c in &v.classes {
+        assert!(matches!(&c.label, Label::Sampled { operation, at } if !operation.is_empty() && at.contains("line 2")), "{:?}", c.label);
+    }
+}
+
+#[test]
+fn purposeful_reject_is_not_an_inbound_failure_but_an_error_is() {
+    let m = model(
+        "when CLIENT_ACCEPTED { if { [IP::addr [IP::client_addr] equals 198.51.100.0/24] } { reject } }",
+        &[],
+        "",
+    );
+    let p = prove(&m).unwrap();
+    assert!(p.violations().next().is_none(), "{:?}", p.violations().map(|v| &v.what).collect::<Vec<_>>());
+    let rejected = p.virtuals[0].classes.iter().find(|c| c.end.is_some()).unwrap();
+    assert_eq!(rejected.addresses, ["198.51.100.0/24"]);
+
+    let m = model("when CLIENT_ACCEPTED { if { [IP::addr [IP::client_addr] equals 198.51.100.0/24] } { error boom } }", &[], "");
+    let p = prove(&m).unwrap();
+    let v: Vec<_> = p.violations().collect();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].property, Property::InboundDelivered);
+    assert_eq!(v[0].addresses, ["198.51.100.0/24"]);
+}
+
+#[test]
+fn every_snatpool_address_is_a_path_and_disabled_members_are_not() {
+    let m = model("when CLIENT_ACCEPTED { snatpool relay_pool }", &["0.0.0.0/0"], "");
+    let p = prove(&m).unwrap();
+    let class = &p.virtuals[0].classes[0];
+    let seen: Vec<(&str, &str)> = class.paths.iter().map(|p| (p.member.as_str(), p.seen.as_str())).collect();
+    assert_eq!(seen, [("10.0.1.11:25", "10.0.0.20"), ("10.0.1.11:25", "10.0.0.21")]);
+    assert!(p.violations().next().is_none());
+}
+
+#[test]
+fn irule_pool_and_node_choices_are_followed() {
+    let m = model(
+        "when CLIENT_ACCEPTED { if { [IP::addr [IP::client_addr] equals 10.8.0.0/16] } { node 10.0.1.12 25 } ; snat 10.0.0.20 }",
+        &["0.0.0.0/0"],
+        "",
+    );
+    let p = prove(&m).unwrap();
+    let to_node = p.virtuals[0].classes.iter().find(|c| c.addresses == ["10.8.0.0/16"]).unwrap();
+    assert_eq!(to_node.paths.len(), 1);
+    assert_eq!(to_node.paths[0].member, "10.0.1.12:25", "a node decision reaches even a disabled pool member's address");
+}
