@@ -55,7 +55,7 @@ pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
                 println!("   {line}");
             }
         }
-        let found: Vec<_> = proof.violations().collect();
+        let found: Vec<&verify::Violation> = proof.violations().collect();
         if found.is_empty() {
             let classes: usize = proof.virtuals.iter().map(|v| v.classes.len()).sum();
             println!("   relaylab: holds on every path ({classes} address classes, all proved)");
