@@ -1,5 +1,6 @@
 //! Mock mail servers for the live lab (docs written below once the API settles).
 
+pub mod imap;
 pub mod policy;
 pub mod protolog;
 pub mod server;

@@ -210,7 +210,10 @@ impl SmtpServer {
             });
             let rx = tx.subscribe();
             let ctx = Arc::clone(&ctx);
-            accept_loops.push(tokio::spawn(accept_loop(listener, scenario, ctx, rx)));
+            let counters = Arc::clone(&counters);
+            let serve =
+                move |sock, peer, rx| serve_smtp(sock, peer, scenario, Arc::clone(&ctx), rx);
+            accept_loops.push(tokio::spawn(accept_loop(listener, counters, rx, serve)));
         }
         tracing::info!(server = %name, bindings = bound.len(), "smtp server started");
         Ok(SmtpServer {
@@ -255,12 +258,15 @@ impl SmtpServer {
     }
 }
 
-async fn accept_loop(
+pub(crate) async fn accept_loop<F, Fut>(
     listener: TcpListener,
-    local: Endpoint,
-    ctx: Arc<Ctx>,
+    counters: Arc<Counters>,
     mut rx: watch::Receiver<bool>,
-) {
+    serve: F,
+) where
+    F: Fn(TcpStream, SocketAddr, watch::Receiver<bool>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let mut conns = JoinSet::new();
     loop {
         if *rx.borrow() {
@@ -270,8 +276,8 @@ async fn accept_loop(
             r = rx.changed() => if r.is_err() || *rx.borrow() { break },
             r = listener.accept() => match r {
                 Ok((sock, peer)) => {
-                    ctx.counters.connections.fetch_add(1, Ordering::Relaxed);
-                    conns.spawn(serve_smtp(sock, peer, local, Arc::clone(&ctx), rx.clone()));
+                    counters.connections.fetch_add(1, Ordering::Relaxed);
+                    conns.spawn(serve(sock, peer, rx.clone()));
                 }
                 Err(e) => {
                     // EMFILE and friends: back off briefly instead of spinning.
@@ -288,7 +294,7 @@ async fn accept_loop(
     })
     .await;
     if drained.is_err() {
-        ctx.counters
+        counters
             .aborted
             .fetch_add(conns.len() as u64, Ordering::Relaxed);
         conns.abort_all();
