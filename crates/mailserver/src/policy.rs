@@ -93,17 +93,6 @@ impl Policy {
         }
     }
 
-    /// Whether the connector for this session rejects bare LFs (`BareLinefeedRejectionEnabled`).
-    pub fn rejects_bare_linefeeds(&self, local: &Endpoint, remote: &Addr) -> bool {
-        match &self.server {
-            Server::Exchange(s) => s
-                .select(local, remote)
-                .connector
-                .is_some_and(|c| c.bare_linefeed_rejection),
-            _ => false,
-        }
-    }
-
     /// The largest message worth keeping in memory for this session; bodies beyond it are
     /// read to their end and refused by the policy's size check.
     pub fn max_message_size(&self, local: &Endpoint, remote: &Addr) -> Option<u64> {

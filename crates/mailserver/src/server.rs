@@ -302,11 +302,13 @@ pub(crate) async fn accept_loop<F, Fut>(
     }
 }
 
-/// The scenario address of a peer: its carrier mapped back, or the carrier itself when a
-/// person connects from an address that is not on the plan (127.0.0.1 by hand).
+/// The scenario address of a peer as a mail server sees it: its carrier mapped back, or the
+/// carrier itself when a person connects from an address that is not on the plan
+/// (127.0.0.1 by hand). Route domains are BIG-IP's own; a mail server sees the bare IP, so
+/// `10.1.1.5%2` arrives as `10.1.1.5`.
 pub fn peer_scenario(plan: &Plan, peer: SocketAddr) -> (Addr, bool) {
     match plan.scenario_of_ip(peer.ip()) {
-        Some(a) => (a, true),
+        Some(a) => (Addr::new(a.ip), true),
         None => (Addr::new(peer.ip()), false),
     }
 }

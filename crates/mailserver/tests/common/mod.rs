@@ -169,6 +169,10 @@ pub const CLIENTS: [&str; 4] = [OUTSIDE, RELAY_SNAT, AUTOMAP, "10.1.1.5%2"];
 
 /// Each test passes its own `lab_id` so parallel tests never share carriers.
 pub async fn start_lab(lab_id: u8) -> Lab {
+    start_lab_with_log(lab_id, mailserver::protolog::ProtocolLog::memory()).await
+}
+
+pub async fn start_lab_with_log(lab_id: u8, log: mailserver::protolog::ProtocolLog) -> Lab {
     let mut plan =
         wire::Plan::with_bases(std::net::Ipv4Addr::new(127, 77, lab_id, 1), 20000).expect("bases");
     let policy = policy();
@@ -181,7 +185,6 @@ pub async fn start_lab(lab_id: u8) -> Lab {
     let plan = Arc::new(plan);
     let pki = mailserver::tls::Pki::generate(&["ex1.contoso.com", "localhost"]).expect("pki");
     let store = Store::new();
-    let log = mailserver::protolog::ProtocolLog::memory();
     let server = mailserver::server::SmtpServer::start(mailserver::server::SmtpServerConfig {
         policy,
         member,
