@@ -463,3 +463,91 @@ fn the_log_records_every_command_and_reply_with_the_policy_trace() {
         d.log
     );
 }
+
+#[test]
+fn no_matching_connector_means_421_and_close() {
+    let set = relaypolicy::import::load_str(
+        r#"
+[[server]]
+name = "EX2"
+flavour = "exchange"
+[[server.connector]]
+name = "Internal only"
+bindings = ["0.0.0.0:25"]
+remote_ip_ranges = ["10.0.0.0/8"]
+permission_groups = ["AnonymousUsers"]
+"#,
+        "ex2.toml",
+    )
+    .expect("fixture");
+    let policy = std::sync::Arc::new(mailserver::policy::Policy::new(set.resolved().remove(0)));
+    let cfg = mailserver::smtp::SessionConfig {
+        policy,
+        users: common::users(),
+        local: relaypolicy::Endpoint::new(common::MEMBER.parse().expect("addr"), 25),
+        remote: OUTSIDE.parse().expect("addr"),
+        tls_available: false,
+        implicit_tls: false,
+    };
+    let mut s = mailserver::smtp::SmtpSession::new(cfg, std::time::Instant::now());
+    assert_eq!(s.poll_reply().map(|r| r.code), Some(421));
+    assert!(s.is_closed());
+    assert_eq!(s.poll_event(), Some(Event::Closed));
+    s.handle_input(b"EHLO x\r\n", std::time::Instant::now());
+    assert_eq!(s.poll_reply(), None, "a closed session answers nothing");
+}
+
+#[test]
+fn postfix_flavour_answers_with_postfix_replies() {
+    let set = relaypolicy::import::load_str(
+        r#"
+[[server]]
+name = "MX1"
+flavour = "postfix"
+interfaces = ["10.0.1.13/24"]
+postconf = '''
+myhostname = mx1.example.com
+mydestination = example.com
+mynetworks_style = subnet
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+'''
+"#,
+        "mx1.toml",
+    )
+    .expect("fixture");
+    let policy = std::sync::Arc::new(mailserver::policy::Policy::new(set.resolved().remove(0)));
+    let run = |remote: &str| {
+        let cfg = mailserver::smtp::SessionConfig {
+            policy: policy.clone(),
+            users: common::users(),
+            local: relaypolicy::Endpoint::new("10.0.1.13".parse().expect("addr"), 25),
+            remote: remote.parse().expect("addr"),
+            tls_available: false,
+            implicit_tls: false,
+        };
+        let mut s = mailserver::smtp::SmtpSession::new(cfg, std::time::Instant::now());
+        s.handle_input(
+            b"EHLO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<someone@example.net>\r\n",
+            std::time::Instant::now(),
+        );
+        let mut last = None;
+        for _ in 0..50 {
+            match s.poll_reply() {
+                Some(r) => last = Some(r),
+                None => break,
+            }
+        }
+        last.expect("a RCPT reply")
+    };
+    let outside = run(OUTSIDE);
+    assert_eq!(outside.code, 554, "{outside:?}");
+    assert!(
+        outside.to_wire().contains("Relay access denied"),
+        "{outside:?}"
+    );
+    assert_eq!(
+        run("10.0.1.50").code,
+        250,
+        "mynetworks_style subnet covers the interface's /24"
+    );
+}

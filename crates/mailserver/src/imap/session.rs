@@ -1075,3 +1075,50 @@ fn matches_key(
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imap_codec::decode::Decoder;
+
+    fn set(text: &str) -> SequenceSet {
+        let cmd = format!("a FETCH {text} UID\r\n");
+        let (_, c) = CommandCodec::default()
+            .decode(cmd.as_bytes())
+            .expect("valid fetch");
+        match c.body {
+            CommandBody::Fetch { sequence_set, .. } => sequence_set,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn sequence_sets_with_star_and_reversed_ranges() {
+        let cases: &[(&str, u32, &[u32])] = &[
+            ("1", 5, &[1]),
+            ("2:4", 5, &[2, 3, 4]),
+            ("4:2", 5, &[2, 3, 4]),
+            ("*", 5, &[5]),
+            ("3:*", 5, &[3, 4, 5]),
+            ("*:3", 5, &[3, 4, 5]),
+            ("1,3,5:*", 6, &[1, 3, 5, 6]),
+            ("1:4294967295", 3, &[1, 2, 3]),
+        ];
+        for (text, largest, want) in cases {
+            let s = set(text);
+            let got: Vec<u32> = (1..=*largest)
+                .filter(|n| set_contains(&s, *n, *largest))
+                .collect();
+            assert_eq!(&got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn header_and_text_split_at_the_first_empty_line() {
+        assert_eq!(
+            split_header(b"A: 1\r\n\r\nbody\r\n\r\nmore"),
+            (&b"A: 1\r\n\r\n"[..], &b"body\r\n\r\nmore"[..])
+        );
+        assert_eq!(split_header(b"A: 1\r\n"), (&b"A: 1\r\n"[..], &b""[..]));
+    }
+}
