@@ -126,7 +126,7 @@
 //! - A text line over 1000 octets makes the whole message fail with `500 5.5.2` after the
 //!   end of data (the body is read to its end so the session stays in step).
 //! - IMAP has one mailbox, INBOX; FETCH does UID, FLAGS, RFC822.SIZE, RFC822(.HEADER/.TEXT),
-//!   BODY[], BODY[HEADER], BODY[TEXT] (and PEEK); ENVELOPE, INTERNALDATE, BODYSTRUCTURE,
+//!   `BODY[]`, `BODY[HEADER]`, `BODY[TEXT]` (and PEEK); ENVELOPE, INTERNALDATE, BODYSTRUCTURE,
 //!   partial fetches and date SEARCH keys answer BAD, so a client never gets a made-up
 //!   value.
 

@@ -8,7 +8,7 @@ use addrspace::Addr;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use relaypolicy::recipient::Destination;
-use relaypolicy::{Decision, Effect, Endpoint, Identity, Reply, SessionState, Step, TraceKind};
+use relaypolicy::{Decision, Effect, Endpoint, Identity, Reply, SessionState, Step};
 
 use super::command::{Request, SyntaxError};
 use super::frame::{DataReceiver, DataStatus, Line, LineReceiver};
@@ -168,7 +168,7 @@ pub struct SmtpSession {
     log: VecDeque<LogLine>,
     last_activity: Instant,
     keep_limit: u64,
-    selection_logged: bool,
+    logged_reasons: std::collections::HashSet<String>,
 }
 
 impl SmtpSession {
@@ -193,7 +193,7 @@ impl SmtpSession {
             log: VecDeque::new(),
             last_activity: now,
             keep_limit,
-            selection_logged: false,
+            logged_reasons: std::collections::HashSet::new(),
         };
         s.log_line(LogEvent::Connect, "", "");
         let d = s.cfg.policy.decide(&s.state, &Step::Connect);
@@ -355,16 +355,14 @@ impl SmtpSession {
     }
 
     fn log_trace(&mut self, d: &Decision) {
-        // Connector selection is the same for every step of a session: log it once.
-        let selection = |k: TraceKind| matches!(k, TraceKind::Connector | TraceKind::Address);
-        let why: Vec<String> = d
-            .trace
-            .entries
-            .iter()
-            .filter(|e| !(self.selection_logged && selection(e.kind)))
-            .map(|e| e.detail.clone())
-            .collect();
-        self.selection_logged |= d.trace.entries.iter().any(|e| selection(e.kind));
+        // Connector selection repeats in every decision of a session: each reason is logged
+        // the first time only, so the log shows every reason once, in order.
+        let mut why = Vec::new();
+        for e in &d.trace.entries {
+            if self.logged_reasons.insert(e.detail.clone()) {
+                why.push(e.detail.clone());
+            }
+        }
         if !why.is_empty() {
             self.log_line(LogEvent::Info, "", &why.join("; "));
         }
