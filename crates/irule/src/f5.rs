@@ -10,7 +10,7 @@ use crate::error::RuntimeErrorKind;
 use crate::interp::{Interp, R};
 use crate::outcome::{Decision, ObservedBy, Recorded};
 use crate::span::Span;
-use crate::value::{Taint, Value, format_list, parse_list};
+use crate::value::{Taint, Text, Value, format_list, parse_list};
 
 /// A data group as a command sees it: from the host, or built from a v10 `$::name` list.
 enum Group<'a> {
@@ -55,21 +55,21 @@ impl<'a> Interp<'a> {
     }
 
     /// The client address as `IP::client_addr` renders it, made once per connection.
-    fn client_value(&mut self, cmd: &str, span: Span) -> R<Value> {
+    fn client_value(&mut self, cmd: &str, span: Span) -> R<'a, Value<'a>> {
         let c = self.client_conn(cmd, span)?;
         let text = self
             .st
             .client_text
-            .get_or_insert_with(|| Arc::from(c.client.to_string()))
+            .get_or_insert_with(|| std::rc::Rc::from(render_addr(&c.client)))
             .clone();
         Ok(Value::tainted(text, Taint::Client))
     }
 
     /// The item as an address: the connection's own address without parsing when the
     /// item is the text `IP::client_addr` returned.
-    pub(crate) fn item_addr(&self, item: &Value) -> Option<Addr> {
-        if let (Some(t), Some(c)) = (&self.st.client_text, self.conn)
-            && Arc::ptr_eq(t, item.arc())
+    pub(crate) fn item_addr(&self, item: &Value<'a>) -> Option<Addr> {
+        if let (Some(t), Some(c), Text::Made(rc)) = (&self.st.client_text, self.conn, item.text())
+            && std::rc::Rc::ptr_eq(t, rc)
         {
             return Some(c.client);
         }
@@ -77,7 +77,7 @@ impl<'a> Interp<'a> {
     }
 
     /// A class argument: a data-group name, or in v10 mode the list `$::name` expanded to.
-    fn group_arg(&self, arg: &Value, span: Span) -> R<Group<'a>> {
+    fn group_arg(&self, arg: &Value<'a>, span: Span) -> R<'a, Group<'a>> {
         if let Some(g) = self.resolve_group(arg.as_str()) {
             return Ok(Group::Host(g));
         }
@@ -112,7 +112,7 @@ impl<'a> Interp<'a> {
         self.out.decisions.push(Recorded { decision, origin });
     }
 
-    fn client_conn(&self, cmd: &str, span: Span) -> R<&'a crate::host::Connection> {
+    fn client_conn(&self, cmd: &str, span: Span) -> R<'a, crate::host::Connection> {
         match self.conn {
             Some(c) => Ok(c),
             None => self.fail(
@@ -124,7 +124,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn addr_arg(&self, cmd: &str, v: &Value, span: Span) -> R<Addr> {
+    fn addr_arg(&self, cmd: &str, v: &Value<'a>, span: Span) -> R<'a, Addr> {
         match v.as_str().parse::<Addr>() {
             Ok(a) => Ok(a),
             Err(_) => self.fail(
@@ -138,7 +138,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn port_arg(&self, cmd: &str, v: &Value, span: Span) -> R<u16> {
+    fn port_arg(&self, cmd: &str, v: &Value<'a>, span: Span) -> R<'a, u16> {
         match v.as_str().parse::<u16>() {
             Ok(p) => Ok(p),
             Err(_) => self.fail(
@@ -153,7 +153,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Records an escape when a decision's argument depends on the client address.
-    fn decision_taint(&mut self, cmd: &str, args: &[Value], span: Span) {
+    fn decision_taint(&mut self, cmd: &str, args: &[Value<'a>], span: Span) {
         if args.iter().any(|a| a.taint().is_tainted()) {
             self.escape(
                 &format!("`{cmd}` argument derived from the client address"),
@@ -163,13 +163,13 @@ impl<'a> Interp<'a> {
     }
 
     /// The taint bookkeeping of one data-group lookup.
-    fn lookup_taint(&mut self, item: &Value, op: MatchOp, g: &Group<'_>, span: Span) {
+    fn lookup_taint(&mut self, item: &Value<'a>, op: MatchOp, g: &Group<'_>, span: Span) {
         let dg = g.get();
         match item.taint() {
             Taint::Clean => {}
             Taint::Client if dg.group().kind == DataGroupKind::Ip && op == MatchOp::Equals => {
                 self.observe(
-                    ObservedBy::DataGroup(dg.group().name.clone()),
+                    ObservedBy::DataGroup(dg.name().clone()),
                     dg.blocks().clone(),
                     span,
                 );
@@ -181,7 +181,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    pub(crate) fn f5(&mut self, b: Builtin, args: &[Value], span: Span) -> R<Value> {
+    pub(crate) fn f5(&mut self, b: Builtin, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         use Builtin::*;
         let n = args.len();
         match b {
@@ -329,7 +329,7 @@ impl<'a> Interp<'a> {
             }
             Persist => {
                 let opt = |i: usize| args.get(i).map(|v| v.as_str().to_string());
-                let timeout = |s: &Self, i: usize| -> R<Option<u32>> {
+                let timeout = |s: &Self, i: usize| -> R<'a, Option<u32>> {
                     match args.get(i) {
                         Some(v) => match v.as_str().parse::<u32>() {
                             Ok(t) => Ok(Some(t)),
@@ -391,7 +391,7 @@ impl<'a> Interp<'a> {
                     return self.wrong_args("call <proc> ?<arg> ...?", span);
                 };
                 match self.find_proc(name.as_str()) {
-                    Some(p) => self.call_proc(&p, &args[2..], span),
+                    Some(p) => self.call_proc(p, &args[2..], span),
                     None => self.fail(
                         RuntimeErrorKind::UnknownCommand {
                             name: name.as_str().to_string(),
@@ -404,7 +404,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn no_object<T>(&self, what: &'static str, name: &Value, span: Span) -> R<T> {
+    fn no_object<T>(&self, what: &'static str, name: &Value<'a>, span: Span) -> R<'a, T> {
         self.fail(
             RuntimeErrorKind::NoSuchObject {
                 what,
@@ -414,7 +414,7 @@ impl<'a> Interp<'a> {
         )
     }
 
-    fn bad_op<T>(&self, op: &Value, span: Span) -> R<T> {
+    fn bad_op<T>(&self, op: &Value<'a>, span: Span) -> R<'a, T> {
         self.fail(
             RuntimeErrorKind::BadArgument {
                 command: "class".into(),
@@ -426,7 +426,12 @@ impl<'a> Interp<'a> {
     }
 
     /// `a`, `a:port`, or `a` and a separate port.
-    fn addr_port(&self, a: &Value, port: Option<&Value>, span: Span) -> R<(Addr, Option<u16>)> {
+    fn addr_port(
+        &self,
+        a: &Value<'a>,
+        port: Option<&Value<'a>>,
+        span: Span,
+    ) -> R<'a, (Addr, Option<u16>)> {
         if let Some(p) = port {
             return Ok((
                 self.addr_arg("pool", a, span)?,
@@ -445,10 +450,10 @@ impl<'a> Interp<'a> {
         Ok((self.addr_arg("node", a, span)?, None))
     }
 
-    fn event_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+    fn event_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         let words: Vec<&str> = args[1..].iter().map(|v| v.as_str()).collect();
         let rule = self.src.name.clone();
-        let cur = self.event.clone();
+        let cur: Arc<str> = Arc::from(self.event);
         match words.as_slice() {
             ["disable", "all"] => self.st.disabled_all = true,
             ["disable"] => {
@@ -474,7 +479,7 @@ impl<'a> Interp<'a> {
         Ok(Value::empty())
     }
 
-    fn class_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+    fn class_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         let Some(sub) = args.get(1) else {
             return self.wrong_args("class <subcommand> ...", span);
         };
@@ -624,7 +629,7 @@ impl<'a> Interp<'a> {
     }
 
     /// `IP::addr <a>[/<m>] equals <b>[/<m>]` and `IP::addr <a> mask <m>`.
-    fn ip_addr(&mut self, args: &[Value], span: Span) -> R<Value> {
+    fn ip_addr(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         match args {
             [_, a, op, b] if op.as_str() == "equals" => {
                 let (x, lx) = self.cidr_arg(a, span)?;
@@ -685,7 +690,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn cidr_arg(&self, v: &Value, span: Span) -> R<(Addr, u32)> {
+    fn cidr_arg(&self, v: &Value<'a>, span: Span) -> R<'a, (Addr, u32)> {
         let text = v.as_str();
         let bad = || {
             self.fail::<(Addr, u32)>(
@@ -723,6 +728,32 @@ impl<'a> Interp<'a> {
         };
         Ok((addr, len))
     }
+}
+
+/// `Addr`'s display form; IPv4 without the formatting machinery, as this runs once per
+/// connection.
+fn render_addr(a: &Addr) -> String {
+    let std::net::IpAddr::V4(v4) = a.ip else {
+        return a.to_string();
+    };
+    let mut out = String::with_capacity(20);
+    for (i, o) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if o >= 100 {
+            out.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            out.push(char::from(b'0' + o / 10 % 10));
+        }
+        out.push(char::from(b'0' + o % 10));
+    }
+    if a.route_domain != 0 {
+        out.push('%');
+        out.push_str(&a.route_domain.to_string());
+    }
+    out
 }
 
 fn width(f: Family) -> u32 {

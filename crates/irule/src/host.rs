@@ -91,7 +91,7 @@ impl Host for StaticHost {
 }
 
 /// The connection a clientside event runs for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Connection {
     /// The client's address (`IP::client_addr`, `IP::remote_addr` clientside).
     pub client: Addr,

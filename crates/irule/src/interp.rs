@@ -1,7 +1,9 @@
 //! The interpreter core: words, variables, commands, control flow and `expr`.
 
-use crate::fx::{FxMap, FxSet};
+use std::rc::Rc;
 use std::sync::Arc;
+
+use crate::fx::{FxMap, FxSet};
 
 use addrspace::{Addr, AddrSet};
 
@@ -12,9 +14,10 @@ use crate::host::{Connection, Host};
 use crate::outcome::{Escape, LogLine, Observed, ObservedBy, Origin, Recorded};
 use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
 use crate::program::Settings;
-use crate::span::{LineIndex, Span};
+use crate::span::{LineIndex, Location, Span};
 use crate::value::{
-    Num, Taint, Value, format_float, format_list, glob_match, parse_bool, parse_list, parse_num,
+    Num, Taint, Text, Value, format_float, format_list, glob_match, parse_bool, parse_list,
+    parse_num,
 };
 
 /// A rule's identity and text, shared by everything that points into it.
@@ -54,10 +57,19 @@ impl RuleSrc {
 #[derive(Debug)]
 pub(crate) struct ProcDef {
     pub name: Arc<str>,
-    pub params: Vec<(Arc<str>, Option<Value>)>,
+    pub params: Vec<(Arc<str>, Option<Arc<str>>)>,
     pub variadic: bool,
     pub body: Arc<Script>,
-    pub src: Arc<RuleSrc>,
+    /// The rule that defines it; run-time procs run in their caller's rule.
+    pub src: Option<Arc<RuleSrc>>,
+}
+
+/// A proc to call: one of the program's (its text lives as long as the evaluation) or
+/// one defined while running.
+#[derive(Clone)]
+pub(crate) enum ProcRef<'a> {
+    Program(&'a ProcDef),
+    Runtime(Rc<ProcDef>),
 }
 
 /// An error on its way up, with the rule text it points into.
@@ -65,46 +77,47 @@ pub(crate) struct ProcDef {
 pub(crate) struct RtErr {
     pub kind: RuntimeErrorKind,
     pub span: Span,
-    pub src: Arc<RuleSrc>,
+    pub at: Location,
+    pub source: Source,
 }
 
 /// Non-local exits: errors and Tcl's return codes.
 #[derive(Debug)]
-pub(crate) enum Exc {
+pub(crate) enum Exc<'a> {
     Err(Box<RtErr>),
     Break,
     Continue,
-    Return(Value),
+    Return(Value<'a>),
 }
 
-pub(crate) type R<T> = Result<T, Exc>;
+pub(crate) type R<'a, T> = Result<T, Exc<'a>>;
 
 #[derive(Debug, Clone)]
-pub(crate) enum Var {
-    Scalar(Value),
-    Array(FxMap<Arc<str>, Value>),
+pub(crate) enum Var<'a> {
+    Scalar(Value<'a>),
+    Array(FxMap<Text<'a>, Value<'a>>),
     /// `global name` inside a proc.
     Global,
 }
 
-pub(crate) type Frame = FxMap<Arc<str>, Var>;
+pub(crate) type Frame<'a> = FxMap<Text<'a>, Var<'a>>;
 
 /// Everything that outlives one event on one connection.
 #[derive(Debug, Default)]
-pub(crate) struct State {
-    pub frames: Vec<Frame>,
-    pub globals: Frame,
-    pub statics: FxMap<Arc<str>, Value>,
-    pub cache: FxMap<Arc<str>, Arc<Script>>,
-    pub expr_cache: FxMap<Arc<str>, Arc<Expr>>,
+pub(crate) struct State<'a> {
+    pub frames: Vec<Frame<'a>>,
+    pub globals: Frame<'a>,
+    pub statics: FxMap<Text<'a>, Value<'a>>,
+    pub cache: FxMap<Box<str>, Rc<Script>>,
+    pub expr_cache: FxMap<Box<str>, Rc<Expr>>,
     pub regex_cache: FxMap<String, regex::Regex>,
-    pub procs: FxMap<Arc<str>, Arc<ProcDef>>,
+    pub procs: FxMap<Box<str>, Rc<ProcDef>>,
     pub disabled_all: bool,
     pub disabled: FxSet<(Arc<str>, Arc<str>)>,
     /// `IP::client_addr`'s text, rendered once per connection.
-    pub client_text: Option<Arc<str>>,
+    pub client_text: Option<Rc<str>>,
     /// Argument vectors for reuse, so a command costs no allocation for its words.
-    pub arg_pool: Vec<Vec<Value>>,
+    pub arg_pool: Vec<Vec<Value<'a>>>,
     pub output: String,
 }
 
@@ -120,12 +133,12 @@ pub(crate) struct Collected {
 pub(crate) struct Interp<'a> {
     pub host: &'a dyn Host,
     pub settings: &'a Settings,
-    pub conn: Option<&'a Connection>,
+    pub conn: Option<Connection>,
     pub program_procs: &'a FxMap<Arc<str>, Arc<ProcDef>>,
-    pub base_statics: Option<&'a FxMap<Arc<str>, Value>>,
-    pub st: &'a mut State,
-    pub src: Arc<RuleSrc>,
-    pub event: Arc<str>,
+    pub base_statics: Option<&'a FxMap<Box<str>, Box<str>>>,
+    pub st: State<'a>,
+    pub src: &'a RuleSrc,
+    pub event: &'a str,
     pub out: Collected,
     pub steps: u64,
     pub depth: u32,
@@ -135,43 +148,70 @@ pub(crate) struct Interp<'a> {
 
 /// An `expr` operand: a number or a string, with its taint.
 #[derive(Debug, Clone)]
-pub(crate) enum Ev {
+pub(crate) enum Ev<'a> {
     /// A number written in the expression: its value, and its text for string operators
     /// (`01 eq 1` is false in Tcl, `01 == 1` true).
-    Lit(Num, Arc<str>),
+    Lit(Num, Value<'a>),
     Int(i64),
     Float(f64),
-    Str(Value),
+    Str(Value<'a>),
 }
 
 /// A compiled or run-time body.
-pub(crate) enum Code<'s> {
+pub(crate) enum Code<'s, 'a> {
     Compiled(&'s Script),
-    Text(Value, Span),
+    Text(Value<'a>, Span),
 }
 
 /// A compiled or run-time condition.
-pub(crate) enum Cond<'s> {
+pub(crate) enum Cond<'s, 'a> {
     Compiled(&'s Expr),
-    Text(Value, Span),
+    Text(Value<'a>, Span),
 }
 
-fn arc(s: &str) -> Arc<str> {
-    Arc::from(s)
+/// How literals of a compiled script become values: borrowed when the script is the
+/// program's (it outlives the evaluation), copied when it was compiled at run time.
+pub(crate) trait Lits<'s, 'a>: Copy {
+    fn lit(self, s: &'s Arc<str>) -> Value<'a>;
+}
+
+/// Literals of the program's own scripts.
+#[derive(Clone, Copy)]
+pub(crate) struct Borrowed;
+
+impl<'a> Lits<'a, 'a> for Borrowed {
+    fn lit(self, s: &'a Arc<str>) -> Value<'a> {
+        Value::lit(s)
+    }
+}
+
+/// Literals of scripts compiled at run time.
+#[derive(Clone, Copy)]
+pub(crate) struct Owned;
+
+impl<'s, 'a> Lits<'s, 'a> for Owned {
+    fn lit(self, s: &'s Arc<str>) -> Value<'a> {
+        Value::new(&**s)
+    }
+}
+
+fn key<'a>(s: &str) -> Text<'a> {
+    Text::Made(Rc::from(s))
 }
 
 impl<'a> Interp<'a> {
     // ---- errors, steps, records -------------------------------------------------------
 
-    pub(crate) fn fail<T>(&self, kind: RuntimeErrorKind, span: Span) -> R<T> {
+    pub(crate) fn fail<T>(&self, kind: RuntimeErrorKind, span: Span) -> R<'a, T> {
         Err(Exc::Err(Box::new(RtErr {
             kind,
             span,
-            src: self.src.clone(),
+            at: self.src.lines.locate(&self.src.text, span.start),
+            source: self.src.source(),
         })))
     }
 
-    pub(crate) fn wrong_args<T>(&self, usage: &str, span: Span) -> R<T> {
+    pub(crate) fn wrong_args<T>(&self, usage: &str, span: Span) -> R<'a, T> {
         self.fail(
             RuntimeErrorKind::WrongArgs {
                 usage: usage.to_string(),
@@ -180,7 +220,7 @@ impl<'a> Interp<'a> {
         )
     }
 
-    pub(crate) fn step(&mut self, span: Span) -> R<()> {
+    pub(crate) fn step(&mut self, span: Span) -> R<'a, ()> {
         self.steps += 1;
         if self.steps > self.settings.step_budget {
             self.steps = self.settings.step_budget + 1;
@@ -195,7 +235,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Charges work proportional to a size, so big strings cost budget too.
-    pub(crate) fn charge(&mut self, len: usize, span: Span) -> R<()> {
+    pub(crate) fn charge(&mut self, len: usize, span: Span) -> R<'a, ()> {
         if len > self.settings.max_value_len {
             return self.fail(
                 RuntimeErrorKind::TooLarge {
@@ -212,7 +252,6 @@ impl<'a> Interp<'a> {
     pub(crate) fn origin(&self, span: Span) -> Origin {
         Origin {
             rule: self.src.name.clone(),
-            event: self.event.clone(),
             span,
             at: self.src.lines.locate(&self.src.text, span.start),
         }
@@ -233,7 +272,7 @@ impl<'a> Interp<'a> {
 
     /// Taint check for an operation outside the model: records an escape and returns the
     /// taint of the result.
-    pub(crate) fn taint_op(&mut self, operation: &str, args: &[Value], span: Span) -> Taint {
+    pub(crate) fn taint_op(&mut self, operation: &str, args: &[Value<'a>], span: Span) -> Taint {
         let t = args.iter().fold(Taint::Clean, |t, v| t.join(v.taint()));
         if t.is_tainted() {
             self.escape(operation, span);
@@ -250,7 +289,7 @@ impl<'a> Interp<'a> {
 
     /// Equality of the client address with a clean literal: modelled. Returns false when
     /// the operands are not (client, clean) and the caller must treat it as an escape.
-    pub(crate) fn observe_equality(&mut self, a: &Value, b: &Value, span: Span) -> bool {
+    pub(crate) fn observe_equality(&mut self, a: &Value<'a>, b: &Value<'a>, span: Span) -> bool {
         let lit = match (a.taint(), b.taint()) {
             (Taint::Client, Taint::Clean) => b,
             (Taint::Clean, Taint::Client) => a,
@@ -272,7 +311,11 @@ impl<'a> Interp<'a> {
 
     // ---- scripts and words ------------------------------------------------------------
 
-    pub(crate) fn eval_script(&mut self, script: &Script) -> R<Value> {
+    pub(crate) fn eval_script<'s, L: Lits<'s, 'a>>(
+        &mut self,
+        script: &'s Script,
+        l: L,
+    ) -> R<'a, Value<'a>> {
         // Every nested evaluation (bodies, `[...]`, procs, eval) passes here, so one
         // counter bounds the Rust stack whatever the input.
         if self.depth >= self.settings.max_depth {
@@ -282,7 +325,7 @@ impl<'a> Interp<'a> {
         self.depth += 1;
         let mut last = Ok(Value::empty());
         for cmd in &script.cmds {
-            last = self.eval_cmd(cmd);
+            last = self.eval_cmd(cmd, l);
             if last.is_err() {
                 break;
             }
@@ -291,26 +334,30 @@ impl<'a> Interp<'a> {
         last
     }
 
-    pub(crate) fn eval_code(&mut self, code: &Code<'_>) -> R<Value> {
+    pub(crate) fn eval_code<'s, L: Lits<'s, 'a>>(
+        &mut self,
+        code: &Code<'s, 'a>,
+        l: L,
+    ) -> R<'a, Value<'a>> {
         match code {
-            Code::Compiled(s) => self.eval_script(s),
+            Code::Compiled(s) => self.eval_script(s, l),
             Code::Text(v, span) => {
                 let script = self.compile_text(v, *span)?;
-                self.eval_script(&script)
+                self.eval_script(&script, Owned)
             }
         }
     }
 
-    pub(crate) fn compile_text(&mut self, v: &Value, span: Span) -> R<Arc<Script>> {
-        if let Some(s) = self.st.cache.get(v.arc()) {
+    pub(crate) fn compile_text(&mut self, v: &Value<'a>, span: Span) -> R<'a, Rc<Script>> {
+        if let Some(s) = self.st.cache.get(v.as_str()) {
             return Ok(s.clone());
         }
         self.charge(v.as_str().len(), span)?;
         match parse_dynamic(v.as_str(), span) {
             Ok(s) => {
-                let s = Arc::new(s);
+                let s = Rc::new(s);
                 if self.st.cache.len() < 1024 {
-                    self.st.cache.insert(v.arc().clone(), s.clone());
+                    self.st.cache.insert(Box::from(v.as_str()), s.clone());
                 }
                 Ok(s)
             }
@@ -318,8 +365,8 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn compile_expr_text(&mut self, v: &Value, span: Span) -> R<Arc<Expr>> {
-        if let Some(e) = self.st.expr_cache.get(v.arc()) {
+    fn compile_expr_text(&mut self, v: &Value<'a>, span: Span) -> R<'a, Rc<Expr>> {
+        if let Some(e) = self.st.expr_cache.get(v.as_str()) {
             return Ok(e.clone());
         }
         self.charge(v.as_str().len(), span)?;
@@ -328,9 +375,9 @@ impl<'a> Interp<'a> {
         p.clamp = Some(span);
         match crate::expr::parse_expr(p) {
             Ok(e) => {
-                let e = Arc::new(e);
+                let e = Rc::new(e);
                 if self.st.expr_cache.len() < 1024 {
-                    self.st.expr_cache.insert(v.arc().clone(), e.clone());
+                    self.st.expr_cache.insert(Box::from(v.as_str()), e.clone());
                 }
                 Ok(e)
             }
@@ -338,26 +385,31 @@ impl<'a> Interp<'a> {
         }
     }
 
-    pub(crate) fn eval_word(&mut self, w: &Word) -> R<Value> {
+    pub(crate) fn eval_word<'s, L: Lits<'s, 'a>>(&mut self, w: &'s Word, l: L) -> R<'a, Value<'a>> {
         match &w.kind {
-            WordKind::Lit(s, _) => Ok(Value::new(s.clone())),
-            WordKind::Parts(parts) => self.eval_parts(parts, w.span),
+            WordKind::Lit(s, _) => Ok(l.lit(s)),
+            WordKind::Parts(parts) => self.eval_parts(parts, w.span, l),
         }
     }
 
-    fn eval_parts(&mut self, parts: &[Part], span: Span) -> R<Value> {
+    fn eval_parts<'s, L: Lits<'s, 'a>>(
+        &mut self,
+        parts: &'s [Part],
+        span: Span,
+        l: L,
+    ) -> R<'a, Value<'a>> {
         if let [one] = parts {
-            return self.eval_part(one);
+            return self.eval_part(one, l);
         }
         let mut text = String::new();
         let mut taints: Vec<Taint> = Vec::new();
         let mut client_then_mask = false;
         for (i, p) in parts.iter().enumerate() {
-            let v = self.eval_part(p)?;
+            let v = self.eval_part(p, l)?;
             if v.taint() == Taint::Client
                 && i + 2 == parts.len()
-                && let Part::Lit(l) = &parts[i + 1]
-                && l.starts_with('/')
+                && let Part::Lit(lit) = &parts[i + 1]
+                && lit.starts_with('/')
             {
                 client_then_mask = true;
             }
@@ -379,41 +431,44 @@ impl<'a> Interp<'a> {
         Ok(Value::tainted(text, taint))
     }
 
-    fn eval_part(&mut self, p: &Part) -> R<Value> {
+    fn eval_part<'s, L: Lits<'s, 'a>>(&mut self, p: &'s Part, l: L) -> R<'a, Value<'a>> {
         match p {
-            Part::Lit(s) => Ok(Value::new(s.clone())),
-            Part::Var(v) => self.read_var(v),
-            Part::Cmd(s) => self.eval_script(s),
+            Part::Lit(s) => Ok(l.lit(s)),
+            Part::Var(v) => self.read_var(v, l),
+            Part::Cmd(s) => self.eval_script(s, l),
         }
     }
 
     // ---- variables --------------------------------------------------------------------
 
-    fn read_var(&mut self, v: &VarRef) -> R<Value> {
+    fn read_var<'s, L: Lits<'s, 'a>>(&mut self, v: &'s VarRef, l: L) -> R<'a, Value<'a>> {
         let index = match &v.index {
-            Some(parts) => Some(self.eval_parts(parts, v.span)?),
+            Some(parts) => Some(self.eval_parts(parts, v.span, l)?),
             None => None,
         };
         self.get_var(&v.name, index.as_ref().map(|i| i.as_str()), v.span)
     }
 
-    pub(crate) fn get_var(&mut self, name: &str, index: Option<&str>, span: Span) -> R<Value> {
+    pub(crate) fn get_var(
+        &mut self,
+        name: &str,
+        index: Option<&str>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
         let full = || match index {
             Some(i) => format!("{name}({i})"),
             None => name.to_string(),
         };
         if let Some(s) = name.strip_prefix("static::") {
-            if let Some(v) = self
-                .st
-                .statics
-                .get(s)
-                .or_else(|| self.base_statics.and_then(|b| b.get(s)))
-            {
+            if let Some(v) = self.st.statics.get(s) {
                 return Ok(v.clone());
+            }
+            if let Some(v) = self.base_statics.and_then(|b| b.get(s)) {
+                return Ok(Value::lit(v));
             }
             return self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span);
         }
-        let (frame, key): (&Frame, &str) = match name.strip_prefix("::") {
+        let (frame, key): (&Frame<'a>, &str) = match name.strip_prefix("::") {
             Some(g) => (&self.st.globals, g.trim_start_matches(':')),
             None => match self.st.frames.last() {
                 Some(f) if matches!(f.get(name), Some(Var::Global)) => (&self.st.globals, name),
@@ -445,7 +500,7 @@ impl<'a> Interp<'a> {
     }
 
     /// `$::name` where no such global exists: a data-group reference the v9/v10 way.
-    fn global_data_group(&mut self, name: &str, span: Span) -> R<Value> {
+    fn global_data_group(&mut self, name: &str, span: Span) -> R<'a, Value<'a>> {
         let Some(dg) = self.resolve_group(name) else {
             return self.fail(
                 RuntimeErrorKind::NoSuchVariable {
@@ -488,70 +543,69 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn frame_for(&mut self, name: &str) -> (&mut Frame, Arc<str>) {
+    /// The frame a (non-static) name lives in, and the name within it.
+    fn frame_for<'n>(&mut self, name: &'n str) -> (&mut Frame<'a>, &'n str) {
         if let Some(g) = name.strip_prefix("::") {
-            return (&mut self.st.globals, arc(g.trim_start_matches(':')));
+            return (&mut self.st.globals, g.trim_start_matches(':'));
         }
         let is_global = self
             .st
             .frames
             .last()
             .is_some_and(|f| matches!(f.get(name), Some(Var::Global)));
-        if is_global || self.st.frames.is_empty() {
-            return (&mut self.st.globals, arc(name));
+        if is_global {
+            return (&mut self.st.globals, name);
         }
-        let f = self.st.frames.last_mut();
-        match f {
-            Some(f) => (f, arc(name)),
-            None => (&mut self.st.globals, arc(name)),
+        match self.st.frames.last_mut() {
+            Some(f) => (f, name),
+            None => (&mut self.st.globals, name),
         }
     }
 
-    pub(crate) fn set_var(&mut self, name: &str, value: Value, span: Span) -> R<Value> {
+    pub(crate) fn set_var(&mut self, name: &str, value: Value<'a>, span: Span) -> R<'a, Value<'a>> {
         let (base, index) = split_array_name(name);
         if let Some(s) = base.strip_prefix("static::") {
-            self.st.statics.insert(arc(s), value.clone());
+            self.st.statics.insert(key(s), value.clone());
             return Ok(value);
         }
-        let (frame, key) = self.frame_for(base);
-        match index {
-            None => match frame.get_mut(&key) {
-                Some(Var::Array(_)) => {
-                    return self.fail(
-                        RuntimeErrorKind::User {
-                            message: format!("can't set \"{name}\": variable is array"),
-                        },
-                        span,
-                    );
+        let (frame, k) = self.frame_for(base);
+        let problem = match index {
+            None => match frame.get_mut(k) {
+                Some(Var::Array(_)) => Some("variable is array"),
+                Some(slot) => {
+                    *slot = Var::Scalar(value.clone());
+                    None
                 }
-                Some(slot) => *slot = Var::Scalar(value.clone()),
                 None => {
-                    frame.insert(key, Var::Scalar(value.clone()));
+                    frame.insert(key(k), Var::Scalar(value.clone()));
+                    None
                 }
             },
             Some(i) => {
-                let entry = frame
-                    .entry(key)
-                    .or_insert_with(|| Var::Array(FxMap::default()));
-                match entry {
-                    Var::Array(a) => {
-                        a.insert(arc(i), value.clone());
+                if !frame.contains_key(k) {
+                    frame.insert(key(k), Var::Array(FxMap::default()));
+                }
+                match frame.get_mut(k) {
+                    Some(Var::Array(a)) => {
+                        a.insert(key(i), value.clone());
+                        None
                     }
-                    _ => {
-                        return self.fail(
-                            RuntimeErrorKind::User {
-                                message: format!("can't set \"{name}\": variable isn't array"),
-                            },
-                            span,
-                        );
-                    }
+                    _ => Some("variable isn't array"),
                 }
             }
+        };
+        match problem {
+            Some(p) => self.fail(
+                RuntimeErrorKind::User {
+                    message: format!("can't set \"{name}\": {p}"),
+                },
+                span,
+            ),
+            None => Ok(value),
         }
-        Ok(value)
     }
 
-    pub(crate) fn get_var_by_name(&mut self, name: &str, span: Span) -> R<Value> {
+    pub(crate) fn get_var_by_name(&mut self, name: &str, span: Span) -> R<'a, Value<'a>> {
         let (base, index) = split_array_name(name);
         self.get_var(base, index, span)
     }
@@ -561,10 +615,10 @@ impl<'a> Interp<'a> {
         if let Some(s) = base.strip_prefix("static::") {
             return self.st.statics.remove(s).is_some();
         }
-        let (frame, key) = self.frame_for(base);
+        let (frame, k) = self.frame_for(base);
         match index {
-            None => frame.remove(&key).is_some(),
-            Some(i) => match frame.get_mut(&key) {
+            None => frame.remove(k).is_some(),
+            Some(i) => match frame.get_mut(k) {
                 Some(Var::Array(a)) => a.remove(i).is_some(),
                 _ => false,
             },
@@ -573,23 +627,23 @@ impl<'a> Interp<'a> {
 
     // ---- commands ---------------------------------------------------------------------
 
-    pub(crate) fn eval_cmd(&mut self, cmd: &Cmd) -> R<Value> {
+    pub(crate) fn eval_cmd<'s, L: Lits<'s, 'a>>(&mut self, cmd: &'s Cmd, l: L) -> R<'a, Value<'a>> {
         self.step(cmd.span)?;
         match &cmd.op {
             Op::Call => {}
             Op::If(branches, els) => {
                 for (c, body) in branches {
-                    if self.cond(&Cond::Compiled(c), c.span)? {
-                        return self.eval_script(body);
+                    if self.cond(&Cond::Compiled(c), l, c.span)? {
+                        return self.eval_script(body, l);
                     }
                 }
                 return match els {
-                    Some(e) => self.eval_script(e),
+                    Some(e) => self.eval_script(e, l),
                     None => Ok(Value::empty()),
                 };
             }
             Op::While(c, body) => {
-                return self.run_while(&Cond::Compiled(c), &Code::Compiled(body), cmd.span);
+                return self.run_while(&Cond::Compiled(c), &Code::Compiled(body), l, cmd.span);
             }
             Op::For(init, c, next, body) => {
                 return self.run_for(
@@ -597,51 +651,52 @@ impl<'a> Interp<'a> {
                     &Cond::Compiled(c),
                     &Code::Compiled(next),
                     &Code::Compiled(body),
+                    l,
                     cmd.span,
                 );
             }
             Op::Expr(e) => {
-                let v = self.eval_expr(e)?;
+                let v = self.eval_expr(e, l)?;
                 return Ok(self.ev_value(v));
             }
             Op::Foreach(body) => {
                 let n = cmd.words.len();
                 let mut args = Vec::with_capacity(n - 2);
                 for w in &cmd.words[1..n - 1] {
-                    args.push(self.eval_word(w)?);
+                    args.push(self.eval_word(w, l)?);
                 }
-                return self.run_foreach(&args, &Code::Compiled(body), cmd.span);
+                return self.run_foreach(&args, &Code::Compiled(body), l, cmd.span);
             }
             Op::Catch(body) => {
                 let var = match cmd.words.get(2) {
-                    Some(w) => Some(self.eval_word(w)?),
+                    Some(w) => Some(self.eval_word(w, l)?),
                     None => None,
                 };
-                return self.run_catch(&Code::Compiled(body), var.as_ref(), cmd.span);
+                return self.run_catch(&Code::Compiled(body), var.as_ref(), l, cmd.span);
             }
             Op::Switch(arms) => {
                 let n = cmd.words.len();
                 let mut args = Vec::with_capacity(n - 1);
                 for w in &cmd.words[..n - 1] {
-                    args.push(self.eval_word(w)?);
+                    args.push(self.eval_word(w, l)?);
                 }
-                let arms: Vec<(Value, Option<Code<'_>>)> = arms
+                let arms: Vec<(Value<'a>, Option<Code<'s, 'a>>)> = arms
                     .iter()
-                    .map(|(p, b)| (Value::new(p.clone()), b.as_ref().map(Code::Compiled)))
+                    .map(|(p, b)| (l.lit(p), b.as_ref().map(Code::Compiled)))
                     .collect();
-                return self.run_switch(&args, Some(arms), cmd.span);
+                return self.run_switch(&args, Some(arms), l, cmd.span);
             }
             Op::Proc(body) => {
                 let mut args = Vec::with_capacity(3);
                 for w in &cmd.words[1..3] {
-                    args.push(self.eval_word(w)?);
+                    args.push(self.eval_word(w, l)?);
                 }
                 return self.define_proc(&args[0], &args[1], body.clone(), cmd.span);
             }
         }
         let mut args = self.st.arg_pool.pop().unwrap_or_default();
         for w in &cmd.words {
-            match self.eval_word(w) {
+            match self.eval_word(w, l) {
                 Ok(v) => args.push(v),
                 Err(e) => {
                     args.clear();
@@ -663,7 +718,7 @@ impl<'a> Interp<'a> {
     }
 
     /// `set name value` for a plain local name, reusing the name's text as the key.
-    fn set_simple(&mut self, name: &Value, value: Value, span: Span) -> R<Value> {
+    fn set_simple(&mut self, name: &Value<'a>, value: Value<'a>, span: Span) -> R<'a, Value<'a>> {
         let n = name.as_str();
         if n.contains([':', '(']) {
             return self.set_var(n, value, span);
@@ -676,7 +731,7 @@ impl<'a> Interp<'a> {
                 }
                 Some(_) => self.set_var(n, value, span),
                 None => {
-                    f.insert(name.arc().clone(), Var::Scalar(value.clone()));
+                    f.insert(name.text().clone(), Var::Scalar(value.clone()));
                     Ok(value)
                 }
             },
@@ -687,9 +742,9 @@ impl<'a> Interp<'a> {
     pub(crate) fn invoke(
         &mut self,
         builtin: Option<Builtin>,
-        args: &[Value],
+        args: &[Value<'a>],
         span: Span,
-    ) -> R<Value> {
+    ) -> R<'a, Value<'a>> {
         let builtin = builtin.or_else(|| Builtin::lookup(args[0].as_str()));
         if let Some(b) = builtin
             && !(self.tcl_mode && b.is_f5())
@@ -700,7 +755,7 @@ impl<'a> Interp<'a> {
             return self.tcl(b, args, span);
         }
         if let Some(p) = self.find_proc(args[0].as_str()) {
-            return self.call_proc(&p, &args[1..], span);
+            return self.call_proc(p, &args[1..], span);
         }
         if self.tcl_mode {
             return self.fail(
@@ -719,40 +774,48 @@ impl<'a> Interp<'a> {
         )
     }
 
-    pub(crate) fn find_proc(&self, name: &str) -> Option<Arc<ProcDef>> {
+    pub(crate) fn find_proc(&self, name: &str) -> Option<ProcRef<'a>> {
         if let Some(p) = self.st.procs.get(name) {
-            return Some(p.clone());
+            return Some(ProcRef::Runtime(p.clone()));
         }
-        if !name.contains("::") {
+        let procs = self.program_procs;
+        let found = if !name.contains("::") {
             let qualified = format!("{}::{name}", self.src.name);
-            if let Some(p) = self.program_procs.get(qualified.as_str()) {
-                return Some(p.clone());
-            }
+            procs.get(qualified.as_str())
         } else if !name.starts_with('/') {
             let qualified = format!("/{}/{name}", self.src.partition);
-            if let Some(p) = self.program_procs.get(qualified.as_str()) {
-                return Some(p.clone());
-            }
-            let common = format!("/Common/{name}");
-            if let Some(p) = self.program_procs.get(common.as_str()) {
-                return Some(p.clone());
-            }
-        }
-        self.program_procs.get(name).cloned()
+            procs
+                .get(qualified.as_str())
+                .or_else(|| procs.get(format!("/Common/{name}").as_str()))
+        } else {
+            None
+        };
+        found
+            .or_else(|| procs.get(name))
+            .map(|p| ProcRef::Program(p))
     }
 
-    pub(crate) fn call_proc(&mut self, p: &Arc<ProcDef>, args: &[Value], span: Span) -> R<Value> {
-        let fixed = p.params.len() - usize::from(p.variadic);
-        let required = p.params[..fixed]
+    pub(crate) fn call_proc(
+        &mut self,
+        p: ProcRef<'a>,
+        args: &[Value<'a>],
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        let def: &ProcDef = match &p {
+            ProcRef::Program(d) => d,
+            ProcRef::Runtime(d) => d,
+        };
+        let fixed = def.params.len() - usize::from(def.variadic);
+        let required = def.params[..fixed]
             .iter()
             .take_while(|(_, d)| d.is_none())
             .count();
-        if args.len() < required || (!p.variadic && args.len() > fixed) {
-            let mut usage = p.name.to_string();
-            for (n, d) in &p.params {
+        if args.len() < required || (!def.variadic && args.len() > fixed) {
+            let mut usage = def.name.to_string();
+            for (n, d) in &def.params {
                 if d.is_some() {
                     usage.push_str(&format!(" ?{n}?"));
-                } else if p.variadic && n.as_ref() == "args" {
+                } else if def.variadic && n.as_ref() == "args" {
                     usage.push_str(" ?arg ...?");
                 } else {
                     usage.push_str(&format!(" {n}"));
@@ -761,29 +824,38 @@ impl<'a> Interp<'a> {
             return self.wrong_args(&usage, span);
         }
         let mut frame = Frame::default();
-        for (i, (n, d)) in p.params[..fixed].iter().enumerate() {
-            let v = args
-                .get(i)
-                .cloned()
-                .or_else(|| d.clone())
-                .unwrap_or_default();
-            frame.insert(n.clone(), Var::Scalar(v));
+        for (i, (n, d)) in def.params[..fixed].iter().enumerate() {
+            let v = match (args.get(i), d) {
+                (Some(v), _) => v.clone(),
+                (None, Some(d)) => Value::new(&**d),
+                (None, None) => Value::empty(),
+            };
+            frame.insert(key(n), Var::Scalar(v));
         }
-        if p.variadic {
+        if def.variadic {
             let rest: Vec<&str> = args.iter().skip(fixed).map(|v| v.as_str()).collect();
             let t = args
                 .iter()
                 .skip(fixed)
                 .fold(Taint::Clean, |t, v| t.join(v.taint()));
             frame.insert(
-                arc("args"),
+                Text::Lit("args"),
                 Var::Scalar(Value::tainted(format_list(&rest), t)),
             );
         }
         self.st.frames.push(frame);
-        let saved = std::mem::replace(&mut self.src, p.src.clone());
-        let r = self.eval_script(&p.body);
-        self.src = saved;
+        let r = match p {
+            ProcRef::Program(d) => {
+                let saved = self.src;
+                if let Some(src) = &d.src {
+                    self.src = src;
+                }
+                let r = self.eval_script(&d.body, Borrowed);
+                self.src = saved;
+                r
+            }
+            ProcRef::Runtime(d) => self.eval_script(&d.body, Owned),
+        };
         self.st.frames.pop();
         match r {
             Ok(v) | Err(Exc::Return(v)) => Ok(v),
@@ -795,13 +867,13 @@ impl<'a> Interp<'a> {
 
     fn define_proc(
         &mut self,
-        name: &Value,
-        params: &Value,
+        name: &Value<'a>,
+        params: &Value<'a>,
         body: Arc<Script>,
         span: Span,
-    ) -> R<Value> {
+    ) -> R<'a, Value<'a>> {
         let def = self.make_proc(name.as_str(), params.as_str(), body, span)?;
-        self.st.procs.insert(def.name.clone(), Arc::new(def));
+        self.st.procs.insert(Box::from(name.as_str()), Rc::new(def));
         Ok(Value::empty())
     }
 
@@ -811,52 +883,36 @@ impl<'a> Interp<'a> {
         params: &str,
         body: Arc<Script>,
         span: Span,
-    ) -> R<ProcDef> {
-        let list = self.list(params, span)?;
-        let mut out = Vec::new();
-        for p in &list {
-            let parts = self.list(p, span)?;
-            match parts.as_slice() {
-                [n] => out.push((arc(n), None)),
-                [n, d] => out.push((arc(n), Some(Value::new(d.as_str())))),
-                _ => {
-                    return self.fail(
-                        RuntimeErrorKind::User {
-                            message: format!("procedure \"{name}\" has argument with no name"),
-                        },
-                        span,
-                    );
-                }
-            }
+    ) -> R<'a, ProcDef> {
+        match crate::program::make_proc(None, name, params, body) {
+            Ok(d) => Ok(d),
+            Err(message) => self.fail(RuntimeErrorKind::User { message }, span),
         }
-        let variadic = out.last().is_some_and(|(n, _)| n.as_ref() == "args");
-        Ok(ProcDef {
-            name: arc(name),
-            params: out,
-            variadic,
-            body,
-            src: self.src.clone(),
-        })
     }
 
-    pub(crate) fn list(&self, text: &str, span: Span) -> R<Vec<String>> {
+    pub(crate) fn list(&self, text: &str, span: Span) -> R<'a, Vec<String>> {
         parse_list(text).or_else(|message| self.fail(RuntimeErrorKind::BadList { message }, span))
     }
 
     // ---- control flow -----------------------------------------------------------------
 
-    pub(crate) fn cond(&mut self, c: &Cond<'_>, span: Span) -> R<bool> {
+    pub(crate) fn cond<'s, L: Lits<'s, 'a>>(
+        &mut self,
+        c: &Cond<'s, 'a>,
+        l: L,
+        span: Span,
+    ) -> R<'a, bool> {
         let v = match c {
-            Cond::Compiled(e) => self.eval_expr(e)?,
+            Cond::Compiled(e) => self.eval_expr(e, l)?,
             Cond::Text(t, s) => {
                 let e = self.compile_expr_text(t, *s)?;
-                self.eval_expr(&e)?
+                self.eval_expr(&e, Owned)?
             }
         };
         self.truth(&v, span)
     }
 
-    pub(crate) fn truth(&mut self, v: &(Ev, Taint), span: Span) -> R<bool> {
+    pub(crate) fn truth(&mut self, v: &(Ev<'a>, Taint), span: Span) -> R<'a, bool> {
         if v.1.is_tainted() {
             self.escape("condition on a value derived from the client address", span);
         }
@@ -876,44 +932,57 @@ impl<'a> Interp<'a> {
         }
     }
 
-    pub(crate) fn run_while(&mut self, c: &Cond<'_>, body: &Code<'_>, span: Span) -> R<Value> {
-        loop {
-            self.step(span)?;
-            if !self.cond(c, span)? {
-                return Ok(Value::empty());
-            }
-            match self.eval_code(body) {
-                Ok(_) | Err(Exc::Continue) => {}
-                Err(Exc::Break) => return Ok(Value::empty()),
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    pub(crate) fn run_for(
+    pub(crate) fn run_while<'s, L: Lits<'s, 'a>>(
         &mut self,
-        init: &Code<'_>,
-        c: &Cond<'_>,
-        next: &Code<'_>,
-        body: &Code<'_>,
+        c: &Cond<'s, 'a>,
+        body: &Code<'s, 'a>,
+        l: L,
         span: Span,
-    ) -> R<Value> {
-        self.eval_code(init)?;
+    ) -> R<'a, Value<'a>> {
         loop {
             self.step(span)?;
-            if !self.cond(c, span)? {
+            if !self.cond(c, l, span)? {
                 return Ok(Value::empty());
             }
-            match self.eval_code(body) {
+            match self.eval_code(body, l) {
                 Ok(_) | Err(Exc::Continue) => {}
                 Err(Exc::Break) => return Ok(Value::empty()),
                 Err(e) => return Err(e),
             }
-            self.eval_code(next)?;
         }
     }
 
-    pub(crate) fn run_foreach(&mut self, args: &[Value], body: &Code<'_>, span: Span) -> R<Value> {
+    pub(crate) fn run_for<'s, L: Lits<'s, 'a>>(
+        &mut self,
+        init: &Code<'s, 'a>,
+        c: &Cond<'s, 'a>,
+        next: &Code<'s, 'a>,
+        body: &Code<'s, 'a>,
+        l: L,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        self.eval_code(init, l)?;
+        loop {
+            self.step(span)?;
+            if !self.cond(c, l, span)? {
+                return Ok(Value::empty());
+            }
+            match self.eval_code(body, l) {
+                Ok(_) | Err(Exc::Continue) => {}
+                Err(Exc::Break) => return Ok(Value::empty()),
+                Err(e) => return Err(e),
+            }
+            self.eval_code(next, l)?;
+        }
+    }
+
+    pub(crate) fn run_foreach<'s, L: Lits<'s, 'a>>(
+        &mut self,
+        args: &[Value<'a>],
+        body: &Code<'s, 'a>,
+        l: L,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
         let mut pairs = Vec::new();
         for pair in args.chunks(2) {
             let [vars, list] = pair else {
@@ -952,7 +1021,7 @@ impl<'a> Interp<'a> {
                     self.set_var(name, Value::tainted(v, *t), span)?;
                 }
             }
-            match self.eval_code(body) {
+            match self.eval_code(body, l) {
                 Ok(_) | Err(Exc::Continue) => {}
                 Err(Exc::Break) => break,
                 Err(e) => return Err(e),
@@ -961,14 +1030,15 @@ impl<'a> Interp<'a> {
         Ok(Value::empty())
     }
 
-    pub(crate) fn run_catch(
+    pub(crate) fn run_catch<'s, L: Lits<'s, 'a>>(
         &mut self,
-        body: &Code<'_>,
-        var: Option<&Value>,
+        body: &Code<'s, 'a>,
+        var: Option<&Value<'a>>,
+        l: L,
         span: Span,
-    ) -> R<Value> {
+    ) -> R<'a, Value<'a>> {
         let depth = self.st.frames.len();
-        let (code, result) = match self.eval_code(body) {
+        let (code, result) = match self.eval_code(body, l) {
             Ok(v) => (0, v),
             Err(Exc::Err(e)) => {
                 if !e.kind.catchable() {
@@ -990,12 +1060,13 @@ impl<'a> Interp<'a> {
     }
 
     /// `switch ?options? string {pattern body ...}` or with the pairs as separate words.
-    pub(crate) fn run_switch(
+    pub(crate) fn run_switch<'s, L: Lits<'s, 'a>>(
         &mut self,
-        args: &[Value],
-        compiled: Option<Vec<(Value, Option<Code<'_>>)>>,
+        args: &[Value<'a>],
+        compiled: Option<Vec<(Value<'a>, Option<Code<'s, 'a>>)>>,
+        l: L,
         span: Span,
-    ) -> R<Value> {
+    ) -> R<'a, Value<'a>> {
         let usage = "switch ?-option ...? string ?pattern body ...? ?default body?";
         let mut mode = "exact";
         let mut i = 1;
@@ -1026,11 +1097,11 @@ impl<'a> Interp<'a> {
             return self.wrong_args(usage, span);
         };
         let owned;
-        let arms: Vec<(Value, Option<Code<'_>>)> = match compiled {
+        let arms: Vec<(Value<'a>, Option<Code<'s, 'a>>)> = match compiled {
             Some(a) => a,
             None => {
                 let rest = &args[i + 1..];
-                let pairs: Vec<Value> = if rest.len() == 1 {
+                let pairs: Vec<Value<'a>> = if rest.len() == 1 {
                     self.list(rest[0].as_str(), span)?
                         .into_iter()
                         .map(Value::new)
@@ -1091,7 +1162,7 @@ impl<'a> Interp<'a> {
         };
         for (_, body) in &arms[k..] {
             if let Some(b) = body {
-                return self.eval_code(b);
+                return self.eval_code(b, l);
             }
         }
         self.fail(
@@ -1102,7 +1173,7 @@ impl<'a> Interp<'a> {
         )
     }
 
-    pub(crate) fn regex(&mut self, pat: &str, nocase: bool, span: Span) -> R<regex::Regex> {
+    pub(crate) fn regex(&mut self, pat: &str, nocase: bool, span: Span) -> R<'a, regex::Regex> {
         let key = format!("{}{pat}", if nocase { "i:" } else { "c:" });
         if let Some(r) = self.st.regex_cache.get(&key) {
             return Ok(r.clone());
@@ -1130,7 +1201,7 @@ impl<'a> Interp<'a> {
 
     // ---- expr -------------------------------------------------------------------------
 
-    pub(crate) fn ev_value(&self, v: (Ev, Taint)) -> Value {
+    pub(crate) fn ev_value(&self, v: (Ev<'a>, Taint)) -> Value<'a> {
         match v.0 {
             Ev::Lit(Num::Int(i), _) | Ev::Int(i) => Value::tainted(i.to_string(), v.1),
             Ev::Lit(Num::Float(f), _) => Value::tainted(format_float(f), v.1),
@@ -1139,13 +1210,13 @@ impl<'a> Interp<'a> {
         }
     }
 
-    pub(crate) fn eval_expr_text(&mut self, text: &Value, span: Span) -> R<Value> {
+    pub(crate) fn eval_expr_text(&mut self, text: &Value<'a>, span: Span) -> R<'a, Value<'a>> {
         let e = self.compile_expr_text(text, span)?;
-        let v = self.eval_expr(&e)?;
+        let v = self.eval_expr(&e, Owned)?;
         Ok(self.ev_value(v))
     }
 
-    fn num(ev: &Ev) -> Option<Num> {
+    fn num(ev: &Ev<'_>) -> Option<Num> {
         match ev {
             Ev::Lit(n, _) => Some(*n),
             Ev::Int(i) => Some(Num::Int(*i)),
@@ -1154,16 +1225,20 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn text(ev: &Ev) -> std::borrow::Cow<'_, str> {
+    fn text<'e>(ev: &'e Ev<'_>) -> std::borrow::Cow<'e, str> {
         match ev {
-            Ev::Lit(_, t) => t.as_ref().into(),
+            Ev::Lit(_, t) => t.as_str().into(),
             Ev::Int(i) => i.to_string().into(),
             Ev::Float(f) => format_float(*f).into(),
             Ev::Str(s) => s.as_str().into(),
         }
     }
 
-    pub(crate) fn eval_expr(&mut self, e: &Expr) -> R<(Ev, Taint)> {
+    pub(crate) fn eval_expr<'s, L: Lits<'s, 'a>>(
+        &mut self,
+        e: &'s Expr,
+        l: L,
+    ) -> R<'a, (Ev<'a>, Taint)> {
         self.step(e.span)?;
         match &e.kind {
             // A literal keeps its text unless that is the number's canonical form, so
@@ -1171,71 +1246,71 @@ impl<'a> Interp<'a> {
             ExprKind::Num(Num::Int(i), text) if i.to_string() == text.as_ref() => {
                 Ok((Ev::Int(*i), Taint::Clean))
             }
-            ExprKind::Num(n, text) => Ok((Ev::Lit(*n, text.clone()), Taint::Clean)),
-            ExprKind::Str(s) => Ok((Ev::Str(Value::new(s.clone())), Taint::Clean)),
+            ExprKind::Num(n, text) => Ok((Ev::Lit(*n, l.lit(text)), Taint::Clean)),
+            ExprKind::Str(s) => Ok((Ev::Str(l.lit(s)), Taint::Clean)),
             ExprKind::Quoted(parts) => {
-                let v = self.eval_parts(parts, e.span)?;
+                let v = self.eval_parts(parts, e.span, l)?;
                 let t = v.taint();
                 Ok((Ev::Str(v), t))
             }
             ExprKind::Var(v) => {
-                let v = self.read_var(v)?;
+                let v = self.read_var(v, l)?;
                 let t = v.taint();
                 Ok((Ev::Str(v), t))
             }
             ExprKind::Cmd(s) => {
-                let v = self.eval_script(s)?;
+                let v = self.eval_script(s, l)?;
                 let t = v.taint();
                 Ok((Ev::Str(v), t))
             }
             ExprKind::Unary(op, inner) => {
-                let v = self.eval_expr(inner)?;
+                let v = self.eval_expr(inner, l)?;
                 self.unary(*op, v, e.span)
             }
             ExprKind::Ternary(c, a, b) => {
-                let cv = self.eval_expr(c)?;
+                let cv = self.eval_expr(c, l)?;
                 if self.truth(&cv, c.span)? {
-                    self.eval_expr(a)
+                    self.eval_expr(a, l)
                 } else {
-                    self.eval_expr(b)
+                    self.eval_expr(b, l)
                 }
             }
             ExprKind::Binary(BinOp::And, a, b) | ExprKind::Binary(BinOp::Or, a, b) => {
                 let is_and = matches!(e.kind, ExprKind::Binary(BinOp::And, ..));
-                let av = self.eval_expr(a)?;
+                let av = self.eval_expr(a, l)?;
                 let at = av.1;
-                let l = self.truth(&av, a.span)?;
-                if l != is_and {
-                    return Ok((Ev::Int(i64::from(l)), at.join(Taint::Clean)));
+                let lhs = self.truth(&av, a.span)?;
+                if lhs != is_and {
+                    return Ok((Ev::Int(i64::from(lhs)), at.join(Taint::Clean)));
                 }
-                let bv = self.eval_expr(b)?;
+                let bv = self.eval_expr(b, l)?;
                 let bt = bv.1;
                 let r = self.truth(&bv, b.span)?;
                 Ok((Ev::Int(i64::from(r)), at.join(bt)))
             }
             ExprKind::Binary(op, a, b) => {
-                let av = self.eval_expr(a)?;
-                let bv = self.eval_expr(b)?;
+                let av = self.eval_expr(a, l)?;
+                let bv = self.eval_expr(b, l)?;
                 self.binary(*op, av, bv, e.span)
             }
             ExprKind::Call(name, args) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
-                    vals.push(self.eval_expr(a)?);
+                    vals.push(self.eval_expr(a, l)?);
                 }
                 self.func(name, vals, e.span)
             }
         }
     }
 
-    fn need_num(&self, ev: &Ev, op: &str, span: Span) -> R<Num> {
+    fn need_num(&self, ev: &Ev<'_>, op: &str, span: Span) -> R<'a, Num> {
         match Self::num(ev) {
             Some(n) => Ok(n),
             None => self.fail(RuntimeErrorKind::NotNumeric { op: op.to_string() }, span),
         }
     }
 
-    fn need_int(&self, ev: &Ev, op: &str, span: Span) -> R<i64> {
+    fn need_int(&self, ev: &Ev<'_>, op: &str, span: Span) -> R<'a, i64> {
         match self.need_num(ev, op, span)? {
             Num::Int(i) => Ok(i),
             Num::Float(_) => self.fail(
@@ -1247,7 +1322,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn unary(&mut self, op: UnOp, v: (Ev, Taint), span: Span) -> R<(Ev, Taint)> {
+    fn unary(&mut self, op: UnOp, v: (Ev<'a>, Taint), span: Span) -> R<'a, (Ev<'a>, Taint)> {
         let t = if v.1.is_tainted() && op != UnOp::Not {
             self.escape(
                 "arithmetic on a value derived from the client address",
@@ -1281,7 +1356,13 @@ impl<'a> Interp<'a> {
         Ok((r, t))
     }
 
-    fn binary(&mut self, op: BinOp, a: (Ev, Taint), b: (Ev, Taint), span: Span) -> R<(Ev, Taint)> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        a: (Ev<'a>, Taint),
+        b: (Ev<'a>, Taint),
+        span: Span,
+    ) -> R<'a, (Ev<'a>, Taint)> {
         use BinOp::*;
         let mut taint = Taint::Clean;
         if a.1.is_tainted() || b.1.is_tainted() {
@@ -1342,7 +1423,7 @@ impl<'a> Interp<'a> {
         Ok((r, taint))
     }
 
-    fn arith(&mut self, op: BinOp, a: &Ev, b: &Ev, span: Span) -> R<Ev> {
+    fn arith(&mut self, op: BinOp, a: &Ev<'_>, b: &Ev<'_>, span: Span) -> R<'a, Ev<'a>> {
         use BinOp::*;
         let sym = op.symbol();
         if matches!(op, Mod | Shl | Shr | BitAnd | BitOr | BitXor) {
@@ -1449,7 +1530,12 @@ impl<'a> Interp<'a> {
         }))
     }
 
-    fn func(&mut self, name: &str, args: Vec<(Ev, Taint)>, span: Span) -> R<(Ev, Taint)> {
+    fn func(
+        &mut self,
+        name: &str,
+        args: Vec<(Ev<'a>, Taint)>,
+        span: Span,
+    ) -> R<'a, (Ev<'a>, Taint)> {
         let t = if args.iter().any(|a| a.1.is_tainted()) {
             self.escape(
                 &format!("{name}() on a value derived from the client address"),
@@ -1463,7 +1549,7 @@ impl<'a> Interp<'a> {
         for a in &args {
             nums.push(self.need_num(&a.0, name, span)?);
         }
-        let one = |s: &Self| -> R<Num> {
+        let one = |s: &Self| -> R<'a, Num> {
             match nums.as_slice() {
                 [n] => Ok(*n),
                 _ => s.fail(

@@ -96,7 +96,7 @@ mod parse;
 mod program;
 pub mod span;
 mod tclcmds;
-pub mod value;
+mod value;
 
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};
 pub use error::{
@@ -110,4 +110,4 @@ pub use program::{
     Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, run_tcl,
 };
 pub use span::{Location, Span};
-pub use value::{Taint, Value};
+pub use value::Taint;

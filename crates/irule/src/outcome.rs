@@ -11,10 +11,8 @@ use crate::span::{Location, Span};
 /// Where in which rule something happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    /// The rule's name.
+    /// The rule's name (the event is the [`Evaluation`]'s).
     pub rule: Arc<str>,
-    /// The event that was running.
-    pub event: Arc<str>,
     /// The command's span in the rule text.
     pub span: Span,
     /// Its line and column.
@@ -129,8 +127,9 @@ pub struct Escape {
 /// What the client address was compared against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObservedBy {
-    /// A data group's records (`class match`, `matchclass`, `findclass`...).
-    DataGroup(String),
+    /// A data group's records (`class match`, `matchclass`, `findclass`...), by full
+    /// path.
+    DataGroup(Arc<str>),
     /// `IP::addr` with a literal address or network.
     IpAddr(String),
     /// String equality with a literal address (`eq`, `==`, `equals`, `string equal`,

@@ -8,11 +8,11 @@ use crate::builtins::Builtin;
 use crate::error::{LoadError, LoadErrorKind, ParseError, RuntimeError};
 use crate::expr::{Expr, ExprKind};
 use crate::host::{Connection, Host};
-use crate::interp::{Collected, Exc, Frame, Interp, ProcDef, RtErr, RuleSrc, State};
+use crate::interp::{Borrowed, Collected, Exc, Frame, Interp, ProcDef, RtErr, RuleSrc, State, Var};
 use crate::outcome::Evaluation;
 use crate::parse::{Op, PErr, Part, Script, WordKind, parse_script};
 use crate::span::Span;
-use crate::value::Value;
+use crate::value::{Text, Value};
 
 /// Engine settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +191,7 @@ pub fn parse(name: &str, text: &str) -> Result<Rule, ParseError> {
                         "the proc's name and arguments must be literal",
                     ));
                 };
-                let def = make_proc(&src, pname, params, body.clone()).map_err(|m| {
+                let def = make_proc(Some(&src), pname, params, body.clone()).map_err(|m| {
                     fail(
                         cmd.words[2].span,
                         m,
@@ -236,19 +236,19 @@ pub fn parse(name: &str, text: &str) -> Result<Rule, ParseError> {
     })
 }
 
-fn make_proc(
-    src: &Arc<RuleSrc>,
+pub(crate) fn make_proc(
+    src: Option<&Arc<RuleSrc>>,
     name: &str,
     params: &str,
     body: Arc<Script>,
 ) -> Result<ProcDef, String> {
     let list = crate::value::parse_list(params)?;
-    let mut out: Vec<(Arc<str>, Option<Value>)> = Vec::new();
+    let mut out: Vec<(Arc<str>, Option<Arc<str>>)> = Vec::new();
     for p in &list {
         let parts = crate::value::parse_list(p)?;
         match parts.as_slice() {
             [n] => out.push((Arc::from(n.as_str()), None)),
-            [n, d] => out.push((Arc::from(n.as_str()), Some(Value::new(d.as_str())))),
+            [n, d] => out.push((Arc::from(n.as_str()), Some(Arc::from(d.as_str())))),
             _ => return Err(format!("procedure \"{name}\" has argument with no name")),
         }
     }
@@ -258,7 +258,7 @@ fn make_proc(
         params: out,
         variadic,
         body,
-        src: src.clone(),
+        src: src.cloned(),
     })
 }
 
@@ -281,14 +281,21 @@ pub const TCP_EVENTS: &[&str] = &[
 /// Values set in RULE_INIT: `static::` variables and globals.
 #[derive(Debug, Clone, Default)]
 pub struct Statics {
-    vars: FxMap<Arc<str>, Value>,
-    globals: Frame,
+    vars: FxMap<Box<str>, Box<str>>,
+    globals: FxMap<Box<str>, Stored>,
+}
+
+/// A global as RULE_INIT left it.
+#[derive(Debug, Clone)]
+enum Stored {
+    Scalar(Box<str>),
+    Array(Vec<(Box<str>, Box<str>)>),
 }
 
 impl Statics {
     /// A `static::` variable's value (name without the `static::` prefix).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(|v| v.as_str())
+        self.vars.get(name).map(|v| &**v)
     }
 }
 
@@ -397,10 +404,30 @@ impl Program {
         if let Some(e) = ev.error {
             return Err(e);
         }
-        Ok(Statics {
-            vars: s.state.statics,
-            globals: s.state.globals,
-        })
+        let vars = s
+            .state
+            .statics
+            .iter()
+            .map(|(k, v)| (Box::from(k.as_str()), Box::from(v.as_str())))
+            .collect();
+        let globals = s
+            .state
+            .globals
+            .iter()
+            .filter_map(|(k, v)| {
+                let stored = match v {
+                    Var::Scalar(v) => Stored::Scalar(Box::from(v.as_str())),
+                    Var::Array(a) => Stored::Array(
+                        a.iter()
+                            .map(|(k, v)| (Box::from(k.as_str()), Box::from(v.as_str())))
+                            .collect(),
+                    ),
+                    Var::Global => return None,
+                };
+                Some((Box::from(k.as_str()), stored))
+            })
+            .collect();
+        Ok(Statics { vars, globals })
     }
 
     /// Starts a connection: variables set in one event stay visible in the next.
@@ -410,9 +437,10 @@ impl Program {
         statics: &'a Statics,
         conn: Connection,
     ) -> Session<'a> {
+        let globals = seed_globals(statics);
         let state = State {
             frames: vec![Frame::default()],
-            globals: statics.globals.clone(),
+            globals,
             ..State::default()
         };
         Session {
@@ -434,6 +462,25 @@ impl Program {
     ) -> Evaluation {
         self.connect(host, statics, conn).fire(event)
     }
+}
+
+/// The globals RULE_INIT left, as a connection starts with them.
+fn seed_globals(statics: &Statics) -> Frame<'_> {
+    statics
+        .globals
+        .iter()
+        .map(|(k, v)| {
+            let var = match v {
+                Stored::Scalar(v) => Var::Scalar(Value::lit(v)),
+                Stored::Array(a) => Var::Array(
+                    a.iter()
+                        .map(|(k, v)| (Text::Lit(&**k), Value::lit(v)))
+                        .collect(),
+                ),
+            };
+            (Text::Lit(&**k), var)
+        })
+        .collect()
 }
 
 fn load_error(src: &RuleSrc, kind: LoadErrorKind, span: Span) -> LoadError {
@@ -564,14 +611,38 @@ pub struct Session<'a> {
     host: &'a dyn Host,
     statics: &'a Statics,
     conn: Option<Connection>,
-    state: State,
+    state: State<'a>,
 }
 
-impl Session<'_> {
+impl<'a> Session<'a> {
+    /// Starts the next connection on this session: variables, disabled events and
+    /// per-connection state are cleared as for a new one, while allocations and the
+    /// caches of text compiled at run time are kept. A prover or load generator
+    /// evaluating many connections in a row should reuse one session this way.
+    pub fn reset(&mut self, conn: Connection) {
+        self.conn = Some(conn);
+        let st = &mut self.state;
+        st.frames.truncate(1);
+        match st.frames.first_mut() {
+            Some(f) => f.clear(),
+            None => st.frames.push(Frame::default()),
+        }
+        st.globals.clear();
+        if !self.statics.globals.is_empty() {
+            st.globals = seed_globals(self.statics);
+        }
+        st.statics.clear();
+        st.procs.clear();
+        st.disabled_all = false;
+        st.disabled.clear();
+        st.client_text = None;
+        st.output.clear();
+    }
+
     /// Runs every handler of `event`, in priority order, across all rules. A `return`
     /// ends one handler; a run-time error ends them all and resets the connection.
     pub fn fire(&mut self, event: &str) -> Evaluation {
-        let program = self.program;
+        let program: &'a Program = self.program;
         let mut ev = Evaluation {
             event: event.to_string(),
             ..Evaluation::default()
@@ -579,19 +650,20 @@ impl Session<'_> {
         let Some((event, order)) = program.order.get_key_value(event) else {
             return ev;
         };
-        let event = event.clone();
+        let event: &'a str = event;
         let Some(&(first_rule, _)) = order.first() else {
             return ev;
         };
+        let statics: &'a Statics = self.statics;
         let mut interp = Interp {
             host: self.host,
             settings: &program.settings,
-            conn: self.conn.as_ref(),
+            conn: self.conn,
             program_procs: &program.procs,
-            base_statics: Some(&self.statics.vars),
-            st: &mut self.state,
-            src: program.rules[first_rule].src.clone(),
-            event: event.clone(),
+            base_statics: Some(&statics.vars),
+            st: std::mem::take(&mut self.state),
+            src: &program.rules[first_rule].src,
+            event,
             out: Collected::default(),
             steps: 0,
             depth: 0,
@@ -601,16 +673,17 @@ impl Session<'_> {
         for &(ri, hi) in order {
             let rule = &program.rules[ri];
             if interp.st.disabled_all
-                || interp
-                    .st
-                    .disabled
-                    .contains(&(rule.src.name.clone(), event.clone()))
+                || (!interp.st.disabled.is_empty()
+                    && interp
+                        .st
+                        .disabled
+                        .contains(&(rule.src.name.clone(), Arc::from(event))))
             {
                 continue;
             }
-            interp.src = rule.src.clone();
+            interp.src = &rule.src;
             let h = &rule.handlers[hi];
-            let r = interp.eval_script(&h.body);
+            let r = interp.eval_script(&h.body, Borrowed);
             match r {
                 Ok(_) | Err(Exc::Return(_)) => {}
                 Err(Exc::Break) | Err(Exc::Continue) => {
@@ -622,7 +695,8 @@ impl Session<'_> {
                     failure = Some(Box::new(RtErr {
                         kind: crate::error::RuntimeErrorKind::OutsideLoop(which),
                         span: h.span,
-                        src: rule.src.clone(),
+                        at: rule.src.lines.locate(&rule.src.text, h.span.start),
+                        source: rule.src.source(),
                     }));
                     break;
                 }
@@ -638,19 +712,20 @@ impl Session<'_> {
         ev.logs = out.logs;
         ev.escapes = out.escapes;
         ev.observed = out.observed;
-        ev.error = failure.map(|e| runtime_error(*e, &event));
+        ev.error = failure.map(|e| runtime_error(*e, event));
+        self.state = std::mem::take(&mut interp.st);
         ev
     }
 }
 
-pub(crate) fn runtime_error(e: RtErr, event: &Arc<str>) -> RuntimeError {
+pub(crate) fn runtime_error(e: RtErr, event: &str) -> RuntimeError {
     RuntimeError {
-        rule: e.src.name.clone(),
-        event: event.clone(),
-        at: e.src.lines.locate(&e.src.text, e.span.start),
+        rule: e.source.name.clone(),
+        event: Arc::from(event),
+        at: e.at,
         kind: e.kind,
         span: e.span,
-        src: e.src.source(),
+        src: e.source,
     }
 }
 
@@ -678,47 +753,48 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
     };
     let procs = FxMap::default();
     let host = crate::host::StaticHost::new();
-    let mut state = State::default();
-    let event: Arc<str> = Arc::from("(tcl)");
+    let event = "(tcl)";
     let mut interp = Interp {
         host: &host,
         settings,
         conn: None,
         program_procs: &procs,
         base_statics: None,
-        st: &mut state,
-        src: src.clone(),
-        event: event.clone(),
+        st: State::default(),
+        src: &src,
+        event,
         out: Collected::default(),
         steps: 0,
         depth: 0,
         tcl_mode: true,
     };
-    let r = interp.eval_script(&parsed);
+    let r = interp.eval_script(&parsed, Borrowed);
     let result = match r {
         Ok(v) | Err(Exc::Return(v)) => Ok(v.as_str().to_string()),
         Err(Exc::Break) => Err(runtime_error(
             RtErr {
                 kind: crate::error::RuntimeErrorKind::OutsideLoop("break"),
                 span: Span::default(),
-                src: src.clone(),
+                at: crate::span::Location { line: 1, col: 1 },
+                source: src.source(),
             },
-            &event,
+            event,
         )
         .into()),
         Err(Exc::Continue) => Err(runtime_error(
             RtErr {
                 kind: crate::error::RuntimeErrorKind::OutsideLoop("continue"),
                 span: Span::default(),
-                src: src.clone(),
+                at: crate::span::Location { line: 1, col: 1 },
+                source: src.source(),
             },
-            &event,
+            event,
         )
         .into()),
-        Err(Exc::Err(e)) => Err(runtime_error(*e, &event).into()),
+        Err(Exc::Err(e)) => Err(runtime_error(*e, event).into()),
     };
     TclRun {
-        output: std::mem::take(&mut state.output),
+        output: std::mem::take(&mut interp.st.output),
         result,
     }
 }

@@ -2,13 +2,13 @@
 
 use crate::builtins::Builtin;
 use crate::error::RuntimeErrorKind;
-use crate::interp::{Code, Cond, Exc, Interp, R};
+use crate::interp::{Code, Cond, Exc, Interp, Owned, R};
 use crate::outcome::LogLine;
 use crate::span::Span;
 use crate::value::{Taint, Value, format_list, glob_match, parse_int};
 
-impl Interp<'_> {
-    pub(crate) fn tcl(&mut self, b: Builtin, args: &[Value], span: Span) -> R<Value> {
+impl<'a> Interp<'a> {
+    pub(crate) fn tcl(&mut self, b: Builtin, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         use Builtin::*;
         let n = args.len();
         match b {
@@ -124,6 +124,7 @@ impl Interp<'_> {
                 [_, c, body] => self.run_while(
                     &Cond::Text(c.clone(), span),
                     &Code::Text(body.clone(), span),
+                    Owned,
                     span,
                 ),
                 _ => self.wrong_args("while test command", span),
@@ -134,6 +135,7 @@ impl Interp<'_> {
                     &Cond::Text(c.clone(), span),
                     &Code::Text(next.clone(), span),
                     &Code::Text(body.clone(), span),
+                    Owned,
                     span,
                 ),
                 _ => self.wrong_args("for start test next command", span),
@@ -146,23 +148,35 @@ impl Interp<'_> {
                 self.run_foreach(
                     &args[1..n - 1],
                     &Code::Text(args[n - 1].clone(), span),
+                    Owned,
                     span,
                 )
             }
             Catch => match args {
                 [_, body] | [_, body, _] | [_, body, _, _] => {
-                    self.run_catch(&Code::Text(body.clone(), span), args.get(2), span)
+                    self.run_catch(&Code::Text(body.clone(), span), args.get(2), Owned, span)
                 }
                 _ => self.wrong_args("catch script ?resultVarName? ?optionVarName?", span),
             },
-            Switch => self.run_switch(args, None, span),
+            Switch => self.run_switch(
+                args,
+                None::<Vec<(Value<'a>, Option<Code<'static, 'a>>)>>,
+                Owned,
+                span,
+            ),
             Proc => match args {
                 [_, name, params, body] => {
-                    let script = self.compile_text(body, span)?;
+                    let script = match crate::parse::parse_dynamic(body.as_str(), span) {
+                        Ok(s) => std::sync::Arc::new(s),
+                        Err(e) => {
+                            return self
+                                .fail(RuntimeErrorKind::Syntax { message: e.message }, span);
+                        }
+                    };
                     let def = self.make_proc(name.as_str(), params.as_str(), script, span)?;
                     self.st
                         .procs
-                        .insert(def.name.clone(), std::sync::Arc::new(def));
+                        .insert(Box::from(name.as_str()), std::rc::Rc::new(def));
                     Ok(Value::empty())
                 }
                 _ => self.wrong_args("proc name args body", span),
@@ -190,7 +204,7 @@ impl Interp<'_> {
                 if text.taint().is_tainted() {
                     self.escape("eval of a value derived from the client address", span);
                 }
-                self.eval_code(&Code::Text(text, span))
+                self.eval_code(&Code::Text(text, span), Owned)
             }
             Info => match args {
                 [_, sub, name] if sub.as_str() == "exists" => {
@@ -207,7 +221,7 @@ impl Interp<'_> {
             Global => {
                 for a in &args[1..] {
                     if let Some(f) = self.st.frames.last_mut() {
-                        f.insert(a.arc().clone(), crate::interp::Var::Global);
+                        f.insert(a.text().clone(), crate::interp::Var::Global);
                     }
                 }
                 Ok(Value::empty())
@@ -395,7 +409,7 @@ impl Interp<'_> {
         }
     }
 
-    fn if_text(&mut self, args: &[Value], span: Span) -> R<Value> {
+    fn if_text(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         let mut i = 1;
         loop {
             let Some(c) = args.get(i) else {
@@ -412,26 +426,26 @@ impl Interp<'_> {
                 return self.wrong_args("if expr1 ?then? body1 ...", span);
             };
             i += 1;
-            if self.cond(&Cond::Text(c.clone(), span), span)? {
-                return self.eval_code(&Code::Text(body.clone(), span));
+            if self.cond(&Cond::Text(c.clone(), span), Owned, span)? {
+                return self.eval_code(&Code::Text(body.clone(), span), Owned);
             }
             match args.get(i).map(|v| v.as_str()) {
                 None => return Ok(Value::empty()),
                 Some("elseif") => i += 1,
                 Some("else") => {
                     return match args.get(i + 1) {
-                        Some(b) => self.eval_code(&Code::Text(b.clone(), span)),
+                        Some(b) => self.eval_code(&Code::Text(b.clone(), span), Owned),
                         None => self.wrong_args("if ... else body", span),
                     };
                 }
                 Some(_) => {
-                    return self.eval_code(&Code::Text(args[i].clone(), span));
+                    return self.eval_code(&Code::Text(args[i].clone(), span), Owned);
                 }
             }
         }
     }
 
-    pub(crate) fn int(&self, v: &Value, span: Span) -> R<i64> {
+    pub(crate) fn int(&self, v: &Value<'a>, span: Span) -> R<'a, i64> {
         match parse_int(v.as_str()) {
             Some(i) => Ok(i),
             None => self.fail(
@@ -444,7 +458,7 @@ impl Interp<'_> {
     }
 
     /// Tcl index syntax: `N`, `end`, `end-N`, `end+N`, `N+M`, `N-M`.
-    pub(crate) fn index(&self, text: &str, len: usize, span: Span) -> R<i64> {
+    pub(crate) fn index(&self, text: &str, len: usize, span: Span) -> R<'a, i64> {
         let bad = || {
             self.fail::<i64>(
                 RuntimeErrorKind::BadIndex {
@@ -482,7 +496,7 @@ impl Interp<'_> {
         }
     }
 
-    fn string_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+    fn string_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         let usage = "string subcommand ?arg ...?";
         let Some(sub) = args.get(1) else {
             return self.wrong_args(usage, span);
@@ -619,7 +633,7 @@ impl Interp<'_> {
         Ok(out.with_taint(t))
     }
 
-    fn regexp_cmd(&mut self, args: &[Value], span: Span) -> R<Value> {
+    fn regexp_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         let mut i = 1;
         let mut nocase = false;
         while i < args.len() && args[i].as_str().starts_with('-') {
@@ -693,7 +707,7 @@ fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
     out
 }
 
-fn join_values(args: &[Value], sep: &str) -> String {
+fn join_values(args: &[Value<'_>], sep: &str) -> String {
     args.iter()
         .map(|v| v.as_str())
         .collect::<Vec<_>>()
@@ -702,7 +716,7 @@ fn join_values(args: &[Value], sep: &str) -> String {
 
 /// Taint of data moved without inspection (`list`, `lappend`, `concat`): one tainted
 /// input keeps its taint only if it is the whole result.
-fn data_taint(args: &[Value]) -> Taint {
+fn data_taint(args: &[Value<'_>]) -> Taint {
     let tainted: Vec<Taint> = args
         .iter()
         .map(|v| v.taint())

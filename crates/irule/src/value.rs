@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// How a value relates to the client address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
@@ -32,94 +32,128 @@ impl Taint {
     }
 }
 
+/// The text of a value: borrowed from the compiled rule (literals, statics) for the life
+/// of the evaluation, or made at run time. Values never cross threads, so run-time text
+/// is reference-counted without atomics: on the per-connection path every literal and
+/// variable copy is then free, where shared atomic counts cost more than the rest of an
+/// evaluation together.
+#[derive(Debug, Clone)]
+pub(crate) enum Text<'a> {
+    Lit(&'a str),
+    Made(Rc<str>),
+}
+
+impl Text<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Text::Lit(s) => s,
+            Text::Made(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text<'_> {}
+
+impl std::hash::Hash for Text<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// A Tcl value: an immutable string plus its [`Taint`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Value {
-    text: Arc<str>,
+#[derive(Debug, Clone)]
+pub(crate) struct Value<'a> {
+    text: Text<'a>,
     taint: Taint,
 }
 
-impl Default for Value {
-    fn default() -> Value {
+impl Default for Value<'_> {
+    fn default() -> Self {
         Value::empty()
     }
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// The empty string.
-    pub fn empty() -> Value {
-        thread_local! {
-            static EMPTY: Arc<str> = Arc::from("");
-        }
+    pub(crate) fn empty() -> Value<'a> {
+        Value::lit("")
+    }
+
+    /// A clean value borrowing its text.
+    pub(crate) fn lit(text: &'a str) -> Value<'a> {
         Value {
-            text: EMPTY.with(Arc::clone),
+            text: Text::Lit(text),
             taint: Taint::Clean,
         }
     }
 
     /// A clean value.
-    pub fn new(text: impl Into<Arc<str>>) -> Value {
+    pub(crate) fn new(text: impl Into<Rc<str>>) -> Value<'a> {
         Value {
-            text: text.into(),
+            text: Text::Made(text.into()),
             taint: Taint::Clean,
         }
     }
 
     /// A value with the given taint.
-    pub fn tainted(text: impl Into<Arc<str>>, taint: Taint) -> Value {
+    pub(crate) fn tainted(text: impl Into<Rc<str>>, taint: Taint) -> Value<'a> {
         Value {
-            text: text.into(),
+            text: Text::Made(text.into()),
             taint,
         }
     }
 
     /// A clean `"1"` or `"0"`.
-    pub fn bool(b: bool) -> Value {
-        thread_local! {
-            static ONE: Arc<str> = Arc::from("1");
-            static ZERO: Arc<str> = Arc::from("0");
-        }
-        let text = if b {
-            ONE.with(Arc::clone)
-        } else {
-            ZERO.with(Arc::clone)
-        };
-        Value {
-            text,
-            taint: Taint::Clean,
-        }
+    pub(crate) fn bool(b: bool) -> Value<'a> {
+        Value::lit(if b { "1" } else { "0" })
     }
 
     /// A clean decimal integer.
-    pub fn int(n: i64) -> Value {
-        Value::new(n.to_string())
+    pub(crate) fn int(n: i64) -> Value<'a> {
+        match n {
+            0 => Value::lit("0"),
+            1 => Value::lit("1"),
+            _ => Value::new(n.to_string()),
+        }
     }
 
     /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.text
+    pub(crate) fn as_str(&self) -> &str {
+        self.text.as_str()
     }
 
-    /// The shared text.
-    pub fn arc(&self) -> &Arc<str> {
+    /// The text, for use as a map key without copying.
+    pub(crate) fn text(&self) -> &Text<'a> {
         &self.text
     }
 
     /// The taint.
-    pub fn taint(&self) -> Taint {
+    pub(crate) fn taint(&self) -> Taint {
         self.taint
     }
 
     /// The same text with another taint.
-    pub fn with_taint(mut self, taint: Taint) -> Value {
+    pub(crate) fn with_taint(mut self, taint: Taint) -> Value<'a> {
         self.taint = taint;
         self
     }
 }
 
-impl fmt::Display for Value {
+impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 

@@ -28,7 +28,7 @@ fn reference_rule_relays_listed_clients_through_the_relay_snat() {
     let sets: Vec<Vec<String>> = ev.observed_sets().map(|s| s.cidrs()).collect();
     assert_eq!(sets, vec![vec!["10.1.1.5/32"], vec!["10.1.2.0/24"]]);
     assert!(
-        matches!(&ev.observed[0].by, ObservedBy::DataGroup(n) if n == "/Common/smtp_relay_allowed")
+        matches!(&ev.observed[0].by, ObservedBy::DataGroup(n) if &**n == "/Common/smtp_relay_allowed")
     );
     assert_eq!(ev.decisions[0].origin.at.line, 5);
 }
