@@ -251,3 +251,47 @@ async fn shutdown_says_421_to_open_sessions_and_leaves_no_listener() {
     );
     assert_eq!(lab.store.count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_stuck_in_a_tls_handshake_is_aborted_after_the_grace_period() {
+    let lab = start_lab(5).await;
+    let smtp = lab.server.carrier_for_port(25).expect("port 25 bound");
+    let stream = tokio::time::timeout(LIMIT, tokio::net::TcpStream::connect(smtp))
+        .await
+        .expect("in time")
+        .expect("connect");
+    let (r, mut w) = stream.into_split();
+    let mut r = BufReader::new(r);
+    w.write_all(b"EHLO stuck.example\r\nSTARTTLS\r\n")
+        .await
+        .expect("write");
+    let mut line = String::new();
+    for _ in 0..20 {
+        line.clear();
+        tokio::time::timeout(LIMIT, r.read_line(&mut line))
+            .await
+            .expect("in time")
+            .expect("reply");
+        if line.starts_with("220 2.0.0") {
+            break;
+        }
+    }
+    assert!(line.starts_with("220 2.0.0"), "{line}");
+    // The client never sends a ClientHello: the server waits in the handshake.
+    let started = std::time::Instant::now();
+    let stats = tokio::time::timeout(LIMIT, lab.server.shutdown())
+        .await
+        .expect("shutdown ends")
+        .expect("clean");
+    let took = started.elapsed();
+    assert_eq!(
+        stats.aborted, 1,
+        "the stuck session was aborted, not orphaned"
+    );
+    assert!(
+        took >= mailserver::server::SHUTDOWN_GRACE
+            && took < mailserver::server::SHUTDOWN_GRACE + Duration::from_secs(3),
+        "{took:?}"
+    );
+    drop(w);
+}
