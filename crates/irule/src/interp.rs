@@ -1109,7 +1109,7 @@ impl<'a> Interp<'a> {
                 } else {
                     rest.to_vec()
                 };
-                if pairs.len() % 2 != 0 || pairs.is_empty() {
+                if !pairs.len().is_multiple_of(2) || pairs.is_empty() {
                     return self.fail(
                         RuntimeErrorKind::User {
                             message: "extra switch pattern with no body".into(),

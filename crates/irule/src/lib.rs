@@ -83,6 +83,10 @@
 //!
 //! Errors render as [`miette`] diagnostics: `miette::Report::new(error)`.
 
+// Errors carry the rule's name, text and location so they render as diagnostics on
+// their own; they are returned once per failed parse or evaluation, never in a loop.
+#![allow(clippy::result_large_err)]
+
 mod builtins;
 pub mod datagroup;
 mod error;

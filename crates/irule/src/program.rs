@@ -474,11 +474,11 @@ fn seed_globals(statics: &Statics) -> Frame<'_> {
                 Stored::Scalar(v) => Var::Scalar(Value::lit(v)),
                 Stored::Array(a) => Var::Array(
                     a.iter()
-                        .map(|(k, v)| (Text::Lit(&**k), Value::lit(v)))
+                        .map(|(k, v)| (Text::Lit(k), Value::lit(v)))
                         .collect(),
                 ),
             };
-            (Text::Lit(&**k), var)
+            (Text::Lit(k), var)
         })
         .collect()
 }

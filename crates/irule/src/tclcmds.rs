@@ -141,7 +141,7 @@ impl<'a> Interp<'a> {
                 _ => self.wrong_args("for start test next command", span),
             },
             Foreach => {
-                if n < 4 || n % 2 != 0 {
+                if n < 4 || !n.is_multiple_of(2) {
                     return self
                         .wrong_args("foreach varList list ?varList list ...? command", span);
                 }

@@ -1,5 +1,6 @@
 //! iRule test cases: the reference rule and its broken copies, every command and operator,
 //! events, priorities, RULE_INIT/static::, procs, catch, taint, and each error kind.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
 mod common;
 

@@ -5,6 +5,7 @@
 //! sides must agree on: integer `expr` (values kept below 2^40 so Tcl's big integers
 //! never start), strings, lists, `if/for/foreach/while/switch/catch`, procs. Without
 //! `tclsh` the test prints "SKIPPED: tclsh not found" and passes, except under CI=true.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
 use std::io::Write;
 use std::process::Command;
@@ -49,7 +50,7 @@ impl Gen {
                 0 => format!("${}", self.pick(&INTS)),
                 1 => self.rng.random_range(-20..100).to_string(),
                 2 => format!("[string length ${}]", self.pick(&STRS)),
-                _ => format!("[llength $l0]"),
+                _ => "[llength $l0]".to_string(),
             };
         }
         let a = self.int_expr(d - 1);

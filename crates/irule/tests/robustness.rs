@@ -1,5 +1,6 @@
 //! Arbitrary input never panics and never runs forever: the parser and interpreter get
 //! random text and random token soup, as plain Tcl and as iRules on a connection.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
 mod common;
 

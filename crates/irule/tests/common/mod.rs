@@ -1,5 +1,5 @@
 //! Shared fixtures: the reference rule, a host with the DOMAIN.md §2 objects, runners.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)] // Shared by several test crates; helpers may panic.
 
 use irule::{Connection, DataGroup, Evaluation, Program, Settings, StaticHost};
 
