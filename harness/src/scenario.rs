@@ -360,7 +360,7 @@ pub fn load_text(
 
     let model = Model {
         name: file.name.get_ref().clone(),
-        config: loaded.config,
+        config: Arc::new(loaded.config),
         servers,
         intent,
         cases,

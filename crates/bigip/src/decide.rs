@@ -6,6 +6,7 @@
 //! picks one with its own state (round-robin counter, persistence table, health).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use addrspace::Addr;
 use irule::{
@@ -35,13 +36,13 @@ impl DataGroupIndex {
 }
 
 /// The iRule engine's view of the configuration, for one virtual server.
-struct ConfigHost<'c> {
-    config: &'c Config,
-    index: &'c DataGroupIndex,
-    virtual_name: &'c str,
+struct ConfigHost {
+    config: Arc<Config>,
+    index: Arc<DataGroupIndex>,
+    virtual_name: String,
 }
 
-impl Host for ConfigHost<'_> {
+impl Host for ConfigHost {
     fn data_group(&self, path: &str) -> Option<&IndexedDataGroup> {
         self.index.groups.get(path)
     }
@@ -52,7 +53,7 @@ impl Host for ConfigHost<'_> {
         self.config.snatpools.contains_key(path)
     }
     fn virtual_name(&self) -> &str {
-        self.virtual_name
+        &self.virtual_name
     }
 }
 
@@ -223,13 +224,14 @@ pub struct Outcome {
 type Target = (Option<String>, String, Endpoint);
 
 /// One virtual server ready to decide connections: its rules parsed, loaded and
-/// initialised once.
-pub struct Plan<'c> {
+/// initialised once. It owns what it reads (shared), so a long-running balancer can keep
+/// one per listener.
+pub struct Plan {
     /// The configuration.
-    pub config: &'c Config,
+    pub config: Arc<Config>,
     /// The virtual server.
-    pub virtual_server: &'c Virtual,
-    host: ConfigHost<'c>,
+    pub virtual_server: Virtual,
+    host: ConfigHost,
     program: Option<(Program, Statics)>,
     automap: AutomapModel,
 }
@@ -237,23 +239,24 @@ pub struct Plan<'c> {
 /// Events fired for a TCP virtual whose decisions shape the server-side connection.
 const EVENTS: [&str; 2] = ["CLIENT_ACCEPTED", "LB_SELECTED"];
 
-impl<'c> Plan<'c> {
+impl Plan {
     /// Prepares a virtual: parses its iRules and runs RULE_INIT.
     pub fn new(
-        config: &'c Config,
-        index: &'c DataGroupIndex,
+        config: &Arc<Config>,
+        index: &Arc<DataGroupIndex>,
         virtual_name: &str,
         settings: Settings,
         automap: AutomapModel,
-    ) -> Result<Plan<'c>, PlanError> {
+    ) -> Result<Plan, PlanError> {
         let v = config
             .virtuals
             .get(virtual_name)
-            .ok_or_else(|| PlanError::NoSuchVirtual(virtual_name.to_string()))?;
+            .ok_or_else(|| PlanError::NoSuchVirtual(virtual_name.to_string()))?
+            .clone();
         let host = ConfigHost {
-            config,
-            index,
-            virtual_name: &v.name,
+            config: config.clone(),
+            index: index.clone(),
+            virtual_name: v.name.clone(),
         };
         let program = if v.rules.is_empty() {
             None
@@ -282,7 +285,7 @@ impl<'c> Plan<'c> {
             Some((program, statics))
         };
         Ok(Plan {
-            config,
+            config: config.clone(),
             virtual_server: v,
             host,
             program,
@@ -292,7 +295,7 @@ impl<'c> Plan<'c> {
 
     /// Runs the iRules for a client and lists every path the connection may take.
     pub fn decide(&self, client: Addr, client_port: u16) -> Outcome {
-        let v = self.virtual_server;
+        let v = &self.virtual_server;
         if !v.source.contains(&client) {
             return Outcome {
                 evaluation: None,
@@ -351,7 +354,7 @@ impl<'c> Plan<'c> {
 
     /// Members the connection may go to: an iRule's `pool`/`node`, else the default pool.
     fn targets(&self, ev: Option<&Evaluation>) -> (Vec<Target>, Option<End>) {
-        let v = self.virtual_server;
+        let v = &self.virtual_server;
         let vport = v.destination.map_or(0, |d| d.port);
         let chosen = ev.and_then(|e| e.target());
         let (pool_name, member_filter) = match chosen {
@@ -407,7 +410,7 @@ impl<'c> Plan<'c> {
         name: String,
         member: Endpoint,
     ) -> Vec<Path> {
-        let v = self.virtual_server;
+        let v = &self.virtual_server;
         let path = |seen: Addr, snat: SnatHow, src: SnatSource| Path {
             pool: pool.clone(),
             member_name: name.clone(),
@@ -429,7 +432,7 @@ impl<'c> Plan<'c> {
             })
         });
         let automap = |src: SnatSource| -> Vec<Path> {
-            automap_candidates(self.config, &member.addr, self.automap)
+            automap_candidates(&self.config, &member.addr, self.automap)
                 .into_iter()
                 .map(|(s, tier)| {
                     path(
@@ -444,7 +447,7 @@ impl<'c> Plan<'c> {
                 .collect()
         };
         let pool_paths = |pool_name: &str, only: Option<Addr>, src: SnatSource| -> Vec<Path> {
-            snatpool_addresses(self.config, pool_name)
+            snatpool_addresses(&self.config, pool_name)
                 .into_iter()
                 .filter(|a| only.is_none_or(|o| o == *a))
                 .map(|a| {
@@ -466,7 +469,7 @@ impl<'c> Plan<'c> {
             None => match &v.source_translation {
                 SourceTranslation::Automap => automap(SnatSource::Virtual),
                 SourceTranslation::Snat { pool } => pool_paths(pool, None, SnatSource::Virtual),
-                SourceTranslation::None => match origin_snat(self.config, &client) {
+                SourceTranslation::None => match origin_snat(&self.config, &client) {
                     Some((snat, SnatTarget::Automap)) => {
                         let mut p = automap(SnatSource::Origin);
                         p.iter_mut().for_each(|p| {

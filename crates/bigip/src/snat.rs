@@ -1,7 +1,7 @@
 //! Which source address a server sees: SNAT automap candidates, SNAT pools and origin
 //! SNATs, resolved against the configuration.
 
-use addrspace::{Addr, AddrSet};
+use addrspace::Addr;
 use serde::Serialize;
 
 use crate::model::{Config, SelfIp, SnatTarget};
@@ -43,9 +43,17 @@ pub fn automap_candidates<'c>(
     model: AutomapModel,
 ) -> Vec<(&'c SelfIp, AutomapTier)> {
     let same_domain = |s: &&SelfIp| s.address.domain() == member.domain();
+    // Runs per connection in the balancer and per interval in the prover: plain numbers.
     let holds_member = |s: &SelfIp| {
-        AddrSet::parse(&format!("{}/{}", s.address, s.prefix_len))
-            .is_ok_and(|net| net.contains(member))
+        let width: u32 = if s.address.ip.is_ipv4() { 32 } else { 128 };
+        let host_bits = width.saturating_sub(u32::from(s.prefix_len));
+        let mask = if host_bits >= 128 {
+            0
+        } else {
+            u128::MAX << host_bits
+        };
+        s.address.domain() == member.domain()
+            && (s.address.number() & mask) == (member.number() & mask)
     };
     let egress_vlans: Vec<&Option<String>> = config
         .self_ips

@@ -925,11 +925,33 @@ impl ExchangeServer {
             });
             return;
         }
-        for ra in &a.remote_ranges {
-            for rb in &b.remote_ranges {
-                let meet = ra.set.intersection(&rb.set);
-                if !meet.is_empty() && !ra.set.is_superset(&rb.set) && !rb.set.is_superset(&ra.set)
-                {
+        // Connectors with thousands of ranges make this pairwise: compare the ranges' blocks
+        // as plain numbers first and build sets only for pairs that really overlap.
+        let blocks = |c: &ReceiveConnector| -> Vec<Vec<(addrspace::Domain, u128, u128)>> {
+            c.remote_ranges
+                .iter()
+                .map(|r| {
+                    r.set
+                        .domains()
+                        .flat_map(|d| r.set.ranges(d).into_iter().map(move |(lo, hi)| (d, lo, hi)))
+                        .collect()
+                })
+                .collect()
+        };
+        let (blocks_a, blocks_b) = (blocks(a), blocks(b));
+        let touches = |x: &[(addrspace::Domain, u128, u128)],
+                       y: &[(addrspace::Domain, u128, u128)]| {
+            x.iter().any(|(dx, lx, hx)| {
+                y.iter()
+                    .any(|(dy, ly, hy)| dx == dy && lx <= hy && ly <= hx)
+            })
+        };
+        for (ra, xa) in a.remote_ranges.iter().zip(&blocks_a) {
+            for (rb, xb) in b.remote_ranges.iter().zip(&blocks_b) {
+                if !touches(xa, xb) {
+                    continue;
+                }
+                if !ra.set.is_superset(&rb.set) && !rb.set.is_superset(&ra.set) {
                     out.push(ConfigError::OverlappingRanges {
                         first: (a.name.clone(), ra.text.clone()),
                         second: (b.name.clone(), rb.text.clone()),

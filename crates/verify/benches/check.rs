@@ -20,19 +20,29 @@ use verify::{Intent, MemberServer, Model, Options};
 const MEMBERS: usize = 6;
 
 fn bigip_conf(records: usize, rng: &mut StdRng) -> String {
-    let mut s = String::from("ltm data-group internal /Common/smtp_relay_allowed {\n    records {\n");
+    let mut s =
+        String::from("ltm data-group internal /Common/smtp_relay_allowed {\n    records {\n");
     for _ in 0..records {
         // Random /32s and /24s across 10.0.0.0/8: overlaps nest, as in real lists.
         let n: u32 = 0x0a00_0000 | (rng.random::<u32>() & 0x00ff_ffff);
         if rng.random_bool(0.2) {
-            let _ = writeln!(s, "        {}/24 {{ }}", std::net::Ipv4Addr::from(n & 0xffff_ff00));
+            let _ = writeln!(
+                s,
+                "        {}/24 {{ }}",
+                std::net::Ipv4Addr::from(n & 0xffff_ff00)
+            );
         } else {
             let _ = writeln!(s, "        {}/32 {{ }}", std::net::Ipv4Addr::from(n));
         }
     }
     s.push_str("    }\n    type ip\n}\nltm pool /Common/p {\n    members {\n");
     for m in 0..MEMBERS {
-        let _ = writeln!(s, "        /Common/10.200.1.{}:25 {{ address 10.200.1.{} }}", 11 + m, 11 + m);
+        let _ = writeln!(
+            s,
+            "        /Common/10.200.1.{}:25 {{ address 10.200.1.{} }}",
+            11 + m,
+            11 + m
+        );
     }
     s.push_str(
         "    }\n}\nltm rule /Common/smtp_irule {\nwhen CLIENT_ACCEPTED {\n  if { [class match [IP::client_addr] equals smtp_relay_allowed] } {\n    snat 10.200.0.20\n  } else {\n    snat automap\n  }\n}\n}\n",
@@ -43,10 +53,14 @@ fn bigip_conf(records: usize, rng: &mut StdRng) -> String {
 }
 
 fn exchange(name: &str, server_ix: usize) -> String {
-    let mut s = format!("[[server]]\nname = \"{name}\"\nflavour = \"exchange\"\nversion = \"2016\"\n");
+    let mut s =
+        format!("[[server]]\nname = \"{name}\"\nflavour = \"exchange\"\nversion = \"2016\"\n");
     s.push_str("\n[[server.connector]]\nname = \"Default\"\nbindings = [\"0.0.0.0:25\"]\nremote_ip_ranges = [\"0.0.0.0-255.255.255.255\"]\npermission_groups = [\"AnonymousUsers\", \"ExchangeServers\"]\nauth_mechanism = [\"Tls\", \"ExchangeServer\"]\n");
     for c in 0..4 {
-        let _ = write!(s, "\n[[server.connector]]\nname = \"App{c}\"\nbindings = [\"0.0.0.0:25\"]\nremote_ip_ranges = [");
+        let _ = write!(
+            s,
+            "\n[[server.connector]]\nname = \"App{c}\"\nbindings = [\"0.0.0.0:25\"]\nremote_ip_ranges = ["
+        );
         for r in 0..500u32 {
             // Disjoint /28 blocks in 172.16.0.0/12, distinct per server and connector.
             let block = 0xac10_0000u32 + (((server_ix as u32 * 4 + c) * 500 + r) << 4);
@@ -62,18 +76,28 @@ fn exchange(name: &str, server_ix: usize) -> String {
 
 fn model(records: usize) -> Model {
     let mut rng = StdRng::seed_from_u64(records as u64);
-    let config = bigip::parse("generated.conf", &bigip_conf(records, &mut rng)).unwrap().config;
-    let allowed = config.data_groups["/Common/smtp_relay_allowed"].group.addresses();
+    let config = bigip::parse("generated.conf", &bigip_conf(records, &mut rng))
+        .unwrap()
+        .config;
+    let allowed = config.data_groups["/Common/smtp_relay_allowed"]
+        .group
+        .addresses();
     let servers = (0..MEMBERS)
         .map(|m| {
             let text = exchange(&format!("EX{m}"), m);
-            let server = relaypolicy::import::parse_native(&text, "generated.toml").unwrap().resolved().remove(0);
-            MemberServer { member: format!("10.200.1.{}", 11 + m).parse().unwrap(), server }
+            let server = relaypolicy::import::parse_native(&text, "generated.toml")
+                .unwrap()
+                .resolved()
+                .remove(0);
+            MemberServer {
+                member: format!("10.200.1.{}", 11 + m).parse().unwrap(),
+                server,
+            }
         })
         .collect();
     Model {
         name: format!("generated, {records} records"),
-        config,
+        config: std::sync::Arc::new(config),
         servers,
         intent: Intent {
             relay_allowed: allowed,
@@ -91,22 +115,40 @@ fn timed_check(m: &Model) -> (Duration, usize, usize) {
     let t = Instant::now();
     let p = verify::prove(m).unwrap();
     let wall = t.elapsed();
-    assert!(p.violations().next().is_none(), "the generated scenario holds");
+    assert!(
+        p.violations().next().is_none(),
+        "the generated scenario holds"
+    );
     (wall, p.virtuals[0].intervals, p.virtuals[0].classes.len())
 }
 
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }
 
 /// Decides addresses one by one with the same engine: the iRule for each address, then
 /// the servers' verdicts per (member, address seen), cached as the prover caches them.
 fn one_by_one(m: &Model, addrs: impl Iterator<Item = Addr>) -> (Duration, usize) {
-    let index = DataGroupIndex::new(&m.config);
-    let plan = Plan::new(&m.config, &index, "/Common/vs", irule::Settings::default(), m.options.automap).unwrap();
-    let probe = Probe::AnonymousRelay { external_domain: "example.net".into() };
+    let index = std::sync::Arc::new(DataGroupIndex::new(&m.config));
+    let plan = Plan::new(
+        &m.config,
+        &index,
+        "/Common/vs",
+        irule::Settings::default(),
+        m.options.automap,
+    )
+    .unwrap();
+    let probe = Probe::AnonymousRelay {
+        external_domain: "example.net".into(),
+    };
     let mut cache: HashMap<(Addr, Addr), bool> = HashMap::new();
     let t = Instant::now();
     let mut n = 0;
@@ -115,7 +157,12 @@ fn one_by_one(m: &Model, addrs: impl Iterator<Item = Addr>) -> (Duration, usize)
         for p in &out.paths {
             let server = m.server_for(&p.member.addr).unwrap();
             let relayed = *cache.entry((p.member.addr, p.seen)).or_insert_with(|| {
-                matches!(server.probe(Endpoint::new(p.member.addr, 25), p.seen, &probe).verdict, relaypolicy::policy::Verdict::Relayed)
+                matches!(
+                    server
+                        .probe(Endpoint::new(p.member.addr, 25), p.seen, &probe)
+                        .verdict,
+                    relaypolicy::policy::Verdict::Relayed
+                )
             });
             std::hint::black_box(relayed);
         }
@@ -125,7 +172,9 @@ fn one_by_one(m: &Model, addrs: impl Iterator<Item = Addr>) -> (Duration, usize)
 }
 
 fn main() {
-    println!("verify: check on a generated scenario ({MEMBERS} members x 5 connectors, 4 of them with 500 ranges)");
+    println!(
+        "verify: check on a generated scenario ({MEMBERS} members x 5 connectors, 4 of them with 500 ranges)"
+    );
     let mut walls = Vec::new();
     for records in [1_000, 10_000, 100_000] {
         let m = model(records);
@@ -148,13 +197,19 @@ fn main() {
         None => println!("  peak RSS: unavailable (no /proc/self/status)"),
     }
     let wall_100k = walls[2].1;
-    println!("  check at 100k: {:.0} ms   (goal < 1000 ms)", wall_100k.as_secs_f64() * 1e3);
+    println!(
+        "  check at 100k: {:.0} ms   (goal < 1000 ms)",
+        wall_100k.as_secs_f64() * 1e3
+    );
 
     // Baseline: every address of 10.0.0.0/8 one by one. The full /8 is 16.8 million
     // decisions; a 1,048,576-address slice is timed and scaled by 16, and said so.
     let m = model(100_000);
     let slice = 1u32 << 20;
-    let (t, n) = one_by_one(&m, (0..slice).map(|i| Addr::new(std::net::Ipv4Addr::from(0x0a00_0000 + i).into())));
+    let (t, n) = one_by_one(
+        &m,
+        (0..slice).map(|i| Addr::new(std::net::Ipv4Addr::from(0x0a00_0000 + i).into())),
+    );
     let per_addr = t.as_secs_f64() / n as f64;
     let full = per_addr * f64::from(1u32 << 24);
     println!(

@@ -13,7 +13,7 @@ use crate::prove::{ProveError, branch_text, plan, server_view, virtual_names};
 
 /// The whole story of one client address through every checked virtual (or one).
 pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String, ProveError> {
-    let index = DataGroupIndex::new(&model.config);
+    let index = std::sync::Arc::new(DataGroupIndex::new(&model.config));
     let mut o = String::new();
     let allowed = model.intent.relay_allowed.contains(&client);
     let _ = writeln!(
@@ -32,7 +32,7 @@ pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String
     };
     for name in names {
         let plan = plan(model, &index, &name)?;
-        let v = plan.virtual_server;
+        let v = &plan.virtual_server;
         let dest = v.destination.map(|d| d.to_string()).unwrap_or_default();
         let _ = writeln!(o, "\nvirtual {name} {dest} (bigip.conf line {})", v.line);
         let out = plan.decide(client, 49152);

@@ -1,6 +1,8 @@
 //! Everything the prover reads: the BIG-IP configuration, the mail server behind each
 //! pool member, the owner's intent, and the options of the model.
 
+use std::sync::Arc;
+
 use addrspace::Addr;
 use bigip::Config;
 use bigip::snat::AutomapModel;
@@ -46,8 +48,8 @@ pub struct Options {
 pub struct Model {
     /// The scenario's name.
     pub name: String,
-    /// The BIG-IP configuration.
-    pub config: Config,
+    /// The BIG-IP configuration (shared with the plans and the live balancer).
+    pub config: Arc<Config>,
     /// What stands behind each pool member.
     pub servers: Vec<MemberServer>,
     /// The owner's intent.

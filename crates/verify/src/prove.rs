@@ -2,7 +2,7 @@
 //! interval, refine where an evaluation observed a boundary the partition lacked, then
 //! check every property on every path.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use addrspace::{Addr, AddrSet, Domain, Interval, Partition};
@@ -263,7 +263,7 @@ impl Proof {
 
 /// Proves a model: every virtual, every property, every case.
 pub fn prove(model: &Model) -> Result<Proof, ProveError> {
-    let index = DataGroupIndex::new(&model.config);
+    let index = Arc::new(DataGroupIndex::new(&model.config));
     let mut virtuals = Vec::new();
     for name in virtual_names(model) {
         let plan = plan(model, &index, &name)?;
@@ -311,11 +311,11 @@ pub fn virtual_names(model: &Model) -> Vec<String> {
     }
 }
 
-pub(crate) fn plan<'c>(
-    model: &'c Model,
-    index: &'c DataGroupIndex,
+pub(crate) fn plan(
+    model: &Model,
+    index: &Arc<DataGroupIndex>,
     name: &str,
-) -> Result<Plan<'c>, ProveError> {
+) -> Result<Plan, ProveError> {
     let settings = Settings {
         v10_globals: model.options.irule_mode == IruleMode::V10,
         ..Settings::default()
@@ -332,8 +332,15 @@ pub(crate) fn plan<'c>(
 /// A path's verdicts with the probe dialogues behind them, shared between intervals.
 type Probed = Arc<(PathVerdict, Vec<ProbeOutcome>)>;
 
-/// What makes two intervals one class: allowed, label, branch, end, path verdict ids.
-type ClassKey = (bool, Label, String, Option<String>, Vec<usize>);
+/// What makes two intervals one class: allowed, label, where the iRule decided (and
+/// failed), how the connection ended, and the identities of the shared path verdicts.
+type ClassKey = (
+    bool,
+    Label,
+    Vec<usize>,
+    Option<std::mem::Discriminant<End>>,
+    Vec<usize>,
+);
 
 /// Probe results per (server, member endpoint, seen address), computed once.
 #[derive(Default)]
@@ -512,12 +519,6 @@ fn label_of(ev: Option<&Evaluation>) -> Label {
     }
 }
 
-/// One evaluated interval.
-struct Evaluated {
-    interval: Interval,
-    outcome: Outcome,
-}
-
 /// Sorted boundaries of one observed group of sets, per domain: a number `b` in the list
 /// means membership may change between `b - 1` and `b`.
 struct Boundaries(HashMap<Domain, Vec<u128>>);
@@ -553,7 +554,7 @@ impl Boundaries {
 /// The client space of a virtual: its destination's family in its route domain. A
 /// virtual listening on IPv6 sees only IPv6 clients (IPv4-mapped clients are IPv4 ones,
 /// which reach IPv4 listeners), and route domains are separate networks.
-fn universe(_model: &Model, plan: &Plan<'_>) -> Vec<Domain> {
+fn universe(_model: &Model, plan: &Plan) -> Vec<Domain> {
     match plan.virtual_server.destination {
         Some(d) => vec![d.addr.domain()],
         None => Domain::both(0).to_vec(),
@@ -561,8 +562,13 @@ fn universe(_model: &Model, plan: &Plan<'_>) -> Vec<Domain> {
 }
 
 /// Partitions, evaluates, refines until every interval is constant under everything its
-/// evaluation observed.
-fn evaluate_all(model: &Model, plan: &Plan<'_>) -> (Vec<Evaluated>, usize) {
+/// evaluation observed; hands each final interval and its outcome to `done`, in no
+/// particular order. Returns the number of evaluations.
+fn evaluate_all(
+    model: &Model,
+    plan: &Plan,
+    done: &mut dyn FnMut(Interval, Outcome) -> Result<(), ProveError>,
+) -> Result<usize, ProveError> {
     let mut seeds: Vec<AddrSet> = vec![
         plan.virtual_server.source.clone(),
         model.intent.relay_allowed.clone(),
@@ -574,90 +580,78 @@ fn evaluate_all(model: &Model, plan: &Plan<'_>) -> (Vec<Evaluated>, usize) {
     let mut work: Vec<Interval> = partition.intervals().to_vec();
     work.reverse();
     let mut boundaries: HashMap<*const AddrSet, Boundaries> = HashMap::new();
-    let mut done = Vec::new();
     let mut evaluations = 0;
-    // Refinement only splits, and each split strictly shrinks an interval, so this ends;
-    // the bound is a guard against a bug, not a limit users meet.
-    let mut budget = 50_000_000usize;
+    let mut cuts: Vec<u128> = Vec::new();
     while let Some(iv) = work.pop() {
-        budget -= 1;
-        if budget == 0 {
-            break;
-        }
-        let rep = iv.representative();
-        let outcome = plan.decide(rep, 49152);
+        let outcome = plan.decide(iv.representative(), 49152);
         evaluations += 1;
-        let mut cuts: Vec<u128> = Vec::new();
+        cuts.clear();
         if let Some(ev) = &outcome.evaluation {
             for obs in &ev.observed {
-                let key = obs.sets.as_ptr();
                 let b = boundaries
-                    .entry(key)
+                    .entry(obs.sets.as_ptr())
                     .or_insert_with(|| Boundaries(HashMap::new()));
                 cuts.extend(b.inside(&obs.sets, &iv));
             }
         }
         if cuts.is_empty() {
-            done.push(Evaluated {
-                interval: iv,
-                outcome,
-            });
+            done(iv, outcome)?;
             continue;
         }
+        // Refinement only splits, and every split strictly shrinks an interval, so the
+        // loop ends; the pieces are decided afresh.
         cuts.sort_unstable();
         cuts.dedup();
-        let mut lo = iv.first;
-        let mut pieces = Vec::new();
-        for c in cuts {
-            pieces.push(Interval {
+        let mut hi = iv.last;
+        for &c in cuts.iter().rev() {
+            work.push(Interval {
                 domain: iv.domain,
-                first: lo,
-                last: c - 1,
+                first: c,
+                last: hi,
             });
-            lo = c;
+            hi = c - 1;
         }
-        pieces.push(Interval {
+        work.push(Interval {
             domain: iv.domain,
-            first: lo,
-            last: iv.last,
+            first: iv.first,
+            last: hi,
         });
-        work.extend(pieces.into_iter().rev());
     }
-    done.sort_by_key(|e| (e.interval.domain, e.interval.first));
-    (done, evaluations)
+    Ok(evaluations)
 }
 
-fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveError> {
-    let v = plan.virtual_server;
-    let (evaluated, evaluations) = evaluate_all(model, plan);
+/// One class while the intervals are sorted into classes.
+struct Group {
+    allowed: bool,
+    label: Label,
+    paths: Vec<Probed>,
+    outcome: Outcome,
+    intervals: Vec<Interval>,
+}
+
+fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError> {
+    let v = &plan.virtual_server;
     let space = universe(model, plan);
     let mut cache = VerdictCache::default();
-
-    // Group intervals into classes by everything that decides their verdicts.
-    struct Key {
-        allowed: bool,
-        label: Label,
-        branch: String,
-        paths: Vec<Probed>,
-    }
-    let mut groups: BTreeMap<usize, (Key, Vec<usize>, Outcome)> = BTreeMap::new();
+    // Intervals fall into classes by everything that decides their verdicts: whether the
+    // intent allows them, the label, the iRule's decisions (by where they were made) and
+    // how the connection ended, and the path verdicts (shared, so compared by identity).
+    let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<ClassKey, usize> = HashMap::new();
-    let mut path_ids: HashMap<PathVerdict, usize> = HashMap::new();
     let mut sampled = 0;
-    for (i, e) in evaluated.iter().enumerate() {
-        if matches!(e.outcome.end, Some(End::NotAccepted)) {
-            continue;
+    let mut intervals = 0;
+    let mut on_done = |iv: Interval, outcome: Outcome| -> Result<(), ProveError> {
+        intervals += 1;
+        if matches!(outcome.end, Some(End::NotAccepted)) {
+            return Ok(());
         }
-        let rep = e.interval.representative();
-        let allowed = model.intent.relay_allowed.contains(&rep);
-        let label = label_of(e.outcome.evaluation.as_ref());
+        let allowed = model.intent.relay_allowed.contains(&iv.representative());
+        let label = label_of(outcome.evaluation.as_ref());
         if label != Label::Proved {
             sampled += 1;
         }
-        let branch = branch_text(e.outcome.evaluation.as_ref());
-        let end = e.outcome.end.as_ref().map(|x| format!("{x:?}"));
-        let mut paths = Vec::new();
-        for p in &e.outcome.paths {
+        let mut paths = Vec::with_capacity(outcome.paths.len());
+        for p in &outcome.paths {
             paths.push(cache.get(model, p).map_err(|err| match err {
                 ProveError::NoServer { member, .. } => ProveError::NoServer {
                     virtual_name: v.name.clone(),
@@ -666,70 +660,77 @@ fn prove_virtual(model: &Model, plan: &Plan<'_>) -> Result<VirtualProof, ProveEr
                 other => other,
             })?);
         }
-        paths.sort_by(|a, b| (&a.0.member, &a.0.seen).cmp(&(&b.0.member, &b.0.seen)));
-        paths.dedup_by(|a, b| a.0 == b.0);
-        let ids: Vec<usize> = paths
-            .iter()
-            .map(|p| {
-                let n = path_ids.len();
-                *path_ids.entry(p.0.clone()).or_insert(n)
+        paths.sort_by_key(|p| Arc::as_ptr(p) as usize);
+        paths.dedup_by(|a, b| Arc::ptr_eq(a, b));
+        let decisions: Vec<usize> = outcome
+            .evaluation
+            .as_ref()
+            .map(|e| {
+                e.decisions
+                    .iter()
+                    .map(|r| r.origin.span.start)
+                    .chain(e.error.as_ref().map(|x| usize::MAX - x.span.start))
+                    .collect()
             })
-            .collect();
-        let k = (allowed, label.clone(), branch.clone(), end.clone(), ids);
-        let gid = match index.get(&k) {
+            .unwrap_or_default();
+        let end = outcome.end.as_ref().map(|e| std::mem::discriminant(e));
+        let key: ClassKey = (
+            allowed,
+            label.clone(),
+            decisions,
+            end,
+            paths.iter().map(|p| Arc::as_ptr(p) as usize).collect(),
+        );
+        let g = match index.get(&key) {
             Some(g) => *g,
             None => {
-                let g = index.len();
-                index.insert(k, g);
-                groups.insert(
-                    g,
-                    (
-                        Key {
-                            allowed,
-                            label,
-                            branch,
-                            paths,
-                        },
-                        Vec::new(),
-                        e.outcome.clone(),
-                    ),
-                );
-                g
+                index.insert(key, groups.len());
+                groups.push(Group {
+                    allowed,
+                    label,
+                    paths,
+                    outcome,
+                    intervals: Vec::new(),
+                });
+                groups.len() - 1
             }
         };
-        if let Some(g) = groups.get_mut(&gid) {
-            g.1.push(i);
-        }
-    }
+        groups[g].intervals.push(iv);
+        Ok(())
+    };
+    let evaluations = evaluate_all(model, plan, &mut on_done)?;
 
     let mut classes = Vec::new();
     let mut violations = Vec::new();
-    for (key, members, outcome) in groups.into_values() {
-        let intervals: Vec<&Interval> = members.iter().map(|&i| &evaluated[i].interval).collect();
-        let set = AddrSet::from_sets(&intervals.iter().map(|iv| iv.to_set()).collect::<Vec<_>>());
+    for mut g in groups {
+        g.intervals.sort_by_key(|iv| (iv.domain, iv.first));
+        let set = AddrSet::from_sets(&g.intervals.iter().map(|iv| iv.to_set()).collect::<Vec<_>>());
         let (cidrs, _) = describe(&set, &space);
-        let rep = representative(&intervals);
+        let rep = representative(&g.intervals.iter().collect::<Vec<_>>());
+        let mut paths: Vec<PathVerdict> = g.paths.iter().map(|p| p.0.clone()).collect();
+        paths.sort_by(|a, b| (&a.member, &a.seen).cmp(&(&b.member, &b.seen)));
         let class = Class {
             addresses: cidrs.iter().take(16).cloned().collect(),
             address_blocks: cidrs.len(),
             representative: rep.to_string(),
-            allowed: key.allowed,
-            label: key.label.clone(),
-            branch: key.branch.clone(),
-            end: outcome.end.clone(),
-            paths: key.paths.iter().map(|p| p.0.clone()).collect(),
-            intervals: intervals.len(),
+            allowed: g.allowed,
+            label: g.label.clone(),
+            branch: branch_text(g.outcome.evaluation.as_ref()),
+            end: g.outcome.end.clone(),
+            paths,
+            intervals: g.intervals.len(),
         };
         violations.extend(class_violations(
-            model, plan, &class, &key.paths, &outcome, &set, &cidrs,
+            model, plan, &class, &g.paths, &g.outcome, &set, &cidrs,
         ));
         classes.push(class);
     }
+    classes.sort_by(|a, b| (!a.allowed, &a.representative).cmp(&(!b.allowed, &b.representative)));
     let violations = merge_violations(violations, &space);
     Ok(VirtualProof {
         name: v.name.clone(),
         destination: v.destination.map(|d| d.to_string()).unwrap_or_default(),
-        intervals: evaluated.len(),
+        intervals,
         evaluations,
         sampled_intervals: sampled,
         classes,
@@ -774,14 +775,14 @@ fn representative(intervals: &[&Interval]) -> Addr {
 
 fn class_violations(
     model: &Model,
-    plan: &Plan<'_>,
+    plan: &Plan,
     class: &Class,
     paths: &[Probed],
     outcome: &Outcome,
     set: &AddrSet,
     cidrs: &[String],
 ) -> Vec<Violation> {
-    let v = plan.virtual_server;
+    let v = &plan.virtual_server;
     let mut out = Vec::new();
     let mut lines = vec![format!("{} (bigip.conf line {})", v.name, v.line)];
     if let Some(ev) = &outcome.evaluation {
@@ -945,7 +946,7 @@ fn merge_violations(vs: Vec<Violation>, space: &[Domain]) -> Vec<Violation> {
 
 fn run_case(
     model: &Model,
-    index: &DataGroupIndex,
+    index: &Arc<DataGroupIndex>,
     case: &crate::intent::Case,
 ) -> Result<CaseResult, ProveError> {
     let names = match &case.virtual_name {

@@ -52,13 +52,24 @@ net self /Common/float {{ address 10.0.1.5/24 vlan /Common/internal traffic-grou
     let server = set.resolved().remove(0);
     Model {
         name: "t".into(),
-        config,
+        config: std::sync::Arc::new(config),
         servers: vec![
-            MemberServer { member: "10.0.1.11".parse().unwrap(), server: server.clone() },
-            MemberServer { member: "10.0.1.12".parse().unwrap(), server },
+            MemberServer {
+                member: "10.0.1.11".parse().unwrap(),
+                server: server.clone(),
+            },
+            MemberServer {
+                member: "10.0.1.12".parse().unwrap(),
+                server,
+            },
         ],
         intent: Intent {
-            relay_allowed: AddrSet::from_sets(&allowed.iter().map(|a| AddrSet::parse(a).unwrap()).collect::<Vec<_>>()),
+            relay_allowed: AddrSet::from_sets(
+                &allowed
+                    .iter()
+                    .map(|a| AddrSet::parse(a).unwrap())
+                    .collect::<Vec<_>>(),
+            ),
             external_domain: "example.net".into(),
             local_recipient: "postmaster@contoso.com".into(),
             auth_requires_tls: false,
@@ -79,7 +90,11 @@ fn refines_at_boundaries_only_the_evaluation_saw() {
     );
     let p = prove(&m).unwrap();
     let v = &p.virtuals[0];
-    assert!(p.violations().next().is_none(), "{:?}", p.violations().collect::<Vec<_>>());
+    assert!(
+        p.violations().next().is_none(),
+        "{:?}",
+        p.violations().collect::<Vec<_>>()
+    );
     let allowed = v.classes.iter().find(|c| c.allowed).unwrap();
     assert_eq!(allowed.addresses, ["10.9.0.0/16"]);
     assert_eq!(allowed.label, Label::Proved);
@@ -93,11 +108,17 @@ fn wrong_intent_is_found_at_the_exact_boundary() {
         "",
     );
     let p = prove(&m).unwrap();
-    let open: Vec<_> = p.violations().filter(|v| v.property == Property::NoOpenRelay).collect();
+    let open: Vec<_> = p
+        .violations()
+        .filter(|v| v.property == Property::NoOpenRelay)
+        .collect();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].addresses, ["10.9.128.0/17"]);
     let v = &p.virtuals[0];
-    assert!(v.evaluations > v.intervals, "the coarse interval was evaluated, then split");
+    assert!(
+        v.evaluations > v.intervals,
+        "the coarse interval was evaluated, then split"
+    );
 }
 
 #[test]
@@ -111,7 +132,11 @@ fn string_slicing_of_the_client_address_is_sampled_not_proved() {
     let v = &p.virtuals[0];
     assert!(v.sampled_intervals > 0);
     for c in &v.classes {
-        assert!(matches!(&c.label, Label::Sampled { operation, at } if !operation.is_empty() && at.contains("line 2")), "{:?}", c.label);
+        assert!(
+            matches!(&c.label, Label::Sampled { operation, at } if !operation.is_empty() && at.contains("line 2")),
+            "{:?}",
+            c.label
+        );
     }
 }
 
@@ -123,11 +148,23 @@ fn purposeful_reject_is_not_an_inbound_failure_but_an_error_is() {
         "",
     );
     let p = prove(&m).unwrap();
-    assert!(p.violations().next().is_none(), "{:?}", p.violations().map(|v| &v.what).collect::<Vec<_>>());
-    let rejected = p.virtuals[0].classes.iter().find(|c| c.end.is_some()).unwrap();
+    assert!(
+        p.violations().next().is_none(),
+        "{:?}",
+        p.violations().map(|v| &v.what).collect::<Vec<_>>()
+    );
+    let rejected = p.virtuals[0]
+        .classes
+        .iter()
+        .find(|c| c.end.is_some())
+        .unwrap();
     assert_eq!(rejected.addresses, ["198.51.100.0/24"]);
 
-    let m = model("when CLIENT_ACCEPTED { if { [IP::addr [IP::client_addr] equals 198.51.100.0/24] } { error boom } }", &[], "");
+    let m = model(
+        "when CLIENT_ACCEPTED { if { [IP::addr [IP::client_addr] equals 198.51.100.0/24] } { error boom } }",
+        &[],
+        "",
+    );
     let p = prove(&m).unwrap();
     let v: Vec<_> = p.violations().collect();
     assert_eq!(v.len(), 1);
@@ -137,11 +174,22 @@ fn purposeful_reject_is_not_an_inbound_failure_but_an_error_is() {
 
 #[test]
 fn every_snatpool_address_is_a_path_and_disabled_members_are_not() {
-    let m = model("when CLIENT_ACCEPTED { snatpool relay_pool }", &["0.0.0.0/0"], "");
+    let m = model(
+        "when CLIENT_ACCEPTED { snatpool relay_pool }",
+        &["0.0.0.0/0"],
+        "",
+    );
     let p = prove(&m).unwrap();
     let class = &p.virtuals[0].classes[0];
-    let seen: Vec<(&str, &str)> = class.paths.iter().map(|p| (p.member.as_str(), p.seen.as_str())).collect();
-    assert_eq!(seen, [("10.0.1.11:25", "10.0.0.20"), ("10.0.1.11:25", "10.0.0.21")]);
+    let seen: Vec<(&str, &str)> = class
+        .paths
+        .iter()
+        .map(|p| (p.member.as_str(), p.seen.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("10.0.1.11:25", "10.0.0.20"), ("10.0.1.11:25", "10.0.0.21")]
+    );
     assert!(p.violations().next().is_none());
 }
 
@@ -153,7 +201,14 @@ fn irule_pool_and_node_choices_are_followed() {
         "",
     );
     let p = prove(&m).unwrap();
-    let to_node = p.virtuals[0].classes.iter().find(|c| c.addresses == ["10.8.0.0/16"]).unwrap();
+    let to_node = p.virtuals[0]
+        .classes
+        .iter()
+        .find(|c| c.addresses == ["10.8.0.0/16"])
+        .unwrap();
     assert_eq!(to_node.paths.len(), 1);
-    assert_eq!(to_node.paths[0].member, "10.0.1.12:25", "a node decision reaches even a disabled pool member's address");
+    assert_eq!(
+        to_node.paths[0].member, "10.0.1.12:25",
+        "a node decision reaches even a disabled pool member's address"
+    );
 }
