@@ -54,6 +54,22 @@ impl<'a> Interp<'a> {
         })
     }
 
+    /// [`Interp::resolve_group`] through the session's cache.
+    fn resolve_group_value(&self, name: &Value<'a>) -> Option<&'a IndexedDataGroup> {
+        if self.src.partition != "Common" {
+            return self.resolve_group(name.as_str());
+        }
+        if let Some(hit) = self.st.group_cache.borrow().get(name.as_str()) {
+            return *hit;
+        }
+        let g = self.resolve_group(name.as_str());
+        let mut cache = self.st.group_cache.borrow_mut();
+        if cache.len() < 256 {
+            cache.insert(name.text().clone(), g);
+        }
+        g
+    }
+
     /// The client address as `IP::client_addr` renders it, made once per connection.
     fn client_value(&mut self, cmd: &str, span: Span) -> R<'a, Value<'a>> {
         let c = self.client_conn(cmd, span)?;
@@ -78,7 +94,7 @@ impl<'a> Interp<'a> {
 
     /// A class argument: a data-group name, or in v10 mode the list `$::name` expanded to.
     fn group_arg(&self, arg: &Value<'a>, span: Span) -> R<'a, Group<'a>> {
-        if let Some(g) = self.resolve_group(arg.as_str()) {
+        if let Some(g) = self.resolve_group_value(arg) {
             return Ok(Group::Host(g));
         }
         if self.settings.v10_globals
@@ -559,7 +575,7 @@ impl<'a> Interp<'a> {
                         .unwrap_or_default(),
                 ))
             }
-            ("exists", [c]) => Ok(Value::bool(self.resolve_group(c.as_str()).is_some())),
+            ("exists", [c]) => Ok(Value::bool(self.resolve_group_value(c).is_some())),
             ("size", [c]) => {
                 let g = self.group_arg(c, span)?;
                 Ok(Value::int(g.get().group().records.len() as i64))

@@ -114,6 +114,10 @@ pub(crate) struct State<'a> {
     pub procs: FxMap<Box<str>, Rc<ProcDef>>,
     pub disabled_all: bool,
     pub disabled: FxSet<(Arc<str>, Arc<str>)>,
+    /// Data groups by the name a rule wrote (rules in /Common only): the host and its
+    /// groups do not change during a session, so resolution is done once.
+    pub group_cache:
+        std::cell::RefCell<FxMap<Text<'a>, Option<&'a crate::datagroup::IndexedDataGroup>>>,
     /// `IP::client_addr`'s text, rendered once per connection.
     pub client_text: Option<Rc<str>>,
     /// Argument vectors for reuse, so a command costs no allocation for its words.
@@ -696,6 +700,11 @@ impl<'a> Interp<'a> {
         }
         let mut args = self.st.arg_pool.pop().unwrap_or_default();
         for w in &cmd.words {
+            // Literals go straight into the vector: no Result to move through.
+            if let WordKind::Lit(s, _) = &w.kind {
+                args.push(l.lit(s));
+                continue;
+            }
             match self.eval_word(w, l) {
                 Ok(v) => args.push(v),
                 Err(e) => {
