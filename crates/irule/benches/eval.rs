@@ -112,6 +112,9 @@ fn main() {
     println!(
         "irule: reference rule CLIENT_ACCEPTED, {RECORDS}-record ip data group, {CLIENTS} random clients"
     );
+    if cfg!(debug_assertions) {
+        println!("  (unoptimised smoke run: the figures mean nothing; use `cargo bench -p irule`)");
+    }
     println!(
         "  data-group index build {:>8.1} ms",
         index_time.as_secs_f64() * 1e3
