@@ -340,6 +340,9 @@ impl<'a> Interp<'a> {
                     [_, a, p] => self.addr_port(a, Some(p), span)?,
                     _ => return self.wrong_args("node <addr> ?<port>?", span),
                 };
+                if !self.host.node_exists(&addr) {
+                    return self.no_object("node", &args[1], span);
+                }
                 self.record(Decision::Node { addr, port }, span);
                 Ok(Value::empty())
             }

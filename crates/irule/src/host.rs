@@ -20,6 +20,13 @@ pub trait Host {
     fn snatpool_exists(&self, path: &str) -> bool;
     /// The full path of the virtual server the rules are attached to.
     fn virtual_name(&self) -> &str;
+    /// Whether `node <addr>` may send to this address. BIG-IP accepts any address for
+    /// `node` (it needs no configured node object), hence the default; a host that
+    /// wants to flag unknown nodes can say no, and the command then fails.
+    fn node_exists(&self, addr: &Addr) -> bool {
+        let _ = addr;
+        true
+    }
 }
 
 /// A [`Host`] holding its objects in memory.

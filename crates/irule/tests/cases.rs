@@ -965,3 +965,14 @@ fn deep_nesting_and_huge_values_are_errors_not_crashes() {
     let r = irule::run_tcl("string repeat x 100000000000", &Settings::default());
     assert!(r.result.is_err());
 }
+
+#[test]
+fn program_and_results_can_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<irule::Program>();
+    send_sync::<irule::Rule>();
+    send_sync::<irule::Statics>();
+    send_sync::<irule::StaticHost>();
+    send_sync::<irule::Evaluation>();
+    send_sync::<irule::Error>();
+}
