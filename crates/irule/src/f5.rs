@@ -27,7 +27,7 @@ impl Group<'_> {
     }
 }
 
-impl<'a> Interp<'a> {
+impl<'a> Interp<'_, 'a> {
     pub(crate) fn resolve_group(&self, name: &str) -> Option<&'a IndexedDataGroup> {
         thread_local! {
             // The path buffer is reused: lookups happen on every connection.

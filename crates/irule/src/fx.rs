@@ -19,17 +19,27 @@ impl Fx {
 
 impl Hasher for Fx {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
+        // Whole words straight from the input: assembling a tail in a stack buffer and
+        // reading it back as one word stalls store forwarding on every short key.
+        let mut rest = bytes;
+        while let Some((w, tail)) = rest.split_first_chunk::<8>() {
+            self.add(u64::from_le_bytes(*w));
+            rest = tail;
         }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
+        let mut v = 0u64;
+        if let Some((w, tail)) = rest.split_first_chunk::<4>() {
+            v = u64::from(u32::from_le_bytes(*w));
+            rest = tail;
+        }
+        if let Some((w, tail)) = rest.split_first_chunk::<2>() {
+            v = (v << 16) | u64::from(u16::from_le_bytes(*w));
+            rest = tail;
+        }
+        if let Some(&b) = rest.first() {
+            v = (v << 8) | u64::from(b);
+        }
+        if !bytes.len().is_multiple_of(8) {
+            self.add(v);
         }
     }
 

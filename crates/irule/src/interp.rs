@@ -134,13 +134,13 @@ pub(crate) struct Collected {
     pub observed: Vec<Observed>,
 }
 
-pub(crate) struct Interp<'a> {
+pub(crate) struct Interp<'st, 'a> {
     pub host: &'a dyn Host,
     pub settings: &'a Settings,
     pub conn: Option<Connection>,
     pub program_procs: &'a FxMap<Arc<str>, Arc<ProcDef>>,
     pub base_statics: Option<&'a FxMap<Box<str>, Box<str>>>,
-    pub st: State<'a>,
+    pub st: &'st mut State<'a>,
     pub src: &'a RuleSrc,
     pub event: &'a str,
     pub out: Collected,
@@ -203,7 +203,7 @@ fn key<'a>(s: &str) -> Text<'a> {
     Text::Made(Rc::from(s))
 }
 
-impl<'a> Interp<'a> {
+impl<'a> Interp<'_, 'a> {
     // ---- errors, steps, records -------------------------------------------------------
 
     pub(crate) fn fail<T>(&self, kind: RuntimeErrorKind, span: Span) -> R<'a, T> {

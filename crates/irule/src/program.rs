@@ -661,7 +661,7 @@ impl<'a> Session<'a> {
             conn: self.conn,
             program_procs: &program.procs,
             base_statics: Some(&statics.vars),
-            st: std::mem::take(&mut self.state),
+            st: &mut self.state,
             src: &program.rules[first_rule].src,
             event,
             out: Collected::default(),
@@ -713,7 +713,6 @@ impl<'a> Session<'a> {
         ev.escapes = out.escapes;
         ev.observed = out.observed;
         ev.error = failure.map(|e| runtime_error(*e, event));
-        self.state = std::mem::take(&mut interp.st);
         ev
     }
 }
@@ -754,13 +753,14 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
     let procs = FxMap::default();
     let host = crate::host::StaticHost::new();
     let event = "(tcl)";
+    let mut state = State::default();
     let mut interp = Interp {
         host: &host,
         settings,
         conn: None,
         program_procs: &procs,
         base_statics: None,
-        st: State::default(),
+        st: &mut state,
         src: &src,
         event,
         out: Collected::default(),
@@ -794,7 +794,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         Err(Exc::Err(e)) => Err(runtime_error(*e, event).into()),
     };
     TclRun {
-        output: std::mem::take(&mut interp.st.output),
+        output: std::mem::take(&mut state.output),
         result,
     }
 }

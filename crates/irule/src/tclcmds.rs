@@ -7,7 +7,7 @@ use crate::outcome::LogLine;
 use crate::span::Span;
 use crate::value::{Taint, Value, format_list, glob_match, parse_int};
 
-impl<'a> Interp<'a> {
+impl<'a> Interp<'_, 'a> {
     pub(crate) fn tcl(&mut self, b: Builtin, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         use Builtin::*;
         let n = args.len();
