@@ -10,7 +10,7 @@ use crate::error::RuntimeErrorKind;
 use crate::interp::{Interp, R};
 use crate::outcome::{Decision, ObservedBy, Recorded};
 use crate::span::Span;
-use crate::value::{Taint, Text, Value, format_list, parse_list};
+use crate::value::{Taint, Value, format_list, parse_list};
 
 /// A data group as a command sees it: from the host, or built from a v10 `$::name` list.
 enum Group<'a> {
@@ -65,7 +65,7 @@ impl<'a> Interp<'_, 'a> {
         let g = self.resolve_group(name.as_str());
         let mut cache = self.st.group_cache.borrow_mut();
         if cache.len() < 256 {
-            cache.insert(name.text().clone(), g);
+            cache.insert(name.key(), g);
         }
         g
     }
@@ -73,19 +73,21 @@ impl<'a> Interp<'_, 'a> {
     /// The client address as `IP::client_addr` renders it, made once per connection.
     fn client_value(&mut self, cmd: &str, span: Span) -> R<'a, Value<'a>> {
         let c = self.client_conn(cmd, span)?;
-        let text = self
+        Ok(self
             .st
-            .client_text
-            .get_or_insert_with(|| std::rc::Rc::from(render_addr(&c.client)))
-            .clone();
-        Ok(Value::tainted(text, Taint::Client))
+            .client
+            .get_or_insert_with(|| Value::tainted(render_addr(&c.client), Taint::Client))
+            .clone())
     }
 
     /// The item as an address: the connection's own address without parsing when the
     /// item is the text `IP::client_addr` returned.
     pub(crate) fn item_addr(&self, item: &Value<'a>) -> Option<Addr> {
-        if let (Some(t), Some(c), Text::Made(rc)) = (&self.st.client_text, self.conn, item.text())
-            && std::rc::Rc::ptr_eq(t, rc)
+        if let (Some(t), Some(c), Some(rc)) = (
+            self.st.client.as_ref().and_then(|v| v.shared()),
+            self.conn,
+            item.shared(),
+        ) && std::rc::Rc::ptr_eq(t, rc)
         {
             return Some(c.client);
         }

@@ -119,7 +119,7 @@ pub(crate) struct State<'a> {
     pub group_cache:
         std::cell::RefCell<FxMap<Text<'a>, Option<&'a crate::datagroup::IndexedDataGroup>>>,
     /// `IP::client_addr`'s text, rendered once per connection.
-    pub client_text: Option<Rc<str>>,
+    pub client: Option<Value<'a>>,
     /// Argument vectors for reuse, so a command costs no allocation for its words.
     pub arg_pool: Vec<Vec<Value<'a>>>,
     pub output: String,
@@ -740,7 +740,7 @@ impl<'a> Interp<'_, 'a> {
                 }
                 Some(_) => self.set_var(n, value, span),
                 None => {
-                    f.insert(name.text().clone(), Var::Scalar(value.clone()));
+                    f.insert(name.key(), Var::Scalar(value.clone()));
                     Ok(value)
                 }
             },

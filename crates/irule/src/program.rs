@@ -635,7 +635,7 @@ impl<'a> Session<'a> {
         st.procs.clear();
         st.disabled_all = false;
         st.disabled.clear();
-        st.client_text = None;
+        st.client = None;
         st.output.clear();
     }
 

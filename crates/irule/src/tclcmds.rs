@@ -221,7 +221,7 @@ impl<'a> Interp<'_, 'a> {
             Global => {
                 for a in &args[1..] {
                     if let Some(f) = self.st.frames.last_mut() {
-                        f.insert(a.text().clone(), crate::interp::Var::Global);
+                        f.insert(a.key(), crate::interp::Var::Global);
                     }
                 }
                 Ok(Value::empty())

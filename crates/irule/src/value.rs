@@ -72,11 +72,17 @@ impl std::borrow::Borrow<str> for Text<'_> {
     }
 }
 
-/// A Tcl value: an immutable string plus its [`Taint`].
+/// A Tcl value: an immutable string plus its [`Taint`]. Three words: values are moved
+/// and copied on every command, and a fourth word made each copy a pair of vector moves
+/// that stall on the field-by-field stores that built the value.
 #[derive(Debug, Clone)]
-pub(crate) struct Value<'a> {
-    text: Text<'a>,
-    taint: Taint,
+pub(crate) enum Value<'a> {
+    /// Clean text borrowed from the compiled rule or the statics.
+    Lit(&'a str),
+    /// Clean text made at run time.
+    Made(Rc<str>),
+    /// Text that depends on the client address (rare, so one more indirection).
+    Tainted(Rc<(Rc<str>, Taint)>),
 }
 
 impl Default for Value<'_> {
@@ -88,66 +94,88 @@ impl Default for Value<'_> {
 impl<'a> Value<'a> {
     /// The empty string.
     pub(crate) fn empty() -> Value<'a> {
-        Value::lit("")
+        Value::Lit("")
     }
 
     /// A clean value borrowing its text.
     pub(crate) fn lit(text: &'a str) -> Value<'a> {
-        Value {
-            text: Text::Lit(text),
-            taint: Taint::Clean,
-        }
+        Value::Lit(text)
     }
 
     /// A clean value.
     pub(crate) fn new(text: impl Into<Rc<str>>) -> Value<'a> {
-        Value {
-            text: Text::Made(text.into()),
-            taint: Taint::Clean,
-        }
+        Value::Made(text.into())
     }
 
     /// A value with the given taint.
     pub(crate) fn tainted(text: impl Into<Rc<str>>, taint: Taint) -> Value<'a> {
-        Value {
-            text: Text::Made(text.into()),
-            taint,
+        match taint {
+            Taint::Clean => Value::Made(text.into()),
+            t => Value::Tainted(Rc::new((text.into(), t))),
         }
     }
 
     /// A clean `"1"` or `"0"`.
     pub(crate) fn bool(b: bool) -> Value<'a> {
-        Value::lit(if b { "1" } else { "0" })
+        Value::Lit(if b { "1" } else { "0" })
     }
 
     /// A clean decimal integer.
     pub(crate) fn int(n: i64) -> Value<'a> {
         match n {
-            0 => Value::lit("0"),
-            1 => Value::lit("1"),
+            -1 => Value::Lit("-1"),
+            0 => Value::Lit("0"),
+            1 => Value::Lit("1"),
             _ => Value::new(n.to_string()),
         }
     }
 
     /// The text.
     pub(crate) fn as_str(&self) -> &str {
-        self.text.as_str()
+        match self {
+            Value::Lit(s) => s,
+            Value::Made(s) => s,
+            Value::Tainted(t) => &t.0,
+        }
     }
 
-    /// The text, for use as a map key without copying.
-    pub(crate) fn text(&self) -> &Text<'a> {
-        &self.text
+    /// The text as a map key, without copying it.
+    pub(crate) fn key(&self) -> Text<'a> {
+        match self {
+            Value::Lit(s) => Text::Lit(s),
+            Value::Made(s) => Text::Made(s.clone()),
+            Value::Tainted(t) => Text::Made(t.0.clone()),
+        }
+    }
+
+    /// The shared run-time text, if the value has one.
+    pub(crate) fn shared(&self) -> Option<&Rc<str>> {
+        match self {
+            Value::Lit(_) => None,
+            Value::Made(s) => Some(s),
+            Value::Tainted(t) => Some(&t.0),
+        }
     }
 
     /// The taint.
     pub(crate) fn taint(&self) -> Taint {
-        self.taint
+        match self {
+            Value::Tainted(t) => t.1,
+            _ => Taint::Clean,
+        }
     }
 
     /// The same text with another taint.
-    pub(crate) fn with_taint(mut self, taint: Taint) -> Value<'a> {
-        self.taint = taint;
-        self
+    pub(crate) fn with_taint(self, taint: Taint) -> Value<'a> {
+        if taint == self.taint() {
+            return self;
+        }
+        match (self, taint) {
+            (Value::Tainted(t), Taint::Clean) => Value::Made(t.0.clone()),
+            (Value::Tainted(t), taint) => Value::Tainted(Rc::new((t.0.clone(), taint))),
+            (Value::Made(s), taint) => Value::Tainted(Rc::new((s, taint))),
+            (Value::Lit(s), taint) => Value::Tainted(Rc::new((Rc::from(s), taint))),
+        }
     }
 }
 
