@@ -224,6 +224,29 @@ impl AddrSet {
         out
     }
 
+    /// The first `n` CIDR blocks of [`AddrSet::cidrs`] and how many there are in all,
+    /// without rendering the rest (a set of 100,000 blocks is counted, not printed).
+    pub fn cidrs_limited(&self, n: usize) -> (Vec<String>, usize) {
+        let mut shown = Vec::new();
+        let mut total = 0;
+        for (d, r) in &self.parts {
+            for &(lo, hi) in r.as_slice() {
+                let count = cidr_count(*d, lo, hi);
+                if shown.len() < n {
+                    shown.extend(cidrs_of_range(*d, lo, hi).into_iter().take(n - shown.len()));
+                }
+                total += count;
+            }
+        }
+        if self.rest {
+            if shown.len() < n {
+                shown.push("(and every address of any other route domain)".to_string());
+            }
+            total += 1;
+        }
+        (shown, total)
+    }
+
     /// Parses one entry in any of the forms bigip.conf, iRules, Exchange and Postfix use:
     /// `a`, `a/len`, `a/m.m.m.m`, `a mask m`, `a-b`, `host a`, `network a prefixlen n`,
     /// `network a mask m`, `network a/len`, each address optionally with `%N`, IPv6
@@ -372,6 +395,45 @@ fn block(n: u128, len: u8, width: u32) -> (u128, u128) {
     (n & !host_mask, n | host_mask)
 }
 
+/// How many CIDR blocks the range `lo..=hi` splits into (the greedy largest-aligned cut).
+fn cidr_count(d: Domain, lo: u128, hi: u128) -> usize {
+    let width: u32 = match d.family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    let mut count = 0;
+    let mut at = lo;
+    loop {
+        // The largest block starting at `at` that stays within `hi`.
+        let mut size_log = if at == 0 {
+            width
+        } else {
+            at.trailing_zeros().min(width)
+        };
+        while size_log > 0
+            && (size_log >= 128
+                || at
+                    .checked_add((1u128 << size_log) - 1)
+                    .is_none_or(|end| end > hi))
+        {
+            if size_log >= 128 && at == 0 && hi == u128::MAX {
+                break;
+            }
+            size_log -= 1;
+        }
+        count += 1;
+        let end = if size_log >= 128 {
+            u128::MAX
+        } else {
+            at + ((1u128 << size_log) - 1)
+        };
+        if end >= hi {
+            return count;
+        }
+        at = end + 1;
+    }
+}
+
 fn cidrs_of_range(d: Domain, lo: u128, hi: u128) -> Vec<String> {
     let rd = if d.route_domain == 0 {
         String::new()
@@ -460,5 +522,27 @@ mod tests {
         assert!(!c.contains(&"10.0.0.1".parse().unwrap()));
         assert_eq!(c.complement(), s("10.0.0.0/8"));
         assert_eq!(AddrSet::everything().complement(), AddrSet::empty());
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::*;
+
+    #[test]
+    fn counts_match_rendering_at_the_edges_of_the_spaces() {
+        for set in [
+            AddrSet::full(Domain::V6),
+            AddrSet::full(Domain::V4),
+            AddrSet::parse("::/0").unwrap(),
+            AddrSet::parse(
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            )
+            .unwrap(),
+            AddrSet::parse("0.0.0.1-255.255.255.254").unwrap(),
+            AddrSet::parse("::-::ffff").unwrap(),
+        ] {
+            assert_eq!(set.cidrs_limited(0).1, set.cidrs().len(), "{set}");
+        }
     }
 }

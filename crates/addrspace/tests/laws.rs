@@ -64,6 +64,11 @@ proptest! {
         prop_assert_eq!(a.union(&b).complement(), a.complement().intersection(&b.complement()));
         prop_assert_eq!(a.difference(&b), a.intersection(&b.complement()));
         prop_assert!(a.union(&b).is_superset(&a));
+        // Counting blocks agrees with rendering them.
+        let all = a.cidrs();
+        let (first, total) = a.cidrs_limited(3);
+        prop_assert_eq!(total, all.len());
+        prop_assert_eq!(&first[..], &all[..all.len().min(3)]);
         // Rendering round-trips.
         if !a.holds_other_domains() {
             let back: Vec<AddrSet> = a.cidrs().iter().map(|c| AddrSet::parse(c).unwrap()).collect();

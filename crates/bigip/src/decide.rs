@@ -116,14 +116,14 @@ pub enum SnatHow {
     /// Automap picked a self IP.
     Automap {
         /// The self IP object.
-        self_ip: String,
+        self_ip: Arc<str>,
         /// Its preference tier.
         tier: AutomapTier,
     },
     /// A SNAT pool address.
     Snatpool {
         /// The pool.
-        pool: String,
+        pool: Arc<str>,
     },
     /// An iRule's `snat <addr>`.
     Address,
@@ -141,7 +141,7 @@ pub enum SnatSource {
     /// An iRule command (with its rule and line).
     Irule {
         /// The rule.
-        rule: String,
+        rule: Arc<str>,
         /// The 1-based line within the rule.
         line: usize,
     },
@@ -157,9 +157,9 @@ pub enum SnatSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Path {
     /// The pool the member belongs to (None for an iRule `node`).
-    pub pool: Option<String>,
+    pub pool: Option<Arc<str>>,
     /// The member's name.
-    pub member_name: String,
+    pub member_name: Arc<str>,
     /// The member's address and port.
     pub member: Endpoint,
     /// The source address the server sees (with the BIG-IP route domain).
@@ -221,7 +221,7 @@ pub struct Outcome {
 }
 
 /// A member a connection may go to: (pool, member name, endpoint).
-type Target = (Option<String>, String, Endpoint);
+type Target = (Option<Arc<str>>, Arc<str>, Endpoint);
 
 /// One virtual server ready to decide connections: its rules parsed, loaded and
 /// initialised once. It owns what it reads (shared), so a long-running balancer can keep
@@ -234,6 +234,44 @@ pub struct Plan {
     host: ConfigHost,
     program: Option<(Program, Statics)>,
     automap: AutomapModel,
+    tables: Tables,
+}
+
+/// What every connection looks up, prepared once: enabled members per pool, and automap's
+/// candidates per member address (filled as members are met, since an iRule `node` can
+/// name any address).
+#[derive(Default)]
+struct Tables {
+    pools: HashMap<String, PoolMembers>,
+    automap: std::sync::Mutex<HashMap<Addr, AutomapChoices>>,
+}
+
+/// A pool's name and its enabled members (name, endpoint).
+type PoolMembers = (Arc<str>, Vec<(Arc<str>, Endpoint)>);
+
+/// Automap's candidates toward one member: (self IP address, its name, its tier).
+type AutomapChoices = Arc<[(Addr, Arc<str>, AutomapTier)]>;
+
+impl Tables {
+    fn new(config: &Config) -> Tables {
+        let pools = config
+            .pools
+            .values()
+            .map(|p| {
+                let enabled = p
+                    .members
+                    .iter()
+                    .filter(|m| !m.disabled)
+                    .map(|m| (Arc::from(m.name.as_str()), m.endpoint))
+                    .collect();
+                (p.name.clone(), (Arc::from(p.name.as_str()), enabled))
+            })
+            .collect();
+        Tables {
+            pools,
+            automap: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 /// Events fired for a TCP virtual whose decisions shape the server-side connection.
@@ -285,12 +323,30 @@ impl Plan {
             Some((program, statics))
         };
         Ok(Plan {
+            tables: Tables::new(config),
             config: config.clone(),
             virtual_server: v,
             host,
             program,
             automap,
         })
+    }
+
+    /// Automap's candidates toward a member, computed once per member address.
+    fn automap_of(&self, member: &Addr) -> AutomapChoices {
+        if let Ok(cache) = self.tables.automap.lock()
+            && let Some(c) = cache.get(member)
+        {
+            return c.clone();
+        }
+        let c: AutomapChoices = automap_candidates(&self.config, member, self.automap)
+            .into_iter()
+            .map(|(s, tier)| (s.address, Arc::from(s.name.as_str()), tier))
+            .collect();
+        if let Ok(mut cache) = self.tables.automap.lock() {
+            cache.insert(*member, c.clone());
+        }
+        c
     }
 
     /// Runs the iRules for a client and lists every path the connection may take.
@@ -363,34 +419,27 @@ impl Plan {
                     addr: *addr,
                     port: port.unwrap_or(vport),
                 };
-                return (vec![(None, format!("node {ep}"), ep)], None);
+                return (vec![(None, format!("node {ep}").into(), ep)], None);
             }
             Some(Decision::Pool { name, member }) => (Some(name.clone()), *member),
             _ => (v.pool.clone(), None),
         };
-        let Some(pool) = pool_name.as_ref().and_then(|p| self.config.pools.get(p)) else {
+        let Some((pool, enabled)) = pool_name.as_ref().and_then(|p| self.tables.pools.get(p))
+        else {
             return (Vec::new(), Some(End::NoPool));
         };
-        let members: Vec<_> = pool
-            .members
+        let members: Vec<Target> = enabled
             .iter()
-            .filter(|m| !m.disabled)
-            .filter(|m| {
-                member_filter.is_none_or(|(a, p)| {
-                    m.endpoint.addr == a && p.is_none_or(|p| p == m.endpoint.port)
-                })
+            .filter(|(_, ep)| {
+                member_filter.is_none_or(|(a, p)| ep.addr == a && p.is_none_or(|p| p == ep.port))
             })
-            .map(|m| {
-                let port = if m.endpoint.port == 0 {
-                    vport
-                } else {
-                    m.endpoint.port
-                };
+            .map(|(name, ep)| {
+                let port = if ep.port == 0 { vport } else { ep.port };
                 (
-                    Some(pool.name.clone()),
-                    m.name.clone(),
+                    Some(pool.clone()),
+                    name.clone(),
                     Endpoint {
-                        addr: m.endpoint.addr,
+                        addr: ep.addr,
                         port,
                     },
                 )
@@ -406,8 +455,8 @@ impl Plan {
         &self,
         ev: Option<&Evaluation>,
         client: Addr,
-        pool: Option<String>,
-        name: String,
+        pool: Option<Arc<str>>,
+        name: Arc<str>,
         member: Endpoint,
     ) -> Vec<Path> {
         let v = &self.virtual_server;
@@ -424,7 +473,7 @@ impl Plan {
                 Decision::Snat(s) => Some((
                     s,
                     SnatSource::Irule {
-                        rule: r.origin.rule.to_string(),
+                        rule: r.origin.rule.clone(),
                         line: r.origin.at.line,
                     },
                 )),
@@ -432,14 +481,14 @@ impl Plan {
             })
         });
         let automap = |src: SnatSource| -> Vec<Path> {
-            automap_candidates(&self.config, &member.addr, self.automap)
-                .into_iter()
-                .map(|(s, tier)| {
+            self.automap_of(&member.addr)
+                .iter()
+                .map(|(addr, name, tier)| {
                     path(
-                        s.address,
+                        *addr,
                         SnatHow::Automap {
-                            self_ip: s.name.clone(),
-                            tier,
+                            self_ip: name.clone(),
+                            tier: *tier,
                         },
                         src.clone(),
                     )
@@ -454,7 +503,7 @@ impl Plan {
                     path(
                         a,
                         SnatHow::Snatpool {
-                            pool: pool_name.to_string(),
+                            pool: pool_name.into(),
                         },
                         src.clone(),
                     )

@@ -3,7 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::ops::RangeInclusive;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use addrspace::Addr;
 use bigip::Config;
@@ -291,7 +291,6 @@ async fn handle(
         &outcome.paths,
         persist.as_ref(),
         counters,
-        Instant::now(),
     );
     let Some(path) = chosen else {
         tracing::info!(client = %client_addr, "no pool member is up: reset");

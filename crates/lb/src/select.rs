@@ -113,8 +113,8 @@ impl Selector {
         paths: &'p [Path],
         persistence: Option<&Persistence>,
         counters: &Counters,
-        now: Instant,
     ) -> Option<&'p Path> {
+        let now = Instant::now();
         let mut members: Vec<&Path> = Vec::new();
         for p in paths {
             if !members.iter().any(|m| m.member == p.member) && self.is_up(&p.member) {

@@ -673,7 +673,7 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
                     .collect()
             })
             .unwrap_or_default();
-        let end = outcome.end.as_ref().map(|e| std::mem::discriminant(e));
+        let end = outcome.end.as_ref().map(std::mem::discriminant);
         let key: ClassKey = (
             allowed,
             label.clone(),
@@ -705,13 +705,13 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
     for mut g in groups {
         g.intervals.sort_by_key(|iv| (iv.domain, iv.first));
         let set = AddrSet::from_sets(&g.intervals.iter().map(|iv| iv.to_set()).collect::<Vec<_>>());
-        let (cidrs, _) = describe(&set, &space);
+        let (cidrs, blocks) = describe(&set, &space);
         let rep = representative(&g.intervals.iter().collect::<Vec<_>>());
         let mut paths: Vec<PathVerdict> = g.paths.iter().map(|p| p.0.clone()).collect();
         paths.sort_by(|a, b| (&a.member, &a.seen).cmp(&(&b.member, &b.seen)));
         let class = Class {
             addresses: cidrs.iter().take(16).cloned().collect(),
-            address_blocks: cidrs.len(),
+            address_blocks: blocks,
             representative: rep.to_string(),
             allowed: g.allowed,
             label: g.label.clone(),
@@ -741,7 +741,9 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
 /// A set as people read it, per domain: its CIDR blocks, `all of IPv6`, or
 /// `all of IPv4 except ...` when the complement is the shorter list.
 pub fn describe(set: &AddrSet, universe: &[Domain]) -> (Vec<String>, usize) {
+    const SHOWN: usize = 16;
     let mut out = Vec::new();
+    let mut total = 0;
     for d in universe {
         let full = AddrSet::full(*d);
         let part = set.intersection(&full);
@@ -750,18 +752,20 @@ pub fn describe(set: &AddrSet, universe: &[Domain]) -> (Vec<String>, usize) {
         }
         if part == full {
             out.push(format!("all of {d}"));
+            total += 1;
             continue;
         }
-        let direct = part.cidrs();
-        let rest = full.difference(&part).cidrs();
-        if rest.len() < direct.len() && rest.len() <= 16 {
+        let (direct, direct_n) = part.cidrs_limited(SHOWN);
+        let (rest, rest_n) = full.difference(&part).cidrs_limited(SHOWN);
+        if rest_n < direct_n && rest_n <= SHOWN {
             out.push(format!("all of {d} except {}", rest.join(" ")));
+            total += 1;
         } else {
             out.extend(direct);
+            total += direct_n;
         }
     }
-    let n = out.len();
-    (out, n)
+    (out, total)
 }
 
 /// The nicest counterexample: from the largest interval, its representative.
@@ -811,7 +815,7 @@ fn class_violations(
             property,
             virtual_name: v.name.clone(),
             addresses: cidrs.iter().take(16).cloned().collect(),
-            address_blocks: cidrs.len(),
+            address_blocks: class.address_blocks,
             representative: class.representative.clone(),
             what,
             branch: class.branch.clone(),
@@ -933,9 +937,9 @@ fn merge_violations(vs: Vec<Violation>, space: &[Domain]) -> Vec<Violation> {
         match same {
             Some(o) => {
                 o.set = o.set.union(&v.set);
-                let (cidrs, _) = describe(&o.set, space);
+                let (cidrs, blocks) = describe(&o.set, space);
                 o.addresses = cidrs.iter().take(16).cloned().collect();
-                o.address_blocks = cidrs.len();
+                o.address_blocks = blocks;
             }
             None => out.push(v),
         }
