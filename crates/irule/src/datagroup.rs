@@ -199,7 +199,8 @@ impl MatchOp {
 /// Interval starts of one domain.
 #[derive(Debug, Clone)]
 enum Starts {
-    Narrow(Vec<u32>),
+    /// IPv4 starts, and for large groups the index of the first start in each /16.
+    Narrow(Vec<u32>, Vec<u32>),
     Wide(Vec<u128>),
 }
 
@@ -247,7 +248,20 @@ impl IndexedDataGroup {
                 // IPv4 boundaries fit in 32 bits: a quarter of the memory the binary
                 // search walks, which is what a lookup in a large group costs.
                 let starts = if d.family == addrspace::Family::V4 {
-                    Starts::Narrow(starts.iter().map(|&s| s as u32).collect())
+                    let narrow: Vec<u32> = starts.iter().map(|&s| s as u32).collect();
+                    // For large groups, a table over the top 16 bits narrows the binary
+                    // search to one /16: one cache miss instead of a dozen.
+                    let buckets = if narrow.len() > 256 {
+                        (0..=65536u32)
+                            .map(|h| {
+                                let at = u64::from(h) << 16;
+                                narrow.partition_point(|&s| u64::from(s) < at) as u32
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    Starts::Narrow(narrow, buckets)
                 } else {
                     Starts::Wide(starts)
                 };
@@ -289,7 +303,13 @@ impl IndexedDataGroup {
         let (_, starts, best) = self.ip.iter().find(|(d, _, _)| *d == addr.domain())?;
         let n = addr.number();
         let i = match starts {
-            Starts::Narrow(v) => v.partition_point(|&s| u128::from(s) <= n),
+            Starts::Narrow(v, buckets) if !buckets.is_empty() => {
+                let n = n as u32;
+                let h = (n >> 16) as usize;
+                let (lo, hi) = (buckets[h] as usize, buckets[h + 1] as usize);
+                lo + v[lo..hi].partition_point(|&s| s <= n)
+            }
+            Starts::Narrow(v, _) => v.partition_point(|&s| u128::from(s) <= n),
             Starts::Wide(v) => v.partition_point(|&s| s <= n),
         }
         .checked_sub(1)?;
@@ -390,4 +410,49 @@ fn elementary(recs: &[(u128, u128, u32)]) -> (Vec<u128>, Vec<u32>) {
         best.push(b);
     }
     (starts, best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn brute(dg: &DataGroup, a: &Addr) -> Option<usize> {
+        dg.records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.key.holds(a))
+            .min_by_key(|(i, r)| match r.key {
+                RecordKey::Ip { first, last, .. } => (last - first, *i),
+                _ => (u128::MAX, *i),
+            })
+            .map(|(i, _)| i)
+    }
+
+    proptest! {
+        // Enough records to use the /16 bucket table, in a narrow space so they nest.
+        #[test]
+        fn longest_match_is_the_smallest_holding_block(
+            nets in prop::collection::vec((0u32..4096, 8u32..=32), 300..400),
+            probes in prop::collection::vec(0u32..4096, 50),
+        ) {
+            let texts: Vec<String> = nets
+                .iter()
+                .map(|(n, len)| {
+                    let a = (10u32 << 24) | (n << 12);
+                    let a = a & (u32::MAX << (32 - len));
+                    format!("{}/{len}", std::net::Ipv4Addr::from(a))
+                })
+                .collect();
+            let pairs: Vec<(&str, Option<&str>)> = texts.iter().map(|t| (t.as_str(), None)).collect();
+            let dg = DataGroup::ip("g", &pairs).unwrap();
+            let ix = IndexedDataGroup::new(dg.clone());
+            for p in probes {
+                let a: Addr = std::net::IpAddr::V4(std::net::Ipv4Addr::from((10u32 << 24) | (p << 12) | (p & 0xfff))).into();
+                prop_assert_eq!(ix.longest_match(&a), brute(&dg, &a));
+            }
+            let outside: Addr = "192.0.2.1".parse().unwrap();
+            prop_assert_eq!(ix.longest_match(&outside), brute(&dg, &outside));
+        }
+    }
 }
