@@ -16,7 +16,8 @@ pub(crate) struct Expr {
 
 #[derive(Debug, Clone)]
 pub(crate) enum ExprKind {
-    Num(Num, Arc<str>),
+    /// A number, its text, and whether the text is the number's canonical form.
+    Num(Num, Arc<str>, bool),
     Str(Arc<str>),
     Quoted(Vec<Part>),
     Var(VarRef),
@@ -422,7 +423,8 @@ fn primary(p: &mut Parser<'_>) -> PResult<Expr> {
                     .with_hint("numbers are decimal, 0x hex, 0o octal or 0b binary integers, or decimal floats"));
             };
             p.pos = e;
-            ExprKind::Num(n, Arc::from(text))
+            let canonical = matches!(n, Num::Int(i) if i.to_string() == text);
+            ExprKind::Num(n, Arc::from(text), canonical)
         }
         c if c.is_ascii_alphabetic() || c == b'_' => {
             let w = word_at(p).to_string();

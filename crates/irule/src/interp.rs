@@ -1252,10 +1252,8 @@ impl<'a> Interp<'_, 'a> {
         match &e.kind {
             // A literal keeps its text unless that is the number's canonical form, so
             // `01 eq 1` compares strings as Tcl does.
-            ExprKind::Num(Num::Int(i), text) if i.to_string() == text.as_ref() => {
-                Ok((Ev::Int(*i), Taint::Clean))
-            }
-            ExprKind::Num(n, text) => Ok((Ev::Lit(*n, l.lit(text)), Taint::Clean)),
+            ExprKind::Num(Num::Int(i), _, true) => Ok((Ev::Int(*i), Taint::Clean)),
+            ExprKind::Num(n, text, _) => Ok((Ev::Lit(*n, l.lit(text)), Taint::Clean)),
             ExprKind::Str(s) => Ok((Ev::Str(l.lit(s)), Taint::Clean)),
             ExprKind::Quoted(parts) => {
                 let v = self.eval_parts(parts, e.span, l)?;
