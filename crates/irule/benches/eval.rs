@@ -88,13 +88,15 @@ fn main() {
         .unwrap_or(if cfg!(debug_assertions) { 1 } else { 5 });
     let mut relayed = 0usize;
     let t0 = Instant::now();
-    // One session, reset per connection: what a prover or load generator does.
+    // One session reset per connection and one result buffer: what a prover or load
+    // generator does.
     let mut session = program.connect(&host, &statics, conns[0]);
+    let mut ev = irule::Evaluation::default();
     for _ in 0..rounds {
         relayed = 0;
         for c in &conns {
             session.reset(*c);
-            let ev = session.fire("CLIENT_ACCEPTED");
+            session.fire_into("CLIENT_ACCEPTED", &mut ev);
             if matches!(ev.snat(), Some(Snat::Addr { .. })) {
                 relayed += 1;
             }

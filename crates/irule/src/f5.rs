@@ -83,11 +83,8 @@ impl<'a> Interp<'_, 'a> {
     /// The item as an address: the connection's own address without parsing when the
     /// item is the text `IP::client_addr` returned.
     pub(crate) fn item_addr(&self, item: &Value<'a>) -> Option<Addr> {
-        if let (Some(t), Some(c), Some(rc)) = (
-            self.st.client.as_ref().and_then(|v| v.shared()),
-            self.conn,
-            item.shared(),
-        ) && std::rc::Rc::ptr_eq(t, rc)
+        if let (Some(client), Some(c)) = (&self.st.client, self.conn)
+            && client.same_tainted(item)
         {
             return Some(c.client);
         }

@@ -82,7 +82,7 @@ pub(crate) enum Value<'a> {
     /// Clean text made at run time.
     Made(Rc<str>),
     /// Text that depends on the client address (rare, so one more indirection).
-    Tainted(Rc<(Rc<str>, Taint)>),
+    Tainted(Rc<(Box<str>, Taint)>),
 }
 
 impl Default for Value<'_> {
@@ -108,7 +108,7 @@ impl<'a> Value<'a> {
     }
 
     /// A value with the given taint.
-    pub(crate) fn tainted(text: impl Into<Rc<str>>, taint: Taint) -> Value<'a> {
+    pub(crate) fn tainted(text: impl Into<Rc<str>> + Into<Box<str>>, taint: Taint) -> Value<'a> {
         match taint {
             Taint::Clean => Value::Made(text.into()),
             t => Value::Tainted(Rc::new((text.into(), t))),
@@ -144,17 +144,13 @@ impl<'a> Value<'a> {
         match self {
             Value::Lit(s) => Text::Lit(s),
             Value::Made(s) => Text::Made(s.clone()),
-            Value::Tainted(t) => Text::Made(t.0.clone()),
+            Value::Tainted(t) => Text::Made(Rc::from(&*t.0)),
         }
     }
 
-    /// The shared run-time text, if the value has one.
-    pub(crate) fn shared(&self) -> Option<&Rc<str>> {
-        match self {
-            Value::Lit(_) => None,
-            Value::Made(s) => Some(s),
-            Value::Tainted(t) => Some(&t.0),
-        }
+    /// Whether both are the very same tainted value (one `IP::client_addr` result).
+    pub(crate) fn same_tainted(&self, other: &Value<'_>) -> bool {
+        matches!((self, other), (Value::Tainted(a), Value::Tainted(b)) if Rc::ptr_eq(a, b))
     }
 
     /// The taint.
@@ -171,10 +167,10 @@ impl<'a> Value<'a> {
             return self;
         }
         match (self, taint) {
-            (Value::Tainted(t), Taint::Clean) => Value::Made(t.0.clone()),
+            (Value::Tainted(t), Taint::Clean) => Value::Made(Rc::from(&*t.0)),
             (Value::Tainted(t), taint) => Value::Tainted(Rc::new((t.0.clone(), taint))),
-            (Value::Made(s), taint) => Value::Tainted(Rc::new((s, taint))),
-            (Value::Lit(s), taint) => Value::Tainted(Rc::new((Rc::from(s), taint))),
+            (Value::Made(s), taint) => Value::Tainted(Rc::new((Box::from(&*s), taint))),
+            (Value::Lit(s), taint) => Value::Tainted(Rc::new((Box::from(s), taint))),
         }
     }
 }
