@@ -548,8 +548,28 @@ impl<'a> Interp<'_, 'a> {
                         r.name.clone()
                     }
                 };
+                // -nocase compares lowercased item and keys; ip keys ignore case anyway.
+                let nocase_hits = |dg: &IndexedDataGroup| -> Vec<usize> {
+                    let recs = &dg.group().records;
+                    (0..recs.len())
+                        .filter(|&k| {
+                            let key = recs[k].name.to_lowercase();
+                            match op {
+                                MatchOp::Equals => item_text == key,
+                                MatchOp::StartsWith => item_text.starts_with(key.as_str()),
+                                MatchOp::EndsWith => item_text.ends_with(key.as_str()),
+                                MatchOp::Contains => item_text.contains(key.as_str()),
+                            }
+                        })
+                        .collect()
+                };
+                let text_nocase = nocase && dg.group().kind != DataGroupKind::Ip;
                 if all {
-                    let hits = dg.find_all(item_text, op);
+                    let hits = if text_nocase {
+                        nocase_hits(dg)
+                    } else {
+                        dg.find_all(item_text, op)
+                    };
                     let out: Vec<String> = hits.into_iter().map(render).collect();
                     return Ok(Value::new(format_list(&out)));
                 }
@@ -557,6 +577,7 @@ impl<'a> Interp<'_, 'a> {
                     (DataGroupKind::Ip, MatchOp::Equals) => {
                         self.item_addr(item).and_then(|a| dg.longest_match(&a))
                     }
+                    _ if text_nocase => nocase_hits(dg).first().copied(),
                     _ => dg.find(item_text, op),
                 };
                 Ok(Value::new(match hit {

@@ -11,6 +11,8 @@
 //! - [`Program::init`] runs RULE_INIT and returns the [`Statics`]; [`Program::connect`]
 //!   starts a [`Session`] for one [`Connection`], and [`Session::fire`] runs every handler
 //!   of an event in priority order (lower first, default 500; ties in attachment order).
+//! - [`Session::reset`] and [`Session::fire_into`] evaluate connection after connection
+//!   without allocating for each: the path a prover or load generator should take.
 //! - The [`Host`] trait is what rules read from the configuration (data groups, pools,
 //!   snatpools, the virtual's name); the bigip crate implements it, [`StaticHost`] is an
 //!   in-memory one.

@@ -216,7 +216,8 @@ log [class search -name domains starts_with "mail.example"]
 log [class match -all -name "mail.example.contoso.com" contains domains]
 log [class match "contoso.com" equals domains]
 log [class match "Contoso.com" equals domains]
-log [class match -nocase "Contoso.com" equals domains]"#,
+log [class match -nocase "Contoso.com" equals domains]
+log [class match -nocase -name "MAIL.EXAMPLE.NET" starts_with domains]"#,
         "192.0.2.1",
     );
     assert_eq!(
@@ -238,7 +239,8 @@ log [class match -nocase "Contoso.com" equals domains]"#,
             "contoso.com example mail.",
             "1",
             "0",
-            "1"
+            "1",
+            "mail."
         ]
     );
 }
