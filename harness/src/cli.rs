@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{BadInput, Outcome, check_cmd, config_cmd, demo};
+use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, serve_cmd};
 
 /// relaylab: will this load balancer and these mail servers relay mail for the wrong
 /// clients, or refuse the right ones?
@@ -63,6 +63,20 @@ enum Command {
         /// Only this virtual server.
         #[arg(long = "virtual", value_name = "NAME")]
         virtual_name: Option<String>,
+    },
+    /// Run the live lab of one scenario for manual sessions: the SNAT balancer, a mock
+    /// mail server (SMTP, and IMAP where a pool serves 143/993) per pool member, on
+    /// loopback carriers. Prints the address plan and commands to paste; Ctrl-C stops it
+    /// cleanly (sessions closed, logs flushed).
+    Serve {
+        /// A scenario.toml or its folder.
+        scenario: PathBuf,
+        /// Write the protocol logs and the lab CA here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Multiply monitor intervals and persistence timeouts (1.0 = as configured).
+        #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+        time_scale: f64,
     },
     /// Read BIG-IP configuration files.
     #[command(subcommand)]
@@ -135,6 +149,11 @@ impl Cli {
     pub fn run(self) -> Result<Outcome, BadInput> {
         match self.command {
             Command::Demo { verbose } => demo::run(verbose),
+            Command::Serve {
+                scenario,
+                out,
+                time_scale,
+            } => serve_cmd::serve(&scenario, out, time_scale),
             Command::Check {
                 path,
                 format,

@@ -11,8 +11,10 @@ pub mod cli;
 pub mod config_cmd;
 pub mod demo;
 pub mod input;
+pub mod lab;
 pub mod report;
 pub mod scenario;
+pub mod serve_cmd;
 
 pub use input::BadInput;
 

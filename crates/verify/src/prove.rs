@@ -297,7 +297,8 @@ pub fn prove(model: &Model) -> Result<Proof, ProveError> {
 }
 
 /// The virtual servers the model checks: those named in the options, else every enabled
-/// virtual with a destination.
+/// virtual listening on port 25 (or on any port: a wildcard SMTP listener). Submission,
+/// IMAP and other virtuals are for the live lab; name them to have them checked.
 pub fn virtual_names(model: &Model) -> Vec<String> {
     match &model.options.virtuals {
         Some(v) => v.clone(),
@@ -305,7 +306,7 @@ pub fn virtual_names(model: &Model) -> Vec<String> {
             .config
             .virtuals
             .values()
-            .filter(|v| !v.disabled && v.destination.is_some())
+            .filter(|v| !v.disabled && v.destination.is_some_and(|d| d.port == 25 || d.port == 0))
             .map(|v| v.name.clone())
             .collect(),
     }

@@ -1,0 +1,311 @@
+//! The live lab of a scenario: the address plan, one mock mail server (SMTP, and IMAP
+//! where a pool serves 143/993) per pool member over one message store, and the SNAT
+//! balancer in front, all on loopback carriers.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use addrspace::Addr;
+use mailserver::imap::{ImapServer, ImapServerConfig, add_imap_to_plan};
+use mailserver::policy::Policy;
+use mailserver::protolog::ProtocolLog;
+use mailserver::server::{SmtpServer, SmtpServerConfig, add_to_plan};
+use mailserver::store::Store;
+use mailserver::tls::Pki;
+use mailserver::users::Users;
+use verify::Model;
+
+/// The account every lab server accepts for AUTH and IMAP login.
+pub const LAB_USER: (&str, &str) = ("alice", "secret");
+
+/// How to build a lab.
+#[derive(Debug, Clone, Default)]
+pub struct LabOptions {
+    /// Where protocol logs and the lab CA go (None: in memory only).
+    pub out: Option<PathBuf>,
+    /// Balancer settings (time scale for monitors and persistence, SNAT ports).
+    pub lb: lb::Settings,
+    /// Client addresses to give carriers besides those the scenario names.
+    pub clients: Vec<Addr>,
+    /// The first carrier address (default 127.10.0.1); labs running side by side (tests)
+    /// each need their own.
+    pub carrier_base: Option<std::net::Ipv4Addr>,
+}
+
+
+/// Why a lab cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabError {
+    /// The address plan ran out of carriers or ports.
+    #[error("address plan: {0}")]
+    Plan(#[from] wire::PlanError),
+    /// A mail server could not start.
+    #[error("mail server: {0}")]
+    Server(#[from] mailserver::server::ServerError),
+    /// The balancer could not start.
+    #[error("balancer: {0}")]
+    Balancer(#[from] lb::LbError),
+    /// Certificates could not be made.
+    #[error("certificates: {0}")]
+    Tls(#[from] mailserver::tls::TlsError),
+    /// A protocol log could not be opened, or the output folder made.
+    #[error("{0}")]
+    Io(String),
+    /// The proof that lists every reachable SNAT address failed.
+    #[error("{0}")]
+    Prove(#[from] verify::ProveError),
+}
+
+/// One member's mail server.
+pub struct MemberLab {
+    /// The pool member address.
+    pub member: Addr,
+    /// Its server's name.
+    pub name: String,
+    /// SMTP.
+    pub smtp: Option<SmtpServer>,
+    /// IMAP, when some pool sends 143/993 to this member.
+    pub imap: Option<ImapServer>,
+    /// The protocol log.
+    pub log: ProtocolLog,
+}
+
+/// A running lab.
+pub struct Lab {
+    /// The address plan.
+    pub plan: Arc<wire::Plan>,
+    /// The balancer.
+    pub balancer: Option<lb::Balancer>,
+    /// Mail servers, one per pool member address.
+    pub members: Vec<MemberLab>,
+    /// Every server's accepted mail and the relay sink.
+    pub store: Store,
+    /// The lab CA and server certificates.
+    pub pki: Pki,
+    /// Where the lab CA was written, if anywhere.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Every address a scenario talks about, in a stable order: VIPs, self IPs, SNAT
+/// addresses the proof can reach, clients (intent, cases, extra).
+fn addresses(model: &Model, proof: &verify::Proof, extra: &[Addr]) -> Vec<(Addr, &'static str)> {
+    let mut out: Vec<(Addr, &'static str)> = Vec::new();
+    let mut add = |a: Addr, role: &'static str| {
+        if !out.iter().any(|(x, _)| *x == a) {
+            out.push((a, role));
+        }
+    };
+    for v in model.config.virtuals.values() {
+        if let Some(d) = v.destination {
+            add(d.addr, "VIP");
+        }
+    }
+    for s in model.config.self_ips.values() {
+        add(s.address, "self IP");
+    }
+    for p in model.config.snatpools.values() {
+        for a in &p.members {
+            add(*a, "SNAT address");
+        }
+    }
+    for v in &proof.virtuals {
+        for c in &v.classes {
+            if let Ok(rep) = c.representative.parse() {
+                add(rep, "client");
+            }
+            for p in &c.paths {
+                if let Ok(seen) = p.seen.parse::<Addr>() {
+                    add(seen, "SNAT address");
+                }
+            }
+        }
+    }
+    for c in &model.cases {
+        add(c.from, "client");
+    }
+    for a in extra {
+        add(*a, "client");
+    }
+    out
+}
+
+impl Lab {
+    /// Builds the plan, starts every member's servers, then the balancer.
+    pub async fn start(model: &Model, opts: LabOptions) -> Result<Lab, LabError> {
+        let proof = verify::prove(model)?;
+        let mut plan = match opts.carrier_base {
+            Some(base) => wire::Plan::with_bases(base, 20000)?,
+            None => wire::Plan::new(),
+        };
+        let config = model.config.clone();
+        for v in config.virtuals.values() {
+            if let Some(d) = v.destination {
+                plan.add_addr(d.addr, "VIP")?;
+                plan.add_service(d.addr, d.port, &format!("virtual {}", v.name))?;
+            }
+        }
+        let imap_members: Vec<Addr> = config
+            .pools
+            .values()
+            .flat_map(|p| p.members.iter())
+            .filter(|m| matches!(m.endpoint.port, 143 | 993))
+            .map(|m| m.endpoint.addr)
+            .collect();
+        let mut policies = Vec::new();
+        for s in &model.servers {
+            let policy = Arc::new(Policy::new(s.server.clone()));
+            add_to_plan(&mut plan, s.member, &policy)?;
+            if imap_members.contains(&s.member) {
+                add_imap_to_plan(&mut plan, s.member, true)?;
+            }
+            policies.push((s.member, policy));
+        }
+        for (a, role) in addresses(model, &proof, &opts.clients) {
+            plan.add_addr(a, role)?;
+        }
+        let plan = Arc::new(plan);
+
+        let names: Vec<String> = std::iter::once("localhost".to_string())
+            .chain(
+                model
+                    .servers
+                    .iter()
+                    .map(|s| format!("{}.lab.invalid", s.server.name().to_ascii_lowercase())),
+            )
+            .collect();
+        let pki = Pki::generate(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let ca_file = match &opts.out {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| LabError::Io(format!("cannot create {}: {e}", dir.display())))?;
+                let f = dir.join("lab-ca.pem");
+                std::fs::write(&f, pki.ca_pem())
+                    .map_err(|e| LabError::Io(format!("cannot write {}: {e}", f.display())))?;
+                Some(f)
+            }
+            None => None,
+        };
+        let store = Store::new();
+        let domain = model
+            .intent
+            .local_recipient
+            .rsplit('@')
+            .next()
+            .unwrap_or("lab.invalid")
+            .to_string();
+        let users = Arc::new(Users::new().with(
+            LAB_USER.0,
+            LAB_USER.1,
+            &format!("{}@{domain}", LAB_USER.0),
+        ));
+        let tls = Some(pki.server_config()?);
+        let mut members = Vec::new();
+        for (member, policy) in policies {
+            let name = policy.name().to_string();
+            let log = match &opts.out {
+                Some(dir) => log_file(dir, &name)?,
+                None => ProtocolLog::memory(),
+            };
+            let smtp = SmtpServer::start(SmtpServerConfig {
+                policy,
+                member,
+                plan: plan.clone(),
+                store: store.clone(),
+                log: log.clone(),
+                users: users.clone(),
+                tls: tls.clone(),
+            })
+            .await?;
+            let imap = if imap_members.contains(&member) {
+                Some(
+                    ImapServer::start(ImapServerConfig {
+                        name: format!("{name} IMAP"),
+                        addr: member,
+                        plan: plan.clone(),
+                        store: store.clone(),
+                        users: users.clone(),
+                        tls: tls.clone(),
+                        login_requires_tls: true,
+                    })
+                    .await?,
+                )
+            } else {
+                None
+            };
+            members.push(MemberLab {
+                member,
+                name,
+                smtp: Some(smtp),
+                imap,
+                log,
+            });
+        }
+        let mut lb_settings = opts.lb.clone();
+        lb_settings.v10_globals = model.options.irule_mode == verify::IruleMode::V10;
+        lb_settings.automap = model.options.automap;
+        let balancer = lb::Balancer::start(config, plan.clone(), lb_settings).await?;
+        Ok(Lab {
+            plan,
+            balancer: Some(balancer),
+            members,
+            store,
+            pki,
+            ca_file,
+        })
+    }
+
+    /// The carrier a scenario address rides on.
+    pub fn carrier(&self, addr: &Addr) -> Option<std::net::Ipv4Addr> {
+        self.plan.carrier(addr)
+    }
+
+    /// The carrier socket of a scenario service (a VIP and port, or a member and port).
+    pub fn service(&self, addr: &Addr, port: u16) -> Option<std::net::SocketAddrV4> {
+        self.plan.service_carrier(addr, port)
+    }
+
+    /// The member whose server carries this name.
+    pub fn member(&self, name: &str) -> Option<&MemberLab> {
+        self.members
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Stops one member's SMTP server (a member going down).
+    pub async fn stop_member(&mut self, member: &Addr) -> Result<(), LabError> {
+        if let Some(m) = self.members.iter_mut().find(|m| m.member == *member)
+            && let Some(s) = m.smtp.take()
+        {
+            s.shutdown().await?;
+        }
+        Ok(())
+    }
+
+    /// Stops the balancer, then every server; logs are flushed.
+    pub async fn shutdown(mut self) -> Result<Option<lb::Snapshot>, LabError> {
+        let counters = match self.balancer.take() {
+            Some(b) => Some(b.shutdown().await),
+            None => None,
+        };
+        for m in self.members.drain(..) {
+            if let Some(s) = m.smtp {
+                s.shutdown().await?;
+            }
+            if let Some(i) = m.imap {
+                i.shutdown().await?;
+            }
+            let _ = m.log.flush();
+        }
+        Ok(counters)
+    }
+}
+
+fn log_file(dir: &Path, server: &str) -> Result<ProtocolLog, LabError> {
+    let folder = dir.join(server.replace(['/', '\\', ' '], "_"));
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| LabError::Io(format!("cannot create {}: {e}", folder.display())))?;
+    let path = folder.join("RECV.LOG");
+    ProtocolLog::file(&path)
+        .map_err(|e| LabError::Io(format!("cannot open {}: {e}", path.display())))
+}

@@ -1,0 +1,152 @@
+//! `relaylab serve`: the live lab of one scenario, for people to drive by hand.
+
+use std::path::{Path, PathBuf};
+
+use crate::lab::{LAB_USER, Lab, LabOptions};
+use crate::{BadInput, Outcome, scenario};
+
+/// Starts the lab, prints the plan and commands to try, runs until Ctrl-C.
+pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outcome, BadInput> {
+    let files = scenario::discover(path)?;
+    let [file] = files.as_slice() else {
+        return Err(BadInput::message(
+            format!(
+                "{} holds {} scenarios; serve takes one",
+                path.display(),
+                files.len()
+            ),
+            None,
+        ));
+    };
+    let s = scenario::load(file)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| BadInput::message(format!("cannot start the runtime: {e}"), None))?;
+    rt.block_on(async move {
+        let opts = LabOptions {
+            out: out.clone(),
+            lb: lb::Settings {
+                time_scale,
+                ..lb::Settings::default()
+            },
+            clients: vec![
+                "192.0.2.7"
+                    .parse()
+                    .map_err(|_| BadInput::message("bad built-in client", None))?,
+            ],
+            carrier_base: None,
+        };
+        let lab = Lab::start(&s.model, opts)
+            .await
+            .map_err(|e| BadInput::message(format!("cannot start the lab: {e}"), None))?;
+        print!("{}", guide(&s.model, &lab, out.as_deref()));
+        println!("\nThe lab runs until Ctrl-C.");
+        stopped().await;
+        eprintln!("stopping: closing sessions and flushing protocol logs ...");
+        match lab.shutdown().await {
+            Ok(Some(c)) => eprintln!(
+                "stopped. balancer: {} connections, {} resets, {} SNAT port exhaustions",
+                c.connections, c.resets, c.snat_exhausted
+            ),
+            Ok(None) => eprintln!("stopped."),
+            Err(e) => return Err(BadInput::message(format!("shutdown: {e}"), None)),
+        }
+        Ok(Outcome::Holds)
+    })
+}
+
+/// The address plan and ready-to-paste commands.
+pub fn guide(model: &verify::Model, lab: &Lab, out: Option<&Path>) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(o, "relaylab serve: {}\n", model.name);
+    let _ = writeln!(o, "{}", lab.plan.table());
+    if let Some(b) = &lab.balancer {
+        for (v, carrier) in b.listening() {
+            let _ = writeln!(o, "virtual {v} listens on {carrier}");
+        }
+    }
+    let allowed = lab.plan.carriers().iter().find(|c| {
+        model.intent.relay_allowed.contains(&c.scenario) && c.roles.iter().any(|r| r == "client")
+    });
+    let outside = lab.plan.carriers().iter().find(|c| {
+        !model.intent.relay_allowed.contains(&c.scenario) && c.roles.iter().any(|r| r == "client")
+    });
+    let vip = model
+        .config
+        .virtuals
+        .values()
+        .find_map(|v| v.destination.filter(|d| d.port == 25));
+    if let Some(vip) = vip.and_then(|d| lab.service(&d.addr, d.port)) {
+        let _ = writeln!(
+            o,
+            "\nTry (swaks and nc bind the client's carrier as their source):"
+        );
+        let ext = &model.intent.external_domain;
+        if let Some(a) = allowed {
+            let _ = writeln!(o, "  # {} is allowed to relay:", a.scenario);
+            let _ = writeln!(
+                o,
+                "  swaks --server {vip} --local-interface {} --to someone@{ext} --from app@{ext}",
+                a.carrier
+            );
+        }
+        if let Some(c) = outside {
+            let _ = writeln!(o, "  # {} is not:", c.scenario);
+            let _ = writeln!(
+                o,
+                "  swaks --server {vip} --local-interface {} --to someone@{ext} --from spam@{ext}",
+                c.carrier
+            );
+            let _ = writeln!(o, "  nc -s {} {} {}", c.carrier, vip.ip(), vip.port());
+        }
+        let _ = writeln!(o, "  # inbound:");
+        let from = outside.map(|c| c.carrier.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  swaks --server {vip} --local-interface {from} --to {}",
+            model.intent.local_recipient
+        );
+    }
+    let _ = writeln!(o, "\nAUTH and IMAP login: {} / {}", LAB_USER.0, LAB_USER.1);
+    if let Some(ca) = &lab.ca_file {
+        let _ = writeln!(
+            o,
+            "lab CA (for --tls-ca-path, openssl -CAfile): {}",
+            ca.display()
+        );
+    }
+    match out {
+        Some(dir) => {
+            let _ = writeln!(
+                o,
+                "protocol logs: {}/<server>/RECV.LOG (Exchange receive log format)",
+                dir.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "protocol logs are kept in memory; pass --out DIR to write them"
+            );
+        }
+    }
+    o
+}
+
+/// Ctrl-C, or SIGTERM from a supervisor: either stops the lab cleanly.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
