@@ -32,7 +32,6 @@ pub struct LabOptions {
     pub carrier_base: Option<std::net::Ipv4Addr>,
 }
 
-
 /// Why a lab cannot start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
