@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, serve_cmd};
+use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, run_cmd, serve_cmd};
 
 /// relaylab: will this load balancer and these mail servers relay mail for the wrong
 /// clients, or refuse the right ones?
@@ -51,6 +51,31 @@ enum Command {
         /// instead of standard output.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Prove, then confirm the proof on the wire: every address class (its representative
+    /// and boundary addresses) sends real SMTP sessions through the SNAT balancer on every
+    /// path the prover found (anonymous relay through DATA, inbound delivery read back over
+    /// IMAP, authenticated relay with and without TLS), plus nmap's relay pairs and the
+    /// SMTP smuggling variants on every path, and two faults (a member down, a member
+    /// killed mid-run). Any live verdict that differs from the prover's fails the run and
+    /// prints both.
+    ///
+    /// Exit 0 when every scenario's proof passes and everything agrees; 1 otherwise.
+    Run {
+        /// A scenario.toml, a folder holding one, or a folder of scenario folders.
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Boundary addresses per class, besides its representative.
+        #[arg(long, default_value_t = 2)]
+        samples: usize,
+        /// Skip the relay-trick battery.
+        #[arg(long)]
+        no_battery: bool,
+        /// Skip the fault phase.
+        #[arg(long)]
+        no_faults: bool,
     },
     /// Follow one source address through every hop: the virtual, the iRule lines, the
     /// SNAT, each pool member, the connector and each SMTP reply, with the configuration
@@ -149,6 +174,11 @@ impl Cli {
     pub fn run(self) -> Result<Outcome, BadInput> {
         match self.command {
             Command::Demo { verbose } => demo::run(verbose),
+            Command::Run { path, format, samples, no_battery, no_faults } => run_cmd::run(
+                &path,
+                format,
+                run_cmd::RunOptions { samples, battery: !no_battery, faults: !no_faults, progress: true, ..run_cmd::RunOptions::default() },
+            ),
             Command::Serve {
                 scenario,
                 out,

@@ -30,7 +30,13 @@ pub struct LabOptions {
     /// The first carrier address (default 127.10.0.1); labs running side by side (tests)
     /// each need their own.
     pub carrier_base: Option<std::net::Ipv4Addr>,
+    /// Start IMAP (143 and 993) on every member, not only where a pool serves IMAP, so a
+    /// live run can read back what was delivered.
+    pub imap_everywhere: bool,
 }
+
+/// The account whose mailbox is the intent's local recipient, for reading probes back.
+pub const PROBE_USER: (&str, &str) = ("probe", "probe");
 
 /// Why a lab cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -148,8 +154,9 @@ impl Lab {
             .pools
             .values()
             .flat_map(|p| p.members.iter())
-            .filter(|m| matches!(m.endpoint.port, 143 | 993))
+            .filter(|m| opts.imap_everywhere || matches!(m.endpoint.port, 143 | 993))
             .map(|m| m.endpoint.addr)
+            .chain(model.servers.iter().map(|s| s.member).filter(|_| opts.imap_everywhere))
             .collect();
         let mut policies = Vec::new();
         for s in &model.servers {
@@ -193,11 +200,11 @@ impl Lab {
             .next()
             .unwrap_or("lab.invalid")
             .to_string();
-        let users = Arc::new(Users::new().with(
-            LAB_USER.0,
-            LAB_USER.1,
-            &format!("{}@{domain}", LAB_USER.0),
-        ));
+        let users = Arc::new(
+            Users::new()
+                .with(LAB_USER.0, LAB_USER.1, &format!("{}@{domain}", LAB_USER.0))
+                .with(PROBE_USER.0, PROBE_USER.1, &model.intent.local_recipient),
+        );
         let tls = Some(pki.server_config()?);
         let mut members = Vec::new();
         for (member, policy) in policies {

@@ -12,7 +12,9 @@ pub mod config_cmd;
 pub mod demo;
 pub mod input;
 pub mod lab;
+pub mod probe;
 pub mod report;
+pub mod run_cmd;
 pub mod scenario;
 pub mod serve_cmd;
 

@@ -36,6 +36,7 @@ pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outco
                     .map_err(|_| BadInput::message("bad built-in client", None))?,
             ],
             carrier_base: None,
+            imap_everywhere: false,
         };
         let lab = Lab::start(&s.model, opts)
             .await

@@ -192,6 +192,18 @@ impl Balancer {
         self.shared.counters.snapshot()
     }
 
+    /// Makes every new connection from `client` take this member (and SNAT address, when
+    /// given) whenever the decision code allows that path: how a live run exercises every
+    /// path of an address, as rotating the persistence key would on a real BIG-IP.
+    pub fn pin(&self, client: Addr, member: bigip::Endpoint, seen: Option<Addr>) {
+        self.shared.selector.pin(client, member, seen);
+    }
+
+    /// Lets `client` be balanced normally again.
+    pub fn unpin(&self, client: &Addr) {
+        self.shared.selector.unpin(client);
+    }
+
     /// Whether the monitors consider a member up now.
     pub fn member_up(&self, member: bigip::Endpoint) -> bool {
         self.shared.selector.is_up(&member)

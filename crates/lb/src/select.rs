@@ -81,6 +81,8 @@ fn persist_key(client: &Addr, prefix: u8) -> AddrSet {
 
 #[derive(Debug, Default)]
 pub(crate) struct Selector {
+    /// Test hook: client -> (member, SNAT address) it must take when that path is allowed.
+    pins: Mutex<HashMap<Addr, (Endpoint, Option<Addr>)>>,
     health: Mutex<HashMap<Endpoint, bool>>,
     rr: Mutex<HashMap<String, usize>>,
     snat_rr: Mutex<HashMap<Endpoint, usize>>,
@@ -88,6 +90,18 @@ pub(crate) struct Selector {
 }
 
 impl Selector {
+    pub(crate) fn pin(&self, client: Addr, member: Endpoint, seen: Option<Addr>) {
+        if let Ok(mut p) = self.pins.lock() {
+            p.insert(client, (member, seen));
+        }
+    }
+
+    pub(crate) fn unpin(&self, client: &Addr) {
+        if let Ok(mut p) = self.pins.lock() {
+            p.remove(client);
+        }
+    }
+
     pub(crate) fn set_health(&self, member: Endpoint, up: bool) {
         if let Ok(mut h) = self.health.lock() {
             h.insert(member, up);
@@ -122,6 +136,12 @@ impl Selector {
             }
         }
         let first = *members.first()?;
+        let pinned = self.pins.lock().ok().and_then(|p| p.get(client).copied());
+        if let Some((member, seen)) = pinned
+            && let Some(p) = paths.iter().find(|p| p.member == member && seen.is_none_or(|s| s == p.seen) && self.is_up(&p.member))
+        {
+            return Some(p);
+        }
         let key = persistence.map(|p| (virtual_name.to_string(), persist_key(client, p.prefix)));
         let persisted = key.as_ref().and_then(|k| {
             let table = self.persist.lock().ok()?;

@@ -123,6 +123,7 @@ pub mod exchange;
 pub mod exchange2003;
 pub mod import;
 pub mod policy;
+pub mod probes;
 pub mod postfix;
 pub mod recipient;
 pub mod session;

@@ -134,6 +134,9 @@ pub struct Class {
     pub paths: Vec<PathVerdict>,
     /// Intervals in the class.
     pub intervals: usize,
+    /// Boundary addresses worth trying live: the first and last address of the class's
+    /// intervals, in address order (at most 16).
+    pub samples: Vec<String>,
 }
 
 /// A property that does not hold, with where and how.
@@ -720,6 +723,13 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
             end: g.outcome.end.clone(),
             paths,
             intervals: g.intervals.len(),
+            samples: g
+                .intervals
+                .iter()
+                .flat_map(|iv| [iv.first_addr(), iv.last_addr()])
+                .map(|a| a.to_string())
+                .take(16)
+                .collect(),
         };
         violations.extend(class_violations(
             model, plan, &class, &g.paths, &g.outcome, &set, &cidrs,

@@ -1,0 +1,161 @@
+//! A small SMTP client for live probes: from a client's carrier, through the balancer,
+//! optionally STARTTLS and AUTH PLAIN, every command and reply kept as a transcript.
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpSocket;
+
+/// How long one reply may take before the session counts as hung.
+const REPLY: Duration = Duration::from_secs(10);
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// One SMTP session's transcript and state.
+pub struct Session {
+    stream: BufReader<Box<dyn Io>>,
+    /// `C: ...` and `S: ...` lines, in order.
+    pub transcript: Vec<String>,
+}
+
+/// A reply: its code and last line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The three-digit code (0 when the connection ended instead).
+    pub code: u16,
+    /// The whole reply, lines joined by ` / `.
+    pub text: String,
+}
+
+impl Reply {
+    /// 2xx or 3xx.
+    pub fn ok(&self) -> bool {
+        (200..400).contains(&self.code)
+    }
+}
+
+impl Session {
+    /// Connects from `source` (a carrier) to `to`; None when the connection is refused or
+    /// reset before the banner (the balancer ended it).
+    pub async fn open(source: Ipv4Addr, to: SocketAddrV4) -> Option<(Session, Reply)> {
+        let socket = TcpSocket::new_v4().ok()?;
+        socket.bind(SocketAddr::new(source.into(), 0)).ok()?;
+        let tcp = tokio::time::timeout(REPLY, socket.connect(SocketAddr::V4(to))).await.ok()?.ok()?;
+        let mut s = Session { stream: BufReader::new(Box::new(tcp)), transcript: Vec::new() };
+        let banner = s.read().await;
+        (banner.code != 0).then_some((s, banner))
+    }
+
+    async fn read(&mut self) -> Reply {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            match tokio::time::timeout(REPLY, self.stream.read_line(&mut line)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => {
+                    self.transcript.push("S: (connection ended)".into());
+                    return Reply { code: 0, text: "(connection ended)".into() };
+                }
+            }
+            let line = line.trim_end().to_string();
+            self.transcript.push(format!("S: {line}"));
+            let more = line.as_bytes().get(3) == Some(&b'-');
+            lines.push(line);
+            if !more {
+                break;
+            }
+        }
+        let code = lines.last().and_then(|l| l.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0);
+        Reply { code, text: lines.join(" / ") }
+    }
+
+    /// Sends one command line and reads the reply.
+    pub async fn cmd(&mut self, line: &str) -> Reply {
+        self.transcript.push(format!("C: {line}"));
+        if self.stream.get_mut().write_all(format!("{line}\r\n").as_bytes()).await.is_err() {
+            self.transcript.push("S: (connection ended)".into());
+            return Reply { code: 0, text: "(connection ended)".into() };
+        }
+        self.read().await
+    }
+
+    /// Sends raw bytes (a message body with its end-of-data) and reads one reply.
+    pub async fn raw(&mut self, bytes: &[u8], shown: &str) -> Reply {
+        self.transcript.push(format!("C: {shown}"));
+        if self.stream.get_mut().write_all(bytes).await.is_err() {
+            return Reply { code: 0, text: "(connection ended)".into() };
+        }
+        self.read().await
+    }
+
+    /// STARTTLS, trusting `tls`; the session continues encrypted.
+    pub async fn starttls(mut self, tls: Arc<rustls::ClientConfig>, name: &str) -> Result<(Session, Reply), Reply> {
+        let r = self.cmd("STARTTLS").await;
+        if r.code != 220 {
+            return Err(r);
+        }
+        let inner = self.stream.into_inner();
+        let connector = tokio_rustls::TlsConnector::from(tls);
+        let server = rustls::pki_types::ServerName::try_from(name.to_string())
+            .map_err(|_| Reply { code: 0, text: "bad TLS name".into() })?;
+        match connector.connect(server, inner).await {
+            Ok(stream) => {
+                let mut transcript = self.transcript;
+                transcript.push("(TLS established)".into());
+                Ok((Session { stream: BufReader::new(Box::new(stream)), transcript }, r))
+            }
+            Err(e) => Err(Reply { code: 0, text: format!("TLS handshake failed: {e}") }),
+        }
+    }
+
+    /// AUTH PLAIN with a login and password.
+    pub async fn auth_plain(&mut self, login: &str, password: &str) -> Reply {
+        let token = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("\0{login}\0{password}"));
+        self.transcript.push("C: AUTH PLAIN (credentials)".into());
+        if self.stream.get_mut().write_all(format!("AUTH PLAIN {token}\r\n").as_bytes()).await.is_err() {
+            return Reply { code: 0, text: "(connection ended)".into() };
+        }
+        self.read().await
+    }
+
+    /// AUTH LOGIN: the user name and password as two base64 answers.
+    pub async fn auth_login(&mut self, login: &str, password: &str) -> Reply {
+        let r = self.cmd("AUTH LOGIN").await;
+        if r.code != 334 {
+            return r;
+        }
+        let b64 = |t: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, t);
+        self.transcript.push("C: (user name)".into());
+        if self.stream.get_mut().write_all(format!("{}\r\n", b64(login)).as_bytes()).await.is_err() {
+            return Reply { code: 0, text: "(connection ended)".into() };
+        }
+        let r = self.read().await;
+        if r.code != 334 {
+            return r;
+        }
+        self.transcript.push("C: (password)".into());
+        if self.stream.get_mut().write_all(format!("{}\r\n", b64(password)).as_bytes()).await.is_err() {
+            return Reply { code: 0, text: "(connection ended)".into() };
+        }
+        self.read().await
+    }
+
+    /// DATA, then a small message with this Message-ID, ended by CRLF.CRLF.
+    pub async fn data(&mut self, message_id: &str) -> Reply {
+        let r = self.cmd("DATA").await;
+        if r.code != 354 {
+            return r;
+        }
+        let msg = format!("Message-ID: <{message_id}>\r\nSubject: relaylab live probe\r\n\r\nprobe {message_id}\r\n.\r\n");
+        self.raw(msg.as_bytes(), "(message) .").await
+    }
+
+    /// QUIT, ignoring the answer.
+    pub async fn quit(mut self) -> Vec<String> {
+        let _ = self.cmd("QUIT").await;
+        self.transcript
+    }
+}
