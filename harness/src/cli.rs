@@ -174,10 +174,22 @@ impl Cli {
     pub fn run(self) -> Result<Outcome, BadInput> {
         match self.command {
             Command::Demo { verbose } => demo::run(verbose),
-            Command::Run { path, format, samples, no_battery, no_faults } => run_cmd::run(
+            Command::Run {
+                path,
+                format,
+                samples,
+                no_battery,
+                no_faults,
+            } => run_cmd::run(
                 &path,
                 format,
-                run_cmd::RunOptions { samples, battery: !no_battery, faults: !no_faults, progress: true, ..run_cmd::RunOptions::default() },
+                run_cmd::RunOptions {
+                    samples,
+                    battery: !no_battery,
+                    faults: !no_faults,
+                    progress: true,
+                    ..run_cmd::RunOptions::default()
+                },
             ),
             Command::Serve {
                 scenario,

@@ -156,7 +156,13 @@ impl Lab {
             .flat_map(|p| p.members.iter())
             .filter(|m| opts.imap_everywhere || matches!(m.endpoint.port, 143 | 993))
             .map(|m| m.endpoint.addr)
-            .chain(model.servers.iter().map(|s| s.member).filter(|_| opts.imap_everywhere))
+            .chain(
+                model
+                    .servers
+                    .iter()
+                    .map(|s| s.member)
+                    .filter(|_| opts.imap_everywhere),
+            )
             .collect();
         let mut policies = Vec::new();
         for s in &model.servers {

@@ -43,8 +43,14 @@ impl Session {
     pub async fn open(source: Ipv4Addr, to: SocketAddrV4) -> Option<(Session, Reply)> {
         let socket = TcpSocket::new_v4().ok()?;
         socket.bind(SocketAddr::new(source.into(), 0)).ok()?;
-        let tcp = tokio::time::timeout(REPLY, socket.connect(SocketAddr::V4(to))).await.ok()?.ok()?;
-        let mut s = Session { stream: BufReader::new(Box::new(tcp)), transcript: Vec::new() };
+        let tcp = tokio::time::timeout(REPLY, socket.connect(SocketAddr::V4(to)))
+            .await
+            .ok()?
+            .ok()?;
+        let mut s = Session {
+            stream: BufReader::new(Box::new(tcp)),
+            transcript: Vec::new(),
+        };
         let banner = s.read().await;
         (banner.code != 0).then_some((s, banner))
     }
@@ -57,7 +63,10 @@ impl Session {
                 Ok(Ok(n)) if n > 0 => {}
                 _ => {
                     self.transcript.push("S: (connection ended)".into());
-                    return Reply { code: 0, text: "(connection ended)".into() };
+                    return Reply {
+                        code: 0,
+                        text: "(connection ended)".into(),
+                    };
                 }
             }
             let line = line.trim_end().to_string();
@@ -68,16 +77,32 @@ impl Session {
                 break;
             }
         }
-        let code = lines.last().and_then(|l| l.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0);
-        Reply { code, text: lines.join(" / ") }
+        let code = lines
+            .last()
+            .and_then(|l| l.get(..3))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        Reply {
+            code,
+            text: lines.join(" / "),
+        }
     }
 
     /// Sends one command line and reads the reply.
     pub async fn cmd(&mut self, line: &str) -> Reply {
         self.transcript.push(format!("C: {line}"));
-        if self.stream.get_mut().write_all(format!("{line}\r\n").as_bytes()).await.is_err() {
+        if self
+            .stream
+            .get_mut()
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .is_err()
+        {
             self.transcript.push("S: (connection ended)".into());
-            return Reply { code: 0, text: "(connection ended)".into() };
+            return Reply {
+                code: 0,
+                text: "(connection ended)".into(),
+            };
         }
         self.read().await
     }
@@ -86,37 +111,68 @@ impl Session {
     pub async fn raw(&mut self, bytes: &[u8], shown: &str) -> Reply {
         self.transcript.push(format!("C: {shown}"));
         if self.stream.get_mut().write_all(bytes).await.is_err() {
-            return Reply { code: 0, text: "(connection ended)".into() };
+            return Reply {
+                code: 0,
+                text: "(connection ended)".into(),
+            };
         }
         self.read().await
     }
 
     /// STARTTLS, trusting `tls`; the session continues encrypted.
-    pub async fn starttls(mut self, tls: Arc<rustls::ClientConfig>, name: &str) -> Result<(Session, Reply), Reply> {
+    pub async fn starttls(
+        mut self,
+        tls: Arc<rustls::ClientConfig>,
+        name: &str,
+    ) -> Result<(Session, Reply), Reply> {
         let r = self.cmd("STARTTLS").await;
         if r.code != 220 {
             return Err(r);
         }
         let inner = self.stream.into_inner();
         let connector = tokio_rustls::TlsConnector::from(tls);
-        let server = rustls::pki_types::ServerName::try_from(name.to_string())
-            .map_err(|_| Reply { code: 0, text: "bad TLS name".into() })?;
+        let server =
+            rustls::pki_types::ServerName::try_from(name.to_string()).map_err(|_| Reply {
+                code: 0,
+                text: "bad TLS name".into(),
+            })?;
         match connector.connect(server, inner).await {
             Ok(stream) => {
                 let mut transcript = self.transcript;
                 transcript.push("(TLS established)".into());
-                Ok((Session { stream: BufReader::new(Box::new(stream)), transcript }, r))
+                Ok((
+                    Session {
+                        stream: BufReader::new(Box::new(stream)),
+                        transcript,
+                    },
+                    r,
+                ))
             }
-            Err(e) => Err(Reply { code: 0, text: format!("TLS handshake failed: {e}") }),
+            Err(e) => Err(Reply {
+                code: 0,
+                text: format!("TLS handshake failed: {e}"),
+            }),
         }
     }
 
     /// AUTH PLAIN with a login and password.
     pub async fn auth_plain(&mut self, login: &str, password: &str) -> Reply {
-        let token = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("\0{login}\0{password}"));
+        let token = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("\0{login}\0{password}"),
+        );
         self.transcript.push("C: AUTH PLAIN (credentials)".into());
-        if self.stream.get_mut().write_all(format!("AUTH PLAIN {token}\r\n").as_bytes()).await.is_err() {
-            return Reply { code: 0, text: "(connection ended)".into() };
+        if self
+            .stream
+            .get_mut()
+            .write_all(format!("AUTH PLAIN {token}\r\n").as_bytes())
+            .await
+            .is_err()
+        {
+            return Reply {
+                code: 0,
+                text: "(connection ended)".into(),
+            };
         }
         self.read().await
     }
@@ -129,16 +185,34 @@ impl Session {
         }
         let b64 = |t: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, t);
         self.transcript.push("C: (user name)".into());
-        if self.stream.get_mut().write_all(format!("{}\r\n", b64(login)).as_bytes()).await.is_err() {
-            return Reply { code: 0, text: "(connection ended)".into() };
+        if self
+            .stream
+            .get_mut()
+            .write_all(format!("{}\r\n", b64(login)).as_bytes())
+            .await
+            .is_err()
+        {
+            return Reply {
+                code: 0,
+                text: "(connection ended)".into(),
+            };
         }
         let r = self.read().await;
         if r.code != 334 {
             return r;
         }
         self.transcript.push("C: (password)".into());
-        if self.stream.get_mut().write_all(format!("{}\r\n", b64(password)).as_bytes()).await.is_err() {
-            return Reply { code: 0, text: "(connection ended)".into() };
+        if self
+            .stream
+            .get_mut()
+            .write_all(format!("{}\r\n", b64(password)).as_bytes())
+            .await
+            .is_err()
+        {
+            return Reply {
+                code: 0,
+                text: "(connection ended)".into(),
+            };
         }
         self.read().await
     }
@@ -149,7 +223,9 @@ impl Session {
         if r.code != 354 {
             return r;
         }
-        let msg = format!("Message-ID: <{message_id}>\r\nSubject: relaylab live probe\r\n\r\nprobe {message_id}\r\n.\r\n");
+        let msg = format!(
+            "Message-ID: <{message_id}>\r\nSubject: relaylab live probe\r\n\r\nprobe {message_id}\r\n.\r\n"
+        );
         self.raw(msg.as_bytes(), "(message) .").await
     }
 

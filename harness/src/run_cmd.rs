@@ -42,7 +42,14 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> RunOptions {
-        RunOptions { samples: 2, battery: true, faults: true, progress: false, carrier_base: None, flip_prover_connector: None }
+        RunOptions {
+            samples: 2,
+            battery: true,
+            faults: true,
+            progress: false,
+            carrier_base: None,
+            flip_prover_connector: None,
+        }
     }
 }
 
@@ -106,12 +113,53 @@ impl RunReport {
     /// Whether the run passes: the proof passes, every observation agrees, every fault
     /// check held.
     pub fn passes(&self) -> bool {
-        self.proof_passes && self.agreed == self.observations.len() && self.faults.iter().all(|f| f.held)
+        self.proof_passes
+            && self.agreed == self.observations.len()
+            && self.faults.iter().all(|f| f.held)
     }
 }
 
 /// `relaylab run <scenario|dir>`.
 pub fn run(path: &Path, format: ReportFormat, opts: RunOptions) -> Result<Outcome, BadInput> {
+    let show_bar = opts.progress
+        && format == ReportFormat::Text
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let reports = run_all(path, &opts, show_bar)?;
+    let text = match format {
+        ReportFormat::Text => reports
+            .iter()
+            .map(render_text)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ReportFormat::Json => serde_json::to_string_pretty(&reports)
+            .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?,
+        ReportFormat::Junit => junit(&reports),
+    };
+    println!("{text}");
+    let (agreed, total): (usize, usize) = reports
+        .iter()
+        .fold((0, 0), |(a, t), r| (a + r.agreed, t + r.observations.len()));
+    if format == ReportFormat::Text {
+        let pct = if total == 0 {
+            100.0
+        } else {
+            100.0 * agreed as f64 / total as f64
+        };
+        println!(
+            "{} of {} scenarios pass; agreement {agreed}/{total} ({pct:.1}%)",
+            reports.iter().filter(|r| r.passes()).count(),
+            reports.len()
+        );
+    }
+    Ok(if reports.iter().all(RunReport::passes) {
+        Outcome::Holds
+    } else {
+        Outcome::Violated
+    })
+}
+
+/// Runs every scenario found at `path`; the reports, in scenario order.
+pub fn run_all(path: &Path, opts: &RunOptions, show_bar: bool) -> Result<Vec<RunReport>, BadInput> {
     let files = scenario::discover(path)?;
     let mut scenarios = Vec::new();
     for f in &files {
@@ -121,7 +169,7 @@ pub fn run(path: &Path, format: ReportFormat, opts: RunOptions) -> Result<Outcom
         .enable_all()
         .build()
         .map_err(|e| BadInput::message(format!("cannot start the runtime: {e}"), None))?;
-    let bar = if opts.progress && format == ReportFormat::Text && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    let bar = if show_bar {
         ProgressBar::new(0)
     } else {
         ProgressBar::hidden()
@@ -133,26 +181,10 @@ pub fn run(path: &Path, format: ReportFormat, opts: RunOptions) -> Result<Outcom
     let mut reports = Vec::new();
     for s in &scenarios {
         bar.set_message(s.model.name.clone());
-        let r = rt.block_on(run_scenario(s, &opts, &bar))?;
-        reports.push(r);
+        reports.push(rt.block_on(run_scenario(s, opts, &bar))?);
     }
     bar.finish_and_clear();
-    let text = match format {
-        ReportFormat::Text => reports.iter().map(render_text).collect::<Vec<_>>().join("\n"),
-        ReportFormat::Json => serde_json::to_string_pretty(&reports).map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?,
-        ReportFormat::Junit => junit(&reports),
-    };
-    println!("{text}");
-    let (agreed, total): (usize, usize) = reports.iter().fold((0, 0), |(a, t), r| (a + r.agreed, t + r.observations.len()));
-    if format == ReportFormat::Text {
-        let pct = if total == 0 { 100.0 } else { 100.0 * agreed as f64 / total as f64 };
-        println!(
-            "{} of {} scenarios pass; agreement {agreed}/{total} ({pct:.1}%)",
-            reports.iter().filter(|r| r.passes()).count(),
-            reports.len()
-        );
-    }
-    Ok(if reports.iter().all(RunReport::passes) { Outcome::Holds } else { Outcome::Violated })
+    Ok(reports)
 }
 
 /// The prover's model, with the test-only flip applied.
@@ -161,10 +193,14 @@ fn prover_model(model: &Model, flip: Option<&str>) -> Model {
     let Some(name) = flip else { return m };
     for s in &mut m.servers {
         if let Server::Exchange(ex) = &mut s.server
-            && ex.connectors.iter().any(|c| c.name.eq_ignore_ascii_case(name))
+            && ex
+                .connectors
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(name))
         {
             let anon_relay = |p: &relaypolicy::exchange::AdPermission| {
-                p.connector.eq_ignore_ascii_case(name) && format!("{:?}", p.rights).contains("AcceptAnyRecipient")
+                p.connector.eq_ignore_ascii_case(name)
+                    && format!("{:?}", p.rights).contains("AcceptAnyRecipient")
             };
             if ex.permissions.iter().any(anon_relay) {
                 ex.permissions.retain(|p| !anon_relay(p));
@@ -198,9 +234,14 @@ fn samples(class: &verify::Class, extra: usize) -> Vec<Addr> {
     out
 }
 
-async fn run_scenario(s: &Scenario, opts: &RunOptions, bar: &ProgressBar) -> Result<RunReport, BadInput> {
+async fn run_scenario(
+    s: &Scenario,
+    opts: &RunOptions,
+    bar: &ProgressBar,
+) -> Result<RunReport, BadInput> {
     let prover = prover_model(&s.model, opts.flip_prover_connector.as_deref());
-    let proof = verify::prove(&prover).map_err(|e| BadInput::message(format!("{}: {e}", s.path.display()), None))?;
+    let proof = verify::prove(&prover)
+        .map_err(|e| BadInput::message(format!("{}: {e}", s.path.display()), None))?;
     let mut clients: Vec<Addr> = Vec::new();
     for v in &proof.virtuals {
         for c in &v.classes {
@@ -209,13 +250,21 @@ async fn run_scenario(s: &Scenario, opts: &RunOptions, bar: &ProgressBar) -> Res
     }
     clients.push(Addr::new(std::net::Ipv4Addr::new(192, 0, 2, 250).into()));
     let lab_opts = LabOptions {
-        lb: lb::Settings { time_scale: 1.0 / 200.0, ..lb::Settings::default() },
+        lb: lb::Settings {
+            time_scale: 1.0 / 200.0,
+            ..lb::Settings::default()
+        },
         clients: clients.clone(),
         carrier_base: opts.carrier_base,
         imap_everywhere: true,
         ..LabOptions::default()
     };
-    let mut lab = Lab::start(&s.model, lab_opts).await.map_err(|e| BadInput::message(format!("{}: cannot start the lab: {e}", s.path.display()), None))?;
+    let mut lab = Lab::start(&s.model, lab_opts).await.map_err(|e| {
+        BadInput::message(
+            format!("{}: cannot start the lab: {e}", s.path.display()),
+            None,
+        )
+    })?;
     let planned: u64 = proof
         .virtuals
         .iter()
@@ -226,12 +275,21 @@ async fn run_scenario(s: &Scenario, opts: &RunOptions, bar: &ProgressBar) -> Res
     let mut obs = Vec::new();
     let mut seq = 0usize;
     for v in &proof.virtuals {
-        let Some(vip) = s.model.config.virtuals.get(&v.name).and_then(|x| x.destination).and_then(|d| lab.service(&d.addr, d.port)) else {
+        let Some(vip) = s
+            .model
+            .config
+            .virtuals
+            .get(&v.name)
+            .and_then(|x| x.destination)
+            .and_then(|d| lab.service(&d.addr, d.port))
+        else {
             continue;
         };
         for class in &v.classes {
             for client in samples(class, opts.samples) {
-                obs.extend(probe_class(&lab, &s.model, &v.name, vip, class, client, &mut seq, bar).await);
+                obs.extend(
+                    probe_class(&lab, &s.model, &v.name, vip, class, client, &mut seq, bar).await,
+                );
             }
         }
     }
@@ -269,13 +327,21 @@ async fn probe_class(
     bar: &ProgressBar,
 ) -> Vec<Observation> {
     let mut out = Vec::new();
-    let Some(source) = lab.carrier(&client) else { return out };
-    let Some(balancer) = lab.balancer.as_ref() else { return out };
+    let Some(source) = lab.carrier(&client) else {
+        return out;
+    };
+    let Some(balancer) = lab.balancer.as_ref() else {
+        return out;
+    };
     if class.end.is_some() {
         // The prover says the balancer ends the connection: no banner may come back.
         let got = Session::open(source, vip).await;
         bar.inc(4);
-        let live = if got.is_some() { "banner".to_string() } else { "ended".to_string() };
+        let live = if got.is_some() {
+            "banner".to_string()
+        } else {
+            "ended".to_string()
+        };
         let agree = got.is_none();
         let transcript = match got {
             Some((s, _)) => s.quit().await,
@@ -296,20 +362,34 @@ async fn probe_class(
         return out;
     }
     for path in &class.paths {
-        let (Ok(member_ep), Ok(seen)) = (path.member.parse::<std::net::SocketAddrV4>(), path.seen.parse::<Addr>()) else { continue };
-        let member = bigip::Endpoint { addr: Addr::new((*member_ep.ip()).into()), port: member_ep.port() };
-        // Route domains: the path names the plain address the server sees; the balancer
-        // knows the member with its domain.
-        let member = lab.members.iter().find(|m| addrspace::Addr { route_domain: 0, ..m.member } == member.addr).map_or(member, |m| bigip::Endpoint { addr: m.member, port: member.port });
-        let seen_full = lab.plan.carriers().iter().map(|c| c.scenario).find(|a| addrspace::Addr { route_domain: 0, ..*a } == seen);
-        balancer.pin(client, member, seen_full);
+        let (Some(member), Some(seen)) =
+            (parse_member(&path.member), seen_address(lab, &path.seen))
+        else {
+            continue;
+        };
+        balancer.pin(client, member, Some(seen));
         let ext = &model.intent.external_domain;
         let local = &model.intent.local_recipient;
         let probes: [(&str, VerdictWord, String, Option<bool>); 4] = [
-            ("anonymous relay", path.relay, format!("relaytest@{ext}"), None),
+            (
+                "anonymous relay",
+                path.relay,
+                format!("relaytest@{ext}"),
+                None,
+            ),
             ("inbound", path.local, local.clone(), None),
-            ("auth relay with TLS", path.auth_tls, format!("relaytest@{ext}"), Some(true)),
-            ("auth relay without TLS", path.auth_plain, format!("relaytest@{ext}"), Some(false)),
+            (
+                "auth relay with TLS",
+                path.auth_tls,
+                format!("relaytest@{ext}"),
+                Some(true),
+            ),
+            (
+                "auth relay without TLS",
+                path.auth_plain,
+                format!("relaytest@{ext}"),
+                Some(false),
+            ),
         ];
         for (name, expected, rcpt, auth) in probes {
             *seq += 1;
@@ -335,6 +415,23 @@ async fn probe_class(
     out
 }
 
+/// A path's member as the prover prints it (`10.0.1.11:25`, `10.0.1.11%10:25`,
+/// `2001:db8::11.25`).
+fn parse_member(text: &str) -> Option<bigip::Endpoint> {
+    bigip::parse_endpoint(text).ok()
+}
+
+/// The scenario address (with its route domain) behind the plain address a server sees.
+fn seen_address(lab: &Lab, seen: &str) -> Option<Addr> {
+    let plain: Addr = seen.parse().ok()?;
+    lab.plan.carriers().iter().map(|c| c.scenario).find(|a| {
+        Addr {
+            route_domain: 0,
+            ..*a
+        } == plain
+    })
+}
+
 /// What the live side can see of each prover verdict.
 fn expected_word(v: VerdictWord) -> &'static str {
     match v {
@@ -347,11 +444,24 @@ fn expected_word(v: VerdictWord) -> &'static str {
 }
 
 /// One probe session, judged on the final reply and where the message landed.
-async fn session(lab: &Lab, source: std::net::Ipv4Addr, vip: std::net::SocketAddrV4, rcpt: &str, id: &str, auth: Option<bool>) -> (&'static str, Vec<String>) {
+async fn session(
+    lab: &Lab,
+    source: std::net::Ipv4Addr,
+    vip: std::net::SocketAddrV4,
+    rcpt: &str,
+    id: &str,
+    auth: Option<bool>,
+) -> (&'static str, Vec<String>) {
     let Some((mut s, _)) = Session::open(source, vip).await else {
         return ("rejected", vec!["(no banner: the connection ended)".into()]);
     };
-    let refused = |r: &Reply| if (400..500).contains(&r.code) { "deferred" } else { "rejected" };
+    let refused = |r: &Reply| {
+        if (400..500).contains(&r.code) {
+            "deferred"
+        } else {
+            "rejected"
+        }
+    };
     let r = s.cmd("EHLO probe.relaylab.invalid").await;
     if !r.ok() {
         return (refused(&r), s.quit().await);
@@ -362,7 +472,9 @@ async fn session(lab: &Lab, source: std::net::Ipv4Addr, vip: std::net::SocketAdd
             if !r.text.contains("STARTTLS") {
                 // Same as the prover: without STARTTLS offered, go on in the clear.
             } else {
-                let Ok(config) = lab.pki.client_config() else { return ("rejected", s.quit().await) };
+                let Ok(config) = lab.pki.client_config() else {
+                    return ("rejected", s.quit().await);
+                };
                 match s.starttls(config, "localhost").await {
                     Ok((tls_session, _)) => s = tls_session,
                     Err(r) => return (refused(&r), vec![r.text]),
@@ -375,7 +487,13 @@ async fn session(lab: &Lab, source: std::net::Ipv4Addr, vip: std::net::SocketAdd
             }
         }
         // The mechanism the server offers, as the prover's probe picks it.
-        let offered = |m: &str| ehlo.split(" / ").any(|l| l.get(4..).is_some_and(|rest| rest.starts_with("AUTH") && rest.split_whitespace().any(|w| w == m)));
+        let offered = |m: &str| {
+            ehlo.split(" / ").any(|l| {
+                l.get(4..).is_some_and(|rest| {
+                    rest.starts_with("AUTH") && rest.split_whitespace().any(|w| w == m)
+                })
+            })
+        };
         let r = if offered("PLAIN") {
             s.auth_plain(LAB_USER.0, LAB_USER.1).await
         } else if offered("LOGIN") {
@@ -387,7 +505,10 @@ async fn session(lab: &Lab, source: std::net::Ipv4Addr, vip: std::net::SocketAdd
             return (refused(&r), s.quit().await);
         }
     }
-    for cmd in ["MAIL FROM:<probe@relaylab.invalid>".to_string(), format!("RCPT TO:<{rcpt}>")] {
+    for cmd in [
+        "MAIL FROM:<probe@relaylab.invalid>".to_string(),
+        format!("RCPT TO:<{rcpt}>"),
+    ] {
         let r = s.cmd(&cmd).await;
         if !r.ok() {
             return (refused(&r), s.quit().await);
@@ -401,7 +522,10 @@ async fn session(lab: &Lab, source: std::net::Ipv4Addr, vip: std::net::SocketAdd
     let landed = lab.store.find_by_message_id(id);
     let word = if landed.iter().any(|(l, _)| *l == Location::Relayed) {
         "relayed"
-    } else if landed.iter().any(|(l, _)| matches!(l, Location::Mailbox(_))) {
+    } else if landed
+        .iter()
+        .any(|(l, _)| matches!(l, Location::Mailbox(_)))
+    {
         "delivered"
     } else if landed.iter().any(|(l, _)| *l == Location::Bounced) {
         "bounced"
@@ -442,17 +566,30 @@ async fn confirm_inbound(lab: &Lab, obs: &mut [Observation]) {
 }
 
 async fn imap_message_ids(lab: &Lab) -> Result<BTreeSet<String>, String> {
-    let member = lab.members.iter().find(|m| m.imap.is_some()).ok_or("no IMAP server")?;
+    let member = lab
+        .members
+        .iter()
+        .find(|m| m.imap.is_some())
+        .ok_or("no IMAP server")?;
     let imap = member.imap.as_ref().ok_or("no IMAP server")?;
     let addr = imap.carrier_for_port(993).ok_or("IMAPS not bound")?;
     let run = async {
-        let tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        let tcp = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| e.to_string())?;
         let config = lab.pki.client_config().map_err(|e| e.to_string())?;
-        let name = rustls::pki_types::ServerName::try_from("localhost").map_err(|e| e.to_string())?;
-        let stream = tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(|e| e.to_string())?;
+        let name =
+            rustls::pki_types::ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| e.to_string())?;
         let mut client = async_imap::Client::new(stream);
         client.read_response().await.map_err(|e| e.to_string())?;
-        let mut session = client.login(PROBE_USER.0, PROBE_USER.1).await.map_err(|(e, _)| e.to_string())?;
+        let mut session = client
+            .login(PROBE_USER.0, PROBE_USER.1)
+            .await
+            .map_err(|(e, _)| e.to_string())?;
         session.select("INBOX").await.map_err(|e| e.to_string())?;
         let fetched: Vec<_> = session
             .fetch("1:*", "BODY[]")
@@ -463,38 +600,97 @@ async fn imap_message_ids(lab: &Lab) -> Result<BTreeSet<String>, String> {
             .map_err(|e| e.to_string())?;
         let ids = fetched
             .iter()
-            .filter_map(|f| f.body().map(|b| String::from_utf8_lossy(b).lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:")).unwrap_or_default().to_string()))
+            .filter_map(|f| {
+                f.body().map(|b| {
+                    String::from_utf8_lossy(b)
+                        .lines()
+                        .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                        .unwrap_or_default()
+                        .to_string()
+                })
+            })
             .collect();
         let _ = session.logout().await;
         Ok::<_, String>(ids)
     };
-    tokio::time::timeout(Duration::from_secs(30), run).await.map_err(|_| "IMAP timed out".to_string())?
+    tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .map_err(|_| "IMAP timed out".to_string())?
 }
 
 /// nmap's 16 pairs (RCPT judged, then DATA judged) and the smuggling variants, on every
 /// path the proof found, from a client whose class takes that path.
-async fn battery(lab: &Lab, model: &Model, proof: &Proof, seq: &mut usize, bar: &ProgressBar) -> Vec<Observation> {
+async fn battery(
+    lab: &Lab,
+    model: &Model,
+    proof: &Proof,
+    seq: &mut usize,
+    bar: &ProgressBar,
+) -> Vec<Observation> {
     let mut out = Vec::new();
     let mut done: BTreeSet<(String, String)> = BTreeSet::new();
-    let Some(balancer) = lab.balancer.as_ref() else { return out };
+    let Some(balancer) = lab.balancer.as_ref() else {
+        return out;
+    };
     for v in &proof.virtuals {
-        let Some(vip) = model.config.virtuals.get(&v.name).and_then(|x| x.destination).and_then(|d| lab.service(&d.addr, d.port)) else { continue };
-        for class in v.classes.iter().filter(|c| c.end.is_none() && c.label == verify::Label::Proved) {
-            let Ok(client) = class.representative.parse::<Addr>() else { continue };
-            let Some(source) = lab.carrier(&client) else { continue };
+        let Some(vip) = model
+            .config
+            .virtuals
+            .get(&v.name)
+            .and_then(|x| x.destination)
+            .and_then(|d| lab.service(&d.addr, d.port))
+        else {
+            continue;
+        };
+        for class in v
+            .classes
+            .iter()
+            .filter(|c| c.end.is_none() && c.label == verify::Label::Proved)
+        {
+            let Ok(client) = class.representative.parse::<Addr>() else {
+                continue;
+            };
+            let Some(source) = lab.carrier(&client) else {
+                continue;
+            };
             for path in &class.paths {
                 if !done.insert((path.member.clone(), path.seen.clone())) {
                     continue;
                 }
-                let Some(m) = lab.members.iter().find(|m| format!("{}:{}", addrspace::Addr { route_domain: 0, ..m.member }, path.member.rsplit(':').next().unwrap_or("25")) == path.member) else { continue };
-                let Some(server) = model.server_for(&m.member) else { continue };
-                let port: u16 = path.member.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(25);
-                let seen: Addr = match path.seen.parse() { Ok(a) => a, Err(_) => continue };
-                let seen_full = lab.plan.carriers().iter().map(|c| c.scenario).find(|a| addrspace::Addr { route_domain: 0, ..*a } == seen);
-                balancer.pin(client, bigip::Endpoint { addr: m.member, port }, seen_full);
+                let (Some(member), Some(seen_full)) =
+                    (parse_member(&path.member), seen_address(lab, &path.seen))
+                else {
+                    continue;
+                };
+                let Some(server) = model.server_for(&member.addr) else {
+                    continue;
+                };
+                let seen = Addr {
+                    route_domain: 0,
+                    ..seen_full
+                };
+                balancer.pin(client, member, Some(seen_full));
                 let tag = format!("{} as {}", path.member, path.seen);
-                out.extend(nmap_battery(lab, model, server, source, vip, m.member, port, seen, &v.name, &client, &tag, seq).await);
-                out.extend(smuggling_battery(lab, model, source, vip, &v.name, &client, &tag, seq).await);
+                out.extend(
+                    nmap_battery(
+                        lab,
+                        model,
+                        server,
+                        source,
+                        vip,
+                        member.addr,
+                        member.port,
+                        seen,
+                        &v.name,
+                        &client,
+                        &tag,
+                        seq,
+                    )
+                    .await,
+                );
+                out.extend(
+                    smuggling_battery(lab, model, source, vip, &v.name, &client, &tag, seq).await,
+                );
                 bar.inc(2);
                 balancer.unpin(&client);
             }
@@ -505,17 +701,36 @@ async fn battery(lab: &Lab, model: &Model, proof: &Proof, seq: &mut usize, bar: 
 
 /// What the policy predicts for one MAIL/RCPT pair: RCPT's code and whether taking it
 /// means relaying.
-fn predict(server: &Server, member: Addr, port: u16, seen: Addr, from: &str, rcpt: &str) -> (u16, bool) {
-    let member = Addr { route_domain: 0, ..member };
+fn predict(
+    server: &Server,
+    member: Addr,
+    port: u16,
+    seen: Addr,
+    from: &str,
+    rcpt: &str,
+) -> (u16, bool) {
+    let member = Addr {
+        route_domain: 0,
+        ..member
+    };
     let state = SessionState::new(PolicyEndpoint::new(member, port), seen);
     let _ = server.decide(&state, &Step::Connect);
     let _ = server.decide(&state, &Step::Ehlo("probe.relaylab.invalid"));
-    let mail = server.decide(&state, &Step::Mail { path: from, size: None });
+    let mail = server.decide(
+        &state,
+        &Step::Mail {
+            path: from,
+            size: None,
+        },
+    );
     if !mail.reply.is_positive() {
         return (mail.reply.code, false);
     }
     let r = server.decide(&state, &Step::Rcpt(rcpt));
-    let relay = matches!(r.effect, relaypolicy::session::Effect::Recipient { relay: true, .. });
+    let relay = matches!(
+        r.effect,
+        relaypolicy::session::Effect::Recipient { relay: true, .. }
+    );
     (r.reply.code, relay && r.reply.is_positive())
 }
 
@@ -536,15 +751,35 @@ async fn nmap_battery(
 ) -> Vec<Observation> {
     let mut out = Vec::new();
     let srv = format!("{}.lab.invalid", server.name().to_ascii_lowercase());
-    let dom = model.intent.local_recipient.rsplit('@').next().unwrap_or("lab.invalid");
-    let pairs = relaypolicy::probes::nmap_pairs(&srv, &Addr { route_domain: 0, ..member }.to_string(), &model.intent.external_domain, dom);
-    let Some((mut s, _)) = Session::open(source, vip).await else { return out };
+    let dom = model
+        .intent
+        .local_recipient
+        .rsplit('@')
+        .next()
+        .unwrap_or("lab.invalid");
+    let pairs = relaypolicy::probes::nmap_pairs(
+        &srv,
+        &Addr {
+            route_domain: 0,
+            ..member
+        }
+        .to_string(),
+        &model.intent.external_domain,
+        dom,
+    );
+    let Some((mut s, _)) = Session::open(source, vip).await else {
+        return out;
+    };
     let _ = s.cmd("EHLO probe.relaylab.invalid").await;
     for (from, rcpt) in pairs {
         *seq += 1;
         let (code, relays) = predict(server, member, port, seen, &from, &rcpt);
         let mail = s.cmd(&format!("MAIL FROM:{from}")).await;
-        let got = if mail.ok() { s.cmd(&format!("RCPT TO:{rcpt}")).await } else { mail };
+        let got = if mail.ok() {
+            s.cmd(&format!("RCPT TO:{rcpt}")).await
+        } else {
+            mail
+        };
         // RCPT judged: the same code as the policy predicts.
         let rcpt_agree = got.code == code;
         let mut live = format!("RCPT {}", got.code);
@@ -555,7 +790,17 @@ async fn nmap_battery(
             let r = s.data(&id).await;
             let landed = lab.store.find_by_message_id(&id);
             let relayed = landed.iter().any(|(l, _)| *l == Location::Relayed);
-            live = format!("{live}, DATA {} ({})", r.code, if relayed { "relayed" } else if landed.is_empty() { "not kept" } else { "not relayed" });
+            live = format!(
+                "{live}, DATA {} ({})",
+                r.code,
+                if relayed {
+                    "relayed"
+                } else if landed.is_empty() {
+                    "not kept"
+                } else {
+                    "not relayed"
+                }
+            );
             agree &= relayed == relays;
         }
         let _ = s.cmd("RSET").await;
@@ -588,20 +833,32 @@ async fn smuggling_battery(
     seq: &mut usize,
 ) -> Vec<Observation> {
     let mut out = Vec::new();
-    for (i, eod) in relaypolicy::probes::SMUGGLING_END_OF_DATA.iter().enumerate() {
+    for (i, eod) in relaypolicy::probes::SMUGGLING_END_OF_DATA
+        .iter()
+        .enumerate()
+    {
         *seq += 1;
         let outer = format!("smuggle-outer-{seq}@relaylab.invalid");
         let inner = format!("smuggle-inner-{seq}@relaylab.invalid");
-        let Some((mut s, _)) = Session::open(source, vip).await else { continue };
+        let Some((mut s, _)) = Session::open(source, vip).await else {
+            continue;
+        };
         let _ = s.cmd("EHLO probe.relaylab.invalid").await;
         let _ = s.cmd("MAIL FROM:<probe@relaylab.invalid>").await;
-        let rcpt = s.cmd(&format!("RCPT TO:<{}>", model.intent.local_recipient)).await;
-        let data = if rcpt.ok() { s.cmd("DATA").await } else { rcpt.clone() };
+        let rcpt = s
+            .cmd(&format!("RCPT TO:<{}>", model.intent.local_recipient))
+            .await;
+        let data = if rcpt.ok() {
+            s.cmd("DATA").await
+        } else {
+            rcpt.clone()
+        };
         if data.code != 354 {
             let _ = s.quit().await;
             continue;
         }
-        let mut body = format!("Message-ID: <{outer}>\r\nSubject: smuggling probe\r\n\r\nouter").into_bytes();
+        let mut body =
+            format!("Message-ID: <{outer}>\r\nSubject: smuggling probe\r\n\r\nouter").into_bytes();
         body.extend_from_slice(eod);
         body.extend_from_slice(
             format!(
@@ -620,7 +877,11 @@ async fn smuggling_battery(
             virtual_name: virtual_name.into(),
             client: client.to_string(),
             path: tag.into(),
-            probe: format!("smuggling variant {} ({:?})", i + 1, String::from_utf8_lossy(eod)),
+            probe: format!(
+                "smuggling variant {} ({:?})",
+                i + 1,
+                String::from_utf8_lossy(eod)
+            ),
             expected: "at most one message, nothing smuggled".into(),
             live: format!("outer kept {outer_count}x, smuggled kept {inner_count}x"),
             agree,
@@ -634,43 +895,97 @@ async fn smuggling_battery(
 
 /// A member stopped before probing: once the monitor marks it down, every class's relay
 /// verdict through the remaining members still matches the prover.
-async fn fault_member_down(lab: &mut Lab, model: &Model, proof: &Proof, seq: &mut usize, obs: &mut Vec<Observation>) -> Option<Fault> {
+async fn fault_member_down(
+    lab: &mut Lab,
+    model: &Model,
+    proof: &Proof,
+    seq: &mut usize,
+    obs: &mut Vec<Observation>,
+) -> Option<Fault> {
     if lab.members.len() < 2 {
         return None;
     }
     let victim = lab.members.last()?.member;
-    let monitored = model.config.pools.values().any(|p| !p.monitors.is_empty() && p.members.iter().any(|m| m.endpoint.addr == victim));
+    let monitored = model
+        .config
+        .pools
+        .values()
+        .any(|p| !p.monitors.is_empty() && p.members.iter().any(|m| m.endpoint.addr == victim));
     if !monitored {
-        return Some(Fault { what: format!("member {victim} down"), held: true, detail: "skipped: its pool has no monitor, so BIG-IP would not notice either".into() });
+        return Some(Fault {
+            what: format!("member {victim} down"),
+            held: true,
+            detail: "skipped: its pool has no monitor, so BIG-IP would not notice either".into(),
+        });
     }
     lab.stop_member(&victim).await.ok()?;
-    let port = model.config.pools.values().flat_map(|p| &p.members).find(|m| m.endpoint.addr == victim).map_or(25, |m| m.endpoint.port);
+    let port = model
+        .config
+        .pools
+        .values()
+        .flat_map(|p| &p.members)
+        .find(|m| m.endpoint.addr == victim)
+        .map_or(25, |m| m.endpoint.port);
     let ep = bigip::Endpoint { addr: victim, port };
     let balancer = lab.balancer.as_ref()?;
     let started = std::time::Instant::now();
     while balancer.member_up(ep) {
         if started.elapsed() > Duration::from_secs(20) {
-            return Some(Fault { what: format!("member {victim} down"), held: false, detail: "the monitor never marked it down".into() });
+            return Some(Fault {
+                what: format!("member {victim} down"),
+                held: false,
+                detail: "the monitor never marked it down".into(),
+            });
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let marked = started.elapsed();
     let mut checked = 0;
     let mut held = true;
-    let victim_plain = Addr { route_domain: 0, ..victim }.to_string();
+    let victim_plain = Addr {
+        route_domain: 0,
+        ..victim
+    }
+    .to_string();
     for v in &proof.virtuals {
-        let Some(vip) = model.config.virtuals.get(&v.name).and_then(|x| x.destination).and_then(|d| lab.service(&d.addr, d.port)) else { continue };
+        let Some(vip) = model
+            .config
+            .virtuals
+            .get(&v.name)
+            .and_then(|x| x.destination)
+            .and_then(|d| lab.service(&d.addr, d.port))
+        else {
+            continue;
+        };
         for class in v.classes.iter().filter(|c| c.end.is_none()) {
-            let remaining: Vec<&PathVerdict> = class.paths.iter().filter(|p| !p.member.starts_with(&format!("{victim_plain}:"))).collect();
-            let Some(expected) = remaining.first().map(|p| p.relay) else { continue };
+            let remaining: Vec<&PathVerdict> = class
+                .paths
+                .iter()
+                .filter(|p| !p.member.starts_with(&format!("{victim_plain}:")))
+                .collect();
+            let Some(expected) = remaining.first().map(|p| p.relay) else {
+                continue;
+            };
             if remaining.iter().any(|p| p.relay != expected) {
                 continue; // Several verdicts remain possible: the class says which is open.
             }
-            let Ok(client) = class.representative.parse::<Addr>() else { continue };
-            let Some(source) = lab.carrier(&client) else { continue };
+            let Ok(client) = class.representative.parse::<Addr>() else {
+                continue;
+            };
+            let Some(source) = lab.carrier(&client) else {
+                continue;
+            };
             *seq += 1;
             let id = format!("down-{seq}@relaylab.invalid");
-            let (live, transcript) = session(lab, source, vip, &format!("relaytest@{}", model.intent.external_domain), &id, None).await;
+            let (live, transcript) = session(
+                lab,
+                source,
+                vip,
+                &format!("relaytest@{}", model.intent.external_domain),
+                &id,
+                None,
+            )
+            .await;
             let agree = live == expected_word(expected);
             held &= agree;
             checked += 1;
@@ -691,21 +1006,37 @@ async fn fault_member_down(lab: &mut Lab, model: &Model, proof: &Proof, seq: &mu
     Some(Fault {
         what: format!("member {victim} down before probing"),
         held,
-        detail: format!("marked down after {:.2} s (time-scaled monitor); {checked} classes probed on the remaining members", marked.as_secs_f64()),
+        detail: format!(
+            "marked down after {:.2} s (time-scaled monitor); {checked} classes probed on the remaining members",
+            marked.as_secs_f64()
+        ),
     })
 }
 
 /// Messages in flight while a member is killed: every one acknowledged with 250 is found
 /// exactly once; the rest saw an error.
-async fn fault_kill_mid_run(lab: &mut Lab, model: &Model, proof: &Proof, seq: &mut usize) -> Option<Fault> {
+async fn fault_kill_mid_run(
+    lab: &mut Lab,
+    model: &Model,
+    proof: &Proof,
+    seq: &mut usize,
+) -> Option<Fault> {
     if lab.members.len() < 2 {
         return None;
     }
     let v = proof.virtuals.first()?;
-    let class = v.classes.iter().find(|c| c.end.is_none() && c.paths.iter().all(|p| p.local == VerdictWord::Delivered))?;
+    let class = v
+        .classes
+        .iter()
+        .find(|c| c.end.is_none() && c.paths.iter().all(|p| p.local == VerdictWord::Delivered))?;
     let client: Addr = class.representative.parse().ok()?;
     let source = lab.carrier(&client)?;
-    let vip = model.config.virtuals.get(&v.name).and_then(|x| x.destination).and_then(|d| lab.service(&d.addr, d.port))?;
+    let vip = model
+        .config
+        .virtuals
+        .get(&v.name)
+        .and_then(|x| x.destination)
+        .and_then(|d| lab.service(&d.addr, d.port))?;
     let victim = lab.members.iter().rev().find(|m| m.smtp.is_some())?.member;
     let rcpt = model.intent.local_recipient.clone();
     let mut sends = tokio::task::JoinSet::new();
@@ -717,10 +1048,16 @@ async fn fault_kill_mid_run(lab: &mut Lab, model: &Model, proof: &Proof, seq: &m
         sends.spawn(async move {
             // Spread the sessions over the kill.
             tokio::time::sleep(Duration::from_millis(5 * i)).await;
-            let Some((mut s, _)) = Session::open(source, vip).await else { return (id, false) };
+            let Some((mut s, _)) = Session::open(source, vip).await else {
+                return (id, false);
+            };
             let _ = s.cmd("EHLO probe.relaylab.invalid").await;
             let m = s.cmd("MAIL FROM:<probe@relaylab.invalid>").await;
-            let r = if m.ok() { s.cmd(&format!("RCPT TO:<{rcpt}>")).await } else { m };
+            let r = if m.ok() {
+                s.cmd(&format!("RCPT TO:<{rcpt}>")).await
+            } else {
+                m
+            };
             let acked = r.ok() && s.data(&id).await.code == 250;
             let _ = s.quit().await;
             (id, acked)
@@ -736,14 +1073,22 @@ async fn fault_kill_mid_run(lab: &mut Lab, model: &Model, proof: &Proof, seq: &m
             _ => failed += 1,
         }
     }
-    let wrong: Vec<String> = acked.iter().filter(|id| lab.store.accepted_count(id) != 1).cloned().collect();
+    let wrong: Vec<String> = acked
+        .iter()
+        .filter(|id| lab.store.accepted_count(id) != 1)
+        .cloned()
+        .collect();
     Some(Fault {
         what: format!("member {victim} killed mid-run"),
         held: wrong.is_empty(),
         detail: format!(
             "{total} messages sent, {} acknowledged with 250 and each found exactly once{}, {failed} refused or cut off (the client saw an error)",
             acked.len(),
-            if wrong.is_empty() { String::new() } else { format!(" EXCEPT {wrong:?}") }
+            if wrong.is_empty() {
+                String::new()
+            } else {
+                format!(" EXCEPT {wrong:?}")
+            }
         ),
     })
 }
@@ -752,21 +1097,51 @@ fn render_text(r: &RunReport) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let total = r.observations.len();
-    let pct = if total == 0 { 100.0 } else { 100.0 * r.agreed as f64 / total as f64 };
+    let pct = if total == 0 {
+        100.0
+    } else {
+        100.0 * r.agreed as f64 / total as f64
+    };
     let _ = writeln!(o, "== {}  ({})", r.scenario, r.path);
-    let _ = writeln!(o, "proof: {}", if r.proof_passes { "passes" } else { "FAILS (see relaylab check)" });
-    let _ = writeln!(o, "agreement: {}/{total} observations ({pct:.1}%)", r.agreed);
+    let _ = writeln!(
+        o,
+        "proof: {}",
+        if r.proof_passes {
+            "passes"
+        } else {
+            "FAILS (see relaylab check)"
+        }
+    );
+    let _ = writeln!(
+        o,
+        "agreement: {}/{total} observations ({pct:.1}%)",
+        r.agreed
+    );
     for d in r.observations.iter().filter(|o| !o.agree) {
-        let _ = writeln!(o, "  ✗ DISAGREEMENT {} from {} via {}: prover says {}, live says {}", d.probe, d.client, d.path, d.expected, d.live);
+        let _ = writeln!(
+            o,
+            "  ✗ DISAGREEMENT {} from {} via {}: prover says {}, live says {}",
+            d.probe, d.client, d.path, d.expected, d.live
+        );
         if let Some(p) = &d.prover_path {
-            let _ = writeln!(o, "      prover: {} -> {} ({}) sees {} -> {}: {}", p.snat, p.member, p.server, p.seen, p.connector, p.relay_reply);
+            let _ = writeln!(
+                o,
+                "      prover: {} -> {} ({}) sees {} -> {}: {}",
+                p.snat, p.member, p.server, p.seen, p.connector, p.relay_reply
+            );
         }
         for t in &d.transcript {
             let _ = writeln!(o, "      live:   {t}");
         }
     }
     for f in &r.faults {
-        let _ = writeln!(o, "fault: {} -> {} ({})", f.what, if f.held { "held" } else { "FAILED" }, f.detail);
+        let _ = writeln!(
+            o,
+            "fault: {} -> {} ({})",
+            f.what,
+            if f.held { "held" } else { "FAILED" },
+            f.detail
+        );
     }
     let _ = writeln!(o, "result: {}", if r.passes() { "PASS" } else { "FAIL" });
     o
@@ -785,7 +1160,13 @@ fn junit(reports: &[RunReport]) -> String {
                 s.set_message(format!("prover says {}, live says {}", o.expected, o.live));
                 s
             };
-            suite.add_test_case(TestCase::new(format!("{} {} from {} via {}", o.virtual_name, o.probe, o.client, o.path), status));
+            suite.add_test_case(TestCase::new(
+                format!(
+                    "{} {} from {} via {}",
+                    o.virtual_name, o.probe, o.client, o.path
+                ),
+                status,
+            ));
         }
         for f in &r.faults {
             let status = if f.held {
@@ -799,5 +1180,7 @@ fn junit(reports: &[RunReport]) -> String {
         }
         report.add_test_suite(suite);
     }
-    report.to_string().unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->"))
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->"))
 }
