@@ -318,6 +318,9 @@ async fn handle(
         }
     };
     let (server, _lease) = server;
+    // SMTP is a dialogue of small writes: Nagle would hold each reply for the peer's ACK.
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
     let member = path.member.to_string();
     counters.opened(&member, &path.seen.to_string());
     let (mut c, mut s) = (client, server);

@@ -138,7 +138,9 @@ impl Selector {
         let first = *members.first()?;
         let pinned = self.pins.lock().ok().and_then(|p| p.get(client).copied());
         if let Some((member, seen)) = pinned
-            && let Some(p) = paths.iter().find(|p| p.member == member && seen.is_none_or(|s| s == p.seen) && self.is_up(&p.member))
+            && let Some(p) = paths.iter().find(|p| {
+                p.member == member && seen.is_none_or(|s| s == p.seen) && self.is_up(&p.member)
+            })
         {
             return Some(p);
         }
