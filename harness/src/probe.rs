@@ -155,17 +155,13 @@ impl Session {
         }
     }
 
-    /// AUTH PLAIN with a login and password.
-    pub async fn auth_plain(&mut self, login: &str, password: &str) -> Reply {
-        let token = base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!("\0{login}\0{password}"),
-        );
-        self.transcript.push("C: AUTH PLAIN (credentials)".into());
+    /// Sends a line that must not show in the transcript (credentials); reads the reply.
+    async fn secret(&mut self, line: &str, shown: &str) -> Reply {
+        self.transcript.push(format!("C: {shown}"));
         if self
             .stream
             .get_mut()
-            .write_all(format!("AUTH PLAIN {token}\r\n").as_bytes())
+            .write_all(format!("{line}\r\n").as_bytes())
             .await
             .is_err()
         {
@@ -177,44 +173,24 @@ impl Session {
         self.read().await
     }
 
+    /// AUTH PLAIN with a login and password.
+    pub async fn auth_plain(&mut self, login: &str, password: &str) -> Reply {
+        let token = b64(&format!("\0{login}\0{password}"));
+        self.secret(&format!("AUTH PLAIN {token}"), "AUTH PLAIN (credentials)")
+            .await
+    }
+
     /// AUTH LOGIN: the user name and password as two base64 answers.
     pub async fn auth_login(&mut self, login: &str, password: &str) -> Reply {
         let r = self.cmd("AUTH LOGIN").await;
         if r.code != 334 {
             return r;
         }
-        let b64 = |t: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, t);
-        self.transcript.push("C: (user name)".into());
-        if self
-            .stream
-            .get_mut()
-            .write_all(format!("{}\r\n", b64(login)).as_bytes())
-            .await
-            .is_err()
-        {
-            return Reply {
-                code: 0,
-                text: "(connection ended)".into(),
-            };
-        }
-        let r = self.read().await;
+        let r = self.secret(&b64(login), "(user name)").await;
         if r.code != 334 {
             return r;
         }
-        self.transcript.push("C: (password)".into());
-        if self
-            .stream
-            .get_mut()
-            .write_all(format!("{}\r\n", b64(password)).as_bytes())
-            .await
-            .is_err()
-        {
-            return Reply {
-                code: 0,
-                text: "(connection ended)".into(),
-            };
-        }
-        self.read().await
+        self.secret(&b64(password), "(password)").await
     }
 
     /// DATA, then a small message with this Message-ID, ended by CRLF.CRLF.
@@ -234,4 +210,8 @@ impl Session {
         let _ = self.cmd("QUIT").await;
         self.transcript
     }
+}
+
+fn b64(text: &str) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, text)
 }

@@ -380,3 +380,24 @@ fn display_opt<T: fmt::Display, S: serde::Serializer>(
 fn display_vec<T: fmt::Display, S: serde::Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(v.iter().map(|x| x.to_string()))
 }
+
+impl Monitor {
+    /// BIG-IP's built-in monitor of this name (`/Common/smtp`, `/Common/tcp`,
+    /// `/Common/tcp_half_open`, `/Common/gateway_icmp`) with its default timings: pools
+    /// name them without a line in bigip.conf.
+    pub fn builtin(name: &str) -> Option<Monitor> {
+        let kind = name.strip_prefix("/Common/")?;
+        matches!(kind, "smtp" | "tcp" | "tcp_half_open" | "gateway_icmp").then(|| Monitor {
+            name: name.to_string(),
+            line: 0,
+            kind: kind.to_string(),
+            defaults_from: None,
+            interval: 5,
+            timeout: 16,
+            domain: None,
+            destination: None,
+            send: None,
+            recv: None,
+        })
+    }
+}

@@ -58,22 +58,11 @@ pub(crate) fn checks(config: &Config, plan: &wire::Plan) -> Vec<Check> {
 
 /// A configured monitor, or BIG-IP's built-in one of that name with its defaults.
 fn monitor(config: &Config, name: &str) -> Option<Monitor> {
-    if let Some(m) = config.monitors.get(name) {
-        return Some(m.clone());
-    }
-    let kind = name.strip_prefix("/Common/")?;
-    matches!(kind, "smtp" | "tcp" | "tcp_half_open" | "gateway_icmp").then(|| Monitor {
-        name: name.to_string(),
-        line: 0,
-        kind: kind.to_string(),
-        defaults_from: None,
-        interval: 5,
-        timeout: 16,
-        domain: None,
-        destination: None,
-        send: None,
-        recv: None,
-    })
+    config
+        .monitors
+        .get(name)
+        .cloned()
+        .or_else(|| Monitor::builtin(name))
 }
 
 /// One probe of one monitor.

@@ -119,36 +119,7 @@ fn relay_is_refused_for_outsiders_and_the_automap_address_but_taken_from_the_rel
 /// nmap smtp-open-relay.nse's 16 MAIL/RCPT pairs, with RSET between and DATA whenever RCPT
 /// was taken (Metasploit judges on the final 250).
 fn nmap_pairs() -> Vec<(String, String)> {
-    let (ip, srv, ext, dom) = (
-        "[10.0.1.11]",
-        "ex1.contoso.com",
-        "example.net",
-        "contoso.com",
-    );
-    let mut v = vec![
-        ("<>".to_string(), format!("<relaytest@{ext}>")),
-        (format!("<antispam@{dom}>"), format!("<relaytest@{ext}>")),
-        (format!("<antispam@{srv}>"), format!("<relaytest@{ext}>")),
-    ];
-    let from = format!("<antispam@{ip}>");
-    for rcpt in [
-        format!("<relaytest@{ext}>"),
-        format!("<relaytest%{ext}@{ip}>"),
-        format!("<relaytest%{ext}@{srv}>"),
-        format!("<\"relaytest@{ext}\">"),
-        format!("<\"relaytest%{ext}\">"),
-        format!("<relaytest@{ext}@{ip}>"),
-        format!("<\"relaytest@{ext}\"@{ip}>"),
-        format!("<relaytest@{ext}@{srv}>"),
-        format!("<@{ip}:relaytest@{ext}>"),
-        format!("<@{srv}:relaytest@{ext}>"),
-        format!("<{ext}!relaytest>"),
-        format!("<{ext}!relaytest@{ip}>"),
-        format!("<{ext}!relaytest@{srv}>"),
-    ] {
-        v.push((from.clone(), rcpt));
-    }
-    v
+    relaypolicy::probes::nmap_pairs("ex1.contoso.com", "10.0.1.11", "example.net", "contoso.com")
 }
 
 fn run_nmap(who: &str) -> (usize, mailserver::store::Store) {
@@ -184,17 +155,7 @@ fn nmap_relay_probe_pairs_never_relay_for_an_outsider() {
     assert!(queued >= 1 && !store.relayed().is_empty());
 }
 
-const VARIANTS: &[&[u8]] = &[
-    b"\n.\n",
-    b"\r.\r",
-    b"\r.\n",
-    b"\n.\r",
-    b"\n.\r\n",
-    b"\r\n.\n",
-    b"\r.\r\n",
-    b"\r\n.\r",
-    b"\r\n\x00.\r\n",
-];
+const VARIANTS: &[&[u8]] = &relaypolicy::probes::SMUGGLING_END_OF_DATA;
 
 fn smuggle(port: u16, variant: &[u8]) -> Driver {
     let mut d = Driver::new(OUTSIDE, port, false);

@@ -297,18 +297,7 @@ mod tests {
 
     #[test]
     fn smuggling_variants_never_end_data() {
-        let variants: &[&[u8]] = &[
-            b"\n.\n",
-            b"\r.\r",
-            b"\r.\n",
-            b"\n.\r",
-            b"\n.\r\n",
-            b"\r\n.\n",
-            b"\r.\r\n",
-            b"\r\n.\r",
-            b"\r\n\x00.\r\n",
-        ];
-        for v in variants {
+        for v in relaypolicy::probes::SMUGGLING_END_OF_DATA {
             let mut r = DataReceiver::new(1 << 20);
             let smuggled = [
                 b"Subject: x\r\n\r\nhi".as_slice(),
