@@ -159,7 +159,8 @@ impl Policy {
             if !out
                 .iter()
                 .skip(1)
-                .any(|l| l.split_whitespace().next() == Some(ext))
+                // Exchange 2003 writes `8bitmime` in lower case: the same extension.
+                .any(|l| l.split_whitespace().next().is_some_and(|k| k.eq_ignore_ascii_case(ext)))
             {
                 out.push((*ext).to_string());
             }
