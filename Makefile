@@ -14,9 +14,10 @@ demo:
 	@$(CARGO) fetch --locked
 	@$(CARGO) run --quiet --locked -p relaylab -- demo
 
-## test: formatting, lints, then every test (CI=true makes missing tools a failure, not a skip)
+## test: formatting, lints, then every test (CI=true makes missing tools a failure, not a skip);
+## benchmarks are built by the lint step and run by `make bench`, never as tests
 test: setup lint
-	$(CARGO) test --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace --lib --bins --tests --examples
 	$(CARGO) test --locked --workspace --doc
 
 ## lint: rustfmt and clippy with warnings as errors

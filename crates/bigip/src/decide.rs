@@ -277,6 +277,24 @@ impl Tables {
 /// Events fired for a TCP virtual whose decisions shape the server-side connection.
 const EVENTS: [&str; 2] = ["CLIENT_ACCEPTED", "LB_SELECTED"];
 
+/// How a merged evaluation names its events.
+const EVENTS_FIRED: &str = "CLIENT_ACCEPTED + LB_SELECTED";
+
+/// Decides many connections of one virtual with one reused iRule session (see
+/// [`Plan::decider`]).
+pub struct Decider<'p> {
+    plan: &'p Plan,
+    session: Option<irule::Session<'p>>,
+}
+
+impl Decider<'_> {
+    /// As [`Plan::decide`].
+    pub fn decide(&mut self, client: Addr, client_port: u16) -> Outcome {
+        self.plan
+            .decide_with(client, client_port, self.session.as_mut())
+    }
+}
+
 impl Plan {
     /// Prepares a virtual: parses its iRules and runs RULE_INIT.
     pub fn new(
@@ -351,6 +369,40 @@ impl Plan {
 
     /// Runs the iRules for a client and lists every path the connection may take.
     pub fn decide(&self, client: Addr, client_port: u16) -> Outcome {
+        self.decide_with(client, client_port, None)
+    }
+
+    /// A decider that keeps one iRule session and resets it per connection: the prover's
+    /// way to decide hundreds of thousands of intervals without setting a session up for
+    /// each.
+    pub fn decider(&self) -> Decider<'_> {
+        let session = self.program.as_ref().map(|(program, statics)| {
+            let conn = Connection::new(
+                Addr::new(std::net::Ipv4Addr::UNSPECIFIED.into()),
+                self.vip().0,
+                self.vip().1,
+            );
+            program.connect(&self.host, statics, conn)
+        });
+        Decider {
+            plan: self,
+            session,
+        }
+    }
+
+    fn vip(&self) -> (Addr, u16) {
+        self.virtual_server.destination.map_or(
+            (Addr::new(std::net::Ipv4Addr::UNSPECIFIED.into()), 0),
+            |d| (d.addr, d.port),
+        )
+    }
+
+    fn decide_with<'s>(
+        &'s self,
+        client: Addr,
+        client_port: u16,
+        reuse: Option<&mut irule::Session<'s>>,
+    ) -> Outcome {
         let v = &self.virtual_server;
         if !v.source.contains(&client) {
             return Outcome {
@@ -359,13 +411,23 @@ impl Plan {
                 paths: Vec::new(),
             };
         }
-        let (vip, vport) = v.destination.map_or((client, 0), |d| (d.addr, d.port));
+        let (vip, vport) = self.vip();
         let evaluation = self.program.as_ref().map(|(program, statics)| {
             let mut conn = Connection::new(client, vip, vport);
             conn.client_port = client_port;
-            let mut session = program.connect(&self.host, statics, conn);
+            let mut fresh;
+            let session = match reuse {
+                Some(s) => {
+                    s.reset(conn);
+                    s
+                }
+                None => {
+                    fresh = program.connect(&self.host, statics, conn);
+                    &mut fresh
+                }
+            };
             let mut merged = Evaluation {
-                event: EVENTS.join(" + "),
+                event: EVENTS_FIRED.to_string(),
                 ..Evaluation::default()
             };
             for event in EVENTS {

@@ -160,7 +160,11 @@ impl Policy {
                 .iter()
                 .skip(1)
                 // Exchange 2003 writes `8bitmime` in lower case: the same extension.
-                .any(|l| l.split_whitespace().next().is_some_and(|k| k.eq_ignore_ascii_case(ext)))
+                .any(|l| {
+                    l.split_whitespace()
+                        .next()
+                        .is_some_and(|k| k.eq_ignore_ascii_case(ext))
+                })
             {
                 out.push((*ext).to_string());
             }

@@ -584,10 +584,11 @@ fn evaluate_all(
     let mut work: Vec<Interval> = partition.intervals().to_vec();
     work.reverse();
     let mut boundaries: HashMap<*const AddrSet, Boundaries> = HashMap::new();
+    let mut decider = plan.decider();
     let mut evaluations = 0;
     let mut cuts: Vec<u128> = Vec::new();
     while let Some(iv) = work.pop() {
-        let outcome = plan.decide(iv.representative(), 49152);
+        let outcome = decider.decide(iv.representative(), 49152);
         evaluations += 1;
         cuts.clear();
         if let Some(ev) = &outcome.evaluation {
