@@ -9,7 +9,7 @@ use relaypolicy::policy::Probe;
 use relaypolicy::session::Endpoint as PolicyEndpoint;
 
 use crate::model::Model;
-use crate::prove::{ProveError, branch_text, plan, server_view, virtual_names};
+use crate::prove::{ProveError, branch_text, plan, server_view, snat_text, virtual_names};
 
 /// The whole story of one client address through every checked virtual (or one).
 pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String, ProveError> {
@@ -82,15 +82,22 @@ pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String
                 });
             };
             let seen = server_view(&p.seen);
+            let by = match &p.snat_source {
+                bigip::decide::SnatSource::Irule { rule, line } => {
+                    format!(", set by {rule} line {line}")
+                }
+                bigip::decide::SnatSource::Virtual => ", the virtual's setting".to_string(),
+                bigip::decide::SnatSource::Origin => {
+                    ", an ltm snat for the client's origin".to_string()
+                }
+                bigip::decide::SnatSource::Nothing => String::new(),
+            };
             let _ = writeln!(
                 o,
-                "  path: {} ({}) -> {} on {} [{}], the server sees {seen}",
+                "  path: {} -> {} ({}) on {} [{}]{by}; the server sees {seen}",
+                snat_text(p),
                 p.member,
                 p.member_name,
-                match &p.snat {
-                    bigip::decide::SnatHow::None => "no SNAT".to_string(),
-                    other => format!("SNAT {other:?} set by {:?}", p.snat_source),
-                },
                 server.name(),
                 server.flavour()
             );
@@ -112,6 +119,7 @@ pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String
             for (what, probe) in probes {
                 let res = server.probe(local, seen, &probe);
                 let _ = writeln!(o, "    {what}: {:?}", res.verdict);
+                let mut said: Vec<String> = Vec::new();
                 for (cmd, d) in &res.steps {
                     let _ = writeln!(o, "      C: {cmd}");
                     let _ = writeln!(o, "      S: {}", d.reply);
@@ -121,7 +129,13 @@ pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String
                             .as_ref()
                             .map(|x| format!(" ({x})"))
                             .unwrap_or_default();
-                        let _ = writeln!(o, "         because {:?}: {}{at}", e.kind, e.detail);
+                        let line = format!("because {:?}: {}{at}", e.kind, e.detail);
+                        // Each reason once per dialogue: the connector choice stands for
+                        // every step.
+                        if !said.contains(&line) {
+                            let _ = writeln!(o, "         {line}");
+                            said.push(line);
+                        }
                     }
                 }
             }

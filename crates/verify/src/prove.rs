@@ -455,7 +455,7 @@ fn connector_name(detail: &str) -> String {
     }
 }
 
-fn snat_text(path: &Path) -> String {
+pub(crate) fn snat_text(path: &Path) -> String {
     match &path.snat {
         SnatHow::None => "no SNAT".into(),
         SnatHow::Automap { self_ip, .. } => format!("automap {} ({self_ip})", path.seen),
