@@ -3,6 +3,7 @@
 //! every path the prover found; each live verdict is compared with the prover's.
 
 use std::collections::BTreeSet;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::Path;
 use std::time::Duration;
 
@@ -79,6 +80,39 @@ pub struct Observation {
     /// The probe message's Message-ID, when one was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+}
+
+/// Who probes: a client address (and its carrier) through one virtual.
+#[derive(Clone, Copy)]
+struct Client<'t> {
+    virtual_name: &'t str,
+    vip: SocketAddrV4,
+    addr: Addr,
+    source: Ipv4Addr,
+}
+
+impl Observation {
+    fn of(
+        c: &Client<'_>,
+        path: impl Into<String>,
+        probe: impl Into<String>,
+        expected: impl Into<String>,
+        live: impl Into<String>,
+        agree: bool,
+    ) -> Observation {
+        Observation {
+            virtual_name: c.virtual_name.into(),
+            client: c.addr.to_string(),
+            path: path.into(),
+            probe: probe.into(),
+            expected: expected.into(),
+            live: live.into(),
+            agree,
+            transcript: Vec::new(),
+            prover_path: None,
+            message_id: None,
+        }
+    }
 }
 
 /// A fault test's result.
@@ -286,10 +320,17 @@ async fn run_scenario(
             continue;
         };
         for class in &v.classes {
-            for client in samples(class, opts.samples) {
-                obs.extend(
-                    probe_class(&lab, &s.model, &v.name, vip, class, client, &mut seq, bar).await,
-                );
+            for addr in samples(class, opts.samples) {
+                let Some(source) = lab.carrier(&addr) else {
+                    continue;
+                };
+                let client = Client {
+                    virtual_name: &v.name,
+                    vip,
+                    addr,
+                    source,
+                };
+                obs.extend(probe_class(&lab, &s.model, &client, class, &mut seq, bar).await);
             }
         }
     }
@@ -315,21 +356,16 @@ async fn run_scenario(
 }
 
 /// The four probes of one class from one client, on every path.
-#[allow(clippy::too_many_arguments)] // the run's state, passed down once
 async fn probe_class(
     lab: &Lab,
     model: &Model,
-    virtual_name: &str,
-    vip: std::net::SocketAddrV4,
+    c: &Client<'_>,
     class: &verify::Class,
-    client: Addr,
     seq: &mut usize,
     bar: &ProgressBar,
 ) -> Vec<Observation> {
     let mut out = Vec::new();
-    let Some(source) = lab.carrier(&client) else {
-        return out;
-    };
+    let (client, source, vip) = (c.addr, c.source, c.vip);
     let Some(balancer) = lab.balancer.as_ref() else {
         return out;
     };
@@ -348,16 +384,15 @@ async fn probe_class(
             None => Vec::new(),
         };
         out.push(Observation {
-            virtual_name: virtual_name.into(),
-            client: client.to_string(),
-            path: "-".into(),
-            probe: "connect".into(),
-            expected: format!("ended ({:?})", class.end),
-            live,
-            agree,
             transcript,
-            prover_path: None,
-            message_id: None,
+            ..Observation::of(
+                c,
+                "-",
+                "connect",
+                format!("ended ({:?})", class.end),
+                live,
+                agree,
+            )
         });
         return out;
     }
@@ -398,16 +433,17 @@ async fn probe_class(
             bar.inc(1);
             let agree = live == expected_word(expected);
             out.push(Observation {
-                virtual_name: virtual_name.into(),
-                client: client.to_string(),
-                path: format!("{} as {}", path.member, path.seen),
-                probe: name.into(),
-                expected: expected.to_string(),
-                live: live.to_string(),
-                agree,
                 transcript: if agree { Vec::new() } else { transcript },
                 prover_path: (!agree).then(|| path.clone()),
                 message_id: Some(id),
+                ..Observation::of(
+                    c,
+                    format!("{} as {}", path.member, path.seen),
+                    name,
+                    expected.to_string(),
+                    live,
+                    agree,
+                )
             });
         }
         balancer.unpin(&client);
@@ -647,11 +683,17 @@ async fn battery(
             .iter()
             .filter(|c| c.end.is_none() && c.label == verify::Label::Proved)
         {
-            let Ok(client) = class.representative.parse::<Addr>() else {
+            let Ok(addr) = class.representative.parse::<Addr>() else {
                 continue;
             };
-            let Some(source) = lab.carrier(&client) else {
+            let Some(source) = lab.carrier(&addr) else {
                 continue;
+            };
+            let client = Client {
+                virtual_name: &v.name,
+                vip,
+                addr,
+                source,
             };
             for path in &class.paths {
                 if !done.insert((path.member.clone(), path.seen.clone())) {
@@ -665,38 +707,31 @@ async fn battery(
                 let Some(server) = model.server_for(&member.addr) else {
                     continue;
                 };
-                let seen = Addr {
-                    route_domain: 0,
-                    ..seen_full
+                balancer.pin(addr, member, Some(seen_full));
+                let route = Route {
+                    member,
+                    seen: Addr {
+                        route_domain: 0,
+                        ..seen_full
+                    },
+                    tag: format!("{} as {}", path.member, path.seen),
                 };
-                balancer.pin(client, member, Some(seen_full));
-                let tag = format!("{} as {}", path.member, path.seen);
-                out.extend(
-                    nmap_battery(
-                        lab,
-                        model,
-                        server,
-                        source,
-                        vip,
-                        member.addr,
-                        member.port,
-                        seen,
-                        &v.name,
-                        &client,
-                        &tag,
-                        seq,
-                    )
-                    .await,
-                );
-                out.extend(
-                    smuggling_battery(lab, model, source, vip, &v.name, &client, &tag, seq).await,
-                );
+                out.extend(nmap_battery(lab, model, server, &client, &route, seq).await);
+                out.extend(smuggling_battery(lab, model, &client, &route.tag, seq).await);
                 bar.inc(2);
-                balancer.unpin(&client);
+                balancer.unpin(&addr);
             }
         }
     }
     out
+}
+
+/// One path as the battery walks it: the member, the address its server sees (without
+/// route domain), and how reports name it.
+struct Route {
+    member: bigip::Endpoint,
+    seen: Addr,
+    tag: String,
 }
 
 /// What the policy predicts for one MAIL/RCPT pair: RCPT's code and whether taking it
@@ -734,22 +769,22 @@ fn predict(
     (r.reply.code, relay && r.reply.is_positive())
 }
 
-#[allow(clippy::too_many_arguments)] // the run's state, passed down once
 async fn nmap_battery(
     lab: &Lab,
     model: &Model,
     server: &Server,
-    source: std::net::Ipv4Addr,
-    vip: std::net::SocketAddrV4,
-    member: Addr,
-    port: u16,
-    seen: Addr,
-    virtual_name: &str,
-    client: &Addr,
-    tag: &str,
+    c: &Client<'_>,
+    route: &Route,
     seq: &mut usize,
 ) -> Vec<Observation> {
     let mut out = Vec::new();
+    let (source, vip, member, port, seen) = (
+        c.source,
+        c.vip,
+        route.member.addr,
+        route.member.port,
+        route.seen,
+    );
     let srv = format!("{}.lab.invalid", server.name().to_ascii_lowercase());
     let dom = model
         .intent
@@ -804,35 +839,29 @@ async fn nmap_battery(
             agree &= relayed == relays;
         }
         let _ = s.cmd("RSET").await;
-        out.push(Observation {
-            virtual_name: virtual_name.into(),
-            client: client.to_string(),
-            path: tag.into(),
-            probe: format!("nmap MAIL FROM:{from} RCPT TO:{rcpt}"),
-            expected: format!("RCPT {code}{}", if relays { ", relayed" } else { "" }),
+        let expected = format!("RCPT {code}{}", if relays { ", relayed" } else { "" });
+        out.push(Observation::of(
+            c,
+            route.tag.as_str(),
+            format!("nmap MAIL FROM:{from} RCPT TO:{rcpt}"),
+            expected,
             live,
             agree,
-            transcript: Vec::new(),
-            prover_path: None,
-            message_id: None,
-        });
+        ));
     }
     let _ = s.quit().await;
     out
 }
 
-#[allow(clippy::too_many_arguments)] // the run's state, passed down once
 async fn smuggling_battery(
     lab: &Lab,
     model: &Model,
-    source: std::net::Ipv4Addr,
-    vip: std::net::SocketAddrV4,
-    virtual_name: &str,
-    client: &Addr,
+    c: &Client<'_>,
     tag: &str,
     seq: &mut usize,
 ) -> Vec<Observation> {
     let mut out = Vec::new();
+    let (source, vip) = (c.source, c.vip);
     for (i, eod) in relaypolicy::probes::SMUGGLING_END_OF_DATA
         .iter()
         .enumerate()
@@ -873,21 +902,22 @@ async fn smuggling_battery(
         let inner_count = lab.store.accepted_count(&inner);
         let outer_count = lab.store.accepted_count(&outer);
         let agree = inner_count == 0 && outer_count <= 1;
+        let probe = format!(
+            "smuggling variant {} ({:?})",
+            i + 1,
+            String::from_utf8_lossy(eod)
+        );
+        let live = format!("outer kept {outer_count}x, smuggled kept {inner_count}x");
         out.push(Observation {
-            virtual_name: virtual_name.into(),
-            client: client.to_string(),
-            path: tag.into(),
-            probe: format!(
-                "smuggling variant {} ({:?})",
-                i + 1,
-                String::from_utf8_lossy(eod)
-            ),
-            expected: "at most one message, nothing smuggled".into(),
-            live: format!("outer kept {outer_count}x, smuggled kept {inner_count}x"),
-            agree,
             transcript: if agree { Vec::new() } else { transcript },
-            prover_path: None,
-            message_id: None,
+            ..Observation::of(
+                c,
+                tag,
+                probe,
+                "at most one message, nothing smuggled",
+                live,
+                agree,
+            )
         });
     }
     out
