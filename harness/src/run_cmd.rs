@@ -309,14 +309,7 @@ async fn run_scenario(
     let mut obs = Vec::new();
     let mut seq = 0usize;
     for v in &proof.virtuals {
-        let Some(vip) = s
-            .model
-            .config
-            .virtuals
-            .get(&v.name)
-            .and_then(|x| x.destination)
-            .and_then(|d| lab.service(&d.addr, d.port))
-        else {
+        let Some(vip) = vip_of(&lab, &s.model, &v.name) else {
             continue;
         };
         for class in &v.classes {
@@ -449,6 +442,12 @@ async fn probe_class(
         balancer.unpin(&client);
     }
     out
+}
+
+/// The carrier a virtual server listens on in the lab.
+fn vip_of(lab: &Lab, model: &Model, virtual_name: &str) -> Option<SocketAddrV4> {
+    let d = model.config.virtuals.get(virtual_name)?.destination?;
+    lab.service(&d.addr, d.port)
 }
 
 /// A path's member as the prover prints it (`10.0.1.11:25`, `10.0.1.11%10:25`,
@@ -669,13 +668,7 @@ async fn battery(
         return out;
     };
     for v in &proof.virtuals {
-        let Some(vip) = model
-            .config
-            .virtuals
-            .get(&v.name)
-            .and_then(|x| x.destination)
-            .and_then(|d| lab.service(&d.addr, d.port))
-        else {
+        let Some(vip) = vip_of(lab, model, &v.name) else {
             continue;
         };
         for class in v
@@ -978,13 +971,7 @@ async fn fault_member_down(
     }
     .to_string();
     for v in &proof.virtuals {
-        let Some(vip) = model
-            .config
-            .virtuals
-            .get(&v.name)
-            .and_then(|x| x.destination)
-            .and_then(|d| lab.service(&d.addr, d.port))
-        else {
+        let Some(vip) = vip_of(lab, model, &v.name) else {
             continue;
         };
         for class in v.classes.iter().filter(|c| c.end.is_none()) {
@@ -1061,12 +1048,7 @@ async fn fault_kill_mid_run(
         .find(|c| c.end.is_none() && c.paths.iter().all(|p| p.local == VerdictWord::Delivered))?;
     let client: Addr = class.representative.parse().ok()?;
     let source = lab.carrier(&client)?;
-    let vip = model
-        .config
-        .virtuals
-        .get(&v.name)
-        .and_then(|x| x.destination)
-        .and_then(|d| lab.service(&d.addr, d.port))?;
+    let vip = vip_of(lab, model, &v.name)?;
     let victim = lab.members.iter().rev().find(|m| m.smtp.is_some())?.member;
     let rcpt = model.intent.local_recipient.clone();
     let mut sends = tokio::task::JoinSet::new();
