@@ -76,7 +76,7 @@ fn two_snat_workaround_holds_with_two_classes() {
     assert!(properties(&p).is_empty());
     assert!(p.check.passes());
     let v = &p.virtuals[0];
-    assert_eq!(v.sampled_intervals, 0);
+    assert_eq!(v.sampled_regions, 0);
     let allowed_class = v.classes.iter().find(|c| c.allowed).unwrap();
     assert_eq!(allowed_class.addresses, ["10.1.1.5/32", "10.1.2.0/24"]);
     assert!(

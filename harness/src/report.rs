@@ -108,18 +108,18 @@ fn write_case(o: &mut String, c: &CaseResult) -> std::fmt::Result {
 fn write_text(o: &mut String, p: &Proof, path: &str, verbose: bool) -> std::fmt::Result {
     writeln!(o, "== {}  ({path})", p.scenario)?;
     for v in &p.virtuals {
-        let sampled = if v.sampled_intervals == 0 {
+        let sampled = if v.sampled_regions == 0 {
             "all proved".to_string()
         } else {
-            format!("{} sampled, not proved", v.sampled_intervals)
+            format!("{} sampled, not proved", v.sampled_regions)
         };
         writeln!(
             o,
-            "virtual {} {}: {} address classes over {} intervals ({} evaluations), {sampled}",
+            "virtual {} {}: {} address classes over {} regions ({} evaluations), {sampled}",
             v.name,
             v.destination,
             v.classes.len(),
-            v.intervals,
+            v.regions,
             v.evaluations
         )?;
         if verbose || v.classes.len() <= 12 {

@@ -224,6 +224,23 @@ impl AddrSet {
         out
     }
 
+    /// The address that stands for the set: from its largest range, the second address
+    /// when the range holds more than two (real clients do not use a block's network
+    /// address), else the first. None for an empty set, or one that holds only whole
+    /// route domains it has no explicit ranges for.
+    pub fn representative(&self) -> Option<Addr> {
+        let (d, lo, hi) = self
+            .parts
+            .iter()
+            .flat_map(|(d, r)| r.as_slice().iter().map(move |&(lo, hi)| (*d, lo, hi)))
+            .max_by(|a, b| (a.2 - a.1).cmp(&(b.2 - b.1)).then(b.1.cmp(&a.1)))?;
+        Some(if hi - lo >= 2 {
+            d.addr(lo + 1)
+        } else {
+            d.addr(lo)
+        })
+    }
+
     /// The first `n` CIDR blocks of [`AddrSet::cidrs`] and how many there are in all,
     /// without rendering the rest (a set of 100,000 blocks is counted, not printed).
     pub fn cidrs_limited(&self, n: usize) -> (Vec<String>, usize) {
@@ -544,5 +561,26 @@ mod count_tests {
         ] {
             assert_eq!(set.cidrs_limited(0).1, set.cidrs().len(), "{set}");
         }
+    }
+}
+
+#[cfg(test)]
+mod representative_tests {
+    use super::*;
+
+    #[test]
+    fn from_the_largest_range() {
+        let s = AddrSet::from_sets(&[
+            AddrSet::parse("10.1.1.5").unwrap(),
+            AddrSet::parse("10.1.2.0/24").unwrap(),
+        ]);
+        assert_eq!(s.representative(), "10.1.2.1".parse().ok());
+        assert_eq!(
+            AddrSet::parse("10.0.0.7").unwrap().representative(),
+            "10.0.0.7".parse().ok()
+        );
+        assert_eq!(AddrSet::empty().representative(), None);
+        let rest = AddrSet::full(Domain::V4).difference(&s);
+        assert_eq!(rest.representative(), "10.1.3.1".parse().ok());
     }
 }

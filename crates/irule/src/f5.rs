@@ -8,7 +8,7 @@ use crate::builtins::Builtin;
 use crate::datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};
 use crate::error::RuntimeErrorKind;
 use crate::interp::{Interp, R};
-use crate::outcome::{Decision, ObservedBy, Recorded};
+use crate::outcome::{Answer, Decision, ObservedBy, Recorded};
 use crate::span::Span;
 use crate::value::{Taint, Value, format_list, parse_list};
 
@@ -178,7 +178,14 @@ impl<'a> Interp<'_, 'a> {
     }
 
     /// The taint bookkeeping of one data-group lookup.
-    fn lookup_taint(&mut self, item: &Value<'a>, op: MatchOp, g: &Group<'_>, span: Span) {
+    fn lookup_taint(
+        &mut self,
+        item: &Value<'a>,
+        op: MatchOp,
+        g: &Group<'_>,
+        answer: Answer,
+        span: Span,
+    ) {
         let dg = g.get();
         match item.taint() {
             Taint::Clean => {}
@@ -186,6 +193,7 @@ impl<'a> Interp<'_, 'a> {
                 self.observe(
                     ObservedBy::DataGroup(dg.name().clone()),
                     dg.blocks().clone(),
+                    answer,
                     span,
                 );
             }
@@ -217,7 +225,7 @@ impl<'a> Interp<'_, 'a> {
                         None => return Err(e),
                     },
                 };
-                self.lookup_taint(item, op, &g, span);
+                self.lookup_taint(item, op, &g, Answer::WhichHold, span);
                 let hit = g.get().find(item.as_str(), op);
                 Ok(Value::int(hit.map(|i| i as i64 + 1).unwrap_or(0)))
             }
@@ -527,7 +535,12 @@ impl<'a> Interp<'_, 'a> {
                     return self.bad_op(op, span);
                 };
                 let g = self.group_arg(c, span)?;
-                self.lookup_taint(item, op, &g, span);
+                let answer = if index || name || value || element || all {
+                    Answer::WhichHold
+                } else {
+                    Answer::AnyHolds
+                };
+                self.lookup_taint(item, op, &g, answer, span);
                 let dg = g.get();
                 let lowered;
                 let item_text = if nocase {
@@ -590,7 +603,7 @@ impl<'a> Interp<'_, 'a> {
             }
             ("lookup", [item, c]) => {
                 let g = self.group_arg(c, span)?;
-                self.lookup_taint(item, MatchOp::Equals, &g, span);
+                self.lookup_taint(item, MatchOp::Equals, &g, Answer::WhichHold, span);
                 let dg = g.get();
                 let hit = dg.find(item.as_str(), MatchOp::Equals);
                 Ok(Value::new(
@@ -692,7 +705,12 @@ impl<'a> Interp<'_, 'a> {
                     let what = args[if b.taint() == Taint::Clean { 3 } else { 1 }]
                         .as_str()
                         .to_string();
-                    self.observe(ObservedBy::IpAddr(what), Arc::from(vec![block]), span);
+                    self.observe(
+                        ObservedBy::IpAddr(what),
+                        Arc::from(vec![block]),
+                        Answer::AnyHolds,
+                        span,
+                    );
                 }
                 Ok(Value::bool(eq))
             }

@@ -11,7 +11,7 @@ use crate::builtins::Builtin;
 use crate::error::{RuntimeErrorKind, Source};
 use crate::expr::{BinOp, Expr, ExprKind, UnOp};
 use crate::host::{Connection, Host};
-use crate::outcome::{Escape, LogLine, Observed, ObservedBy, Origin, Recorded};
+use crate::outcome::{Answer, Escape, LogLine, Observed, ObservedBy, Origin, Recorded};
 use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
 use crate::program::Settings;
 use crate::span::{LineIndex, Location, Span};
@@ -286,9 +286,20 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
-    pub(crate) fn observe(&mut self, by: ObservedBy, sets: Arc<[AddrSet]>, span: Span) {
+    pub(crate) fn observe(
+        &mut self,
+        by: ObservedBy,
+        sets: Arc<[AddrSet]>,
+        answer: Answer,
+        span: Span,
+    ) {
         let origin = self.origin(span);
-        self.out.observed.push(Observed { by, sets, origin });
+        self.out.observed.push(Observed {
+            by,
+            sets,
+            answer,
+            origin,
+        });
     }
 
     /// Equality of the client address with a clean literal: modelled. Returns false when
@@ -307,6 +318,7 @@ impl<'a> Interp<'_, 'a> {
             self.observe(
                 ObservedBy::Equality(lit.as_str().to_string()),
                 Arc::from(vec![AddrSet::single(addr)]),
+                Answer::AnyHolds,
                 span,
             );
         }

@@ -110,7 +110,8 @@ pub use error::{
 };
 pub use host::{Connection, Host, StaticHost};
 pub use outcome::{
-    Decision, Escape, Evaluation, LogLine, Observed, ObservedBy, Origin, Persist, Recorded, Snat,
+    Answer, Decision, Escape, Evaluation, LogLine, Observed, ObservedBy, Origin, Persist, Recorded,
+    Snat,
 };
 pub use program::{
     Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, run_tcl,

@@ -137,6 +137,18 @@ pub enum ObservedBy {
     Equality(String),
 }
 
+/// What a comparison's result depends on: this is what lets the prover treat every
+/// address that gets the same answer as one, however many records a data group has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Answer {
+    /// Only whether any of the sets holds the address (`class match` without `-value`,
+    /// `-name`, `-index`, `-element` or `-all`; `IP::addr`; equality with a literal).
+    AnyHolds,
+    /// Which of the sets hold it (`-value`, `-name`, `-index`, `-element`, `-all`,
+    /// `class lookup`, `matchclass`'s index).
+    WhichHold,
+}
+
 /// One comparison of the client address: every set in `sets` is a boundary the prover's
 /// partition has to respect (for a data group, one set per record, so longest-prefix
 /// lookups are exact too).
@@ -146,6 +158,8 @@ pub struct Observed {
     pub by: ObservedBy,
     /// The sets.
     pub sets: Arc<[AddrSet]>,
+    /// What of the comparison the result used.
+    pub answer: Answer,
     /// Where.
     pub origin: Origin,
 }

@@ -939,25 +939,46 @@ impl ExchangeServer {
                 .collect()
         };
         let (blocks_a, blocks_b) = (blocks(a), blocks(b));
-        let touches = |x: &[(addrspace::Domain, u128, u128)],
-                       y: &[(addrspace::Domain, u128, u128)]| {
-            x.iter().any(|(dx, lx, hx)| {
-                y.iter()
-                    .any(|(dy, ly, hy)| dx == dy && lx <= hy && ly <= hx)
-            })
-        };
-        for (ra, xa) in a.remote_ranges.iter().zip(&blocks_a) {
-            for (rb, xb) in b.remote_ranges.iter().zip(&blocks_b) {
-                if !touches(xa, xb) {
-                    continue;
+        // b's blocks sorted by start, with the running maximum of their ends: the blocks
+        // of b that can touch [lo, hi] are found by one binary search and a walk back
+        // that stops where no earlier block reaches `lo`.
+        let mut sorted: Vec<(addrspace::Domain, u128, u128, usize)> = blocks_b
+            .iter()
+            .enumerate()
+            .flat_map(|(k, bl)| bl.iter().map(move |&(d, lo, hi)| (d, lo, hi, k)))
+            .collect();
+        sorted.sort_unstable();
+        let mut reach: Vec<u128> = Vec::with_capacity(sorted.len());
+        for (n, &(d, _, hi, _)) in sorted.iter().enumerate() {
+            let prev = if n > 0 && sorted[n - 1].0 == d {
+                reach[n - 1]
+            } else {
+                0
+            };
+            reach.push(prev.max(hi));
+        }
+        let mut pairs = std::collections::BTreeSet::new();
+        for (ka, bl) in blocks_a.iter().enumerate() {
+            for &(d, lo, hi) in bl {
+                let end = sorted.partition_point(|&(db, lb, _, _)| (db, lb) <= (d, hi));
+                for n in (0..end).rev() {
+                    if sorted[n].0 != d || reach[n] < lo {
+                        break;
+                    }
+                    if sorted[n].2 >= lo {
+                        pairs.insert((ka, sorted[n].3));
+                    }
                 }
-                if !ra.set.is_superset(&rb.set) && !rb.set.is_superset(&ra.set) {
-                    out.push(ConfigError::OverlappingRanges {
-                        first: (a.name.clone(), ra.text.clone()),
-                        second: (b.name.clone(), rb.text.clone()),
-                        binding: binding.to_string(),
-                    });
-                }
+            }
+        }
+        for (ka, kb) in pairs {
+            let (ra, rb) = (&a.remote_ranges[ka], &b.remote_ranges[kb]);
+            if !ra.set.is_superset(&rb.set) && !rb.set.is_superset(&ra.set) {
+                out.push(ConfigError::OverlappingRanges {
+                    first: (a.name.clone(), ra.text.clone()),
+                    second: (b.name.clone(), rb.text.clone()),
+                    binding: binding.to_string(),
+                });
             }
         }
     }

@@ -119,7 +119,7 @@ fn timed_check(m: &Model) -> (Duration, usize, usize) {
         p.violations().next().is_none(),
         "the generated scenario holds"
     );
-    (wall, p.virtuals[0].intervals, p.virtuals[0].classes.len())
+    (wall, p.virtuals[0].regions, p.virtuals[0].classes.len())
 }
 
 fn peak_rss_mb() -> Option<f64> {
@@ -181,7 +181,7 @@ fn main() {
         let (wall, intervals, classes) = timed_check(&m);
         walls.push((records, wall));
         println!(
-            "  {records:>7} records: {:>8.1} ms  {intervals:>7} intervals  {classes} classes",
+            "  {records:>7} records: {:>8.1} ms  {intervals:>7} regions  {classes} classes",
             wall.as_secs_f64() * 1e3
         );
     }

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use addrspace::{Addr, AddrSet, Domain, Interval, Partition};
+use addrspace::{Addr, AddrSet, Domain, Partition};
 use bigip::decide::{DataGroupIndex, End, Outcome, Path, Plan, PlanError, SnatHow};
-use irule::{Decision, Evaluation, Settings};
+use irule::{Answer, Decision, Evaluation, Settings};
 use relaypolicy::policy::{Probe, ProbeOutcome, Server, Verdict};
 use relaypolicy::session::{Endpoint as PolicyEndpoint, TraceKind};
 use serde::Serialize;
@@ -132,10 +132,10 @@ pub struct Class {
     pub end: Option<End>,
     /// Every path and its verdicts.
     pub paths: Vec<PathVerdict>,
-    /// Intervals in the class.
-    pub intervals: usize,
-    /// Boundary addresses worth trying live: the first and last address of the class's
-    /// intervals, in address order (at most 16).
+    /// Regions (sets of addresses decided by one evaluation) in the class.
+    pub regions: usize,
+    /// Boundary addresses worth trying live: the first and last address of each range of
+    /// the class's addresses, in address order (at most 16).
     pub samples: Vec<String>,
 }
 
@@ -187,12 +187,13 @@ pub struct VirtualProof {
     pub name: String,
     /// Its destination.
     pub destination: String,
-    /// Intervals of the final partition.
-    pub intervals: usize,
-    /// Evaluations made (including those discarded by refinement).
+    /// Regions the client space was cut into: sets of addresses that got the same answer
+    /// to every comparison, each decided by one evaluation.
+    pub regions: usize,
+    /// Evaluations made (including those whose region was then split).
     pub evaluations: usize,
-    /// Intervals whose verdicts are sampled, not proved.
-    pub sampled_intervals: usize,
+    /// Regions whose verdicts are sampled, not proved.
+    pub sampled_regions: usize,
     /// The classes.
     pub classes: Vec<Class>,
     /// The violations.
@@ -333,10 +334,10 @@ pub(crate) fn plan(
     )?)
 }
 
-/// A path's verdicts with the probe dialogues behind them, shared between intervals.
+/// A path's verdicts with the probe dialogues behind them, shared between regions.
 type Probed = Arc<(PathVerdict, Vec<ProbeOutcome>)>;
 
-/// What makes two intervals one class: allowed, label, where the iRule decided (and
+/// What makes two regions one class: allowed, label, where the iRule decided (and
 /// failed), how the connection ended, and the identities of the shared path verdicts.
 type ClassKey = (
     bool,
@@ -523,38 +524,6 @@ fn label_of(ev: Option<&Evaluation>) -> Label {
     }
 }
 
-/// Sorted boundaries of one observed group of sets, per domain: a number `b` in the list
-/// means membership may change between `b - 1` and `b`.
-struct Boundaries(HashMap<Domain, Vec<u128>>);
-
-impl Boundaries {
-    fn of(sets: &[AddrSet], domain: Domain) -> Vec<u128> {
-        let mut cuts: Vec<u128> = sets
-            .iter()
-            .flat_map(|s| s.ranges(domain))
-            .flat_map(|(lo, hi)| [Some(lo), hi.checked_add(1)])
-            .flatten()
-            .collect();
-        cuts.sort_unstable();
-        cuts.dedup();
-        cuts
-    }
-
-    /// Boundaries strictly inside the interval (each a first address of a new piece).
-    fn inside(&mut self, sets: &[AddrSet], iv: &Interval) -> Vec<u128> {
-        let cuts = self
-            .0
-            .entry(iv.domain)
-            .or_insert_with(|| Boundaries::of(sets, iv.domain));
-        let start = cuts.partition_point(|&c| c <= iv.first);
-        cuts[start..]
-            .iter()
-            .take_while(|&&c| c <= iv.last)
-            .copied()
-            .collect()
-    }
-}
-
 /// The client space of a virtual: its destination's family in its route domain. A
 /// virtual listening on IPv6 sees only IPv6 clients (IPv4-mapped clients are IPv4 ones,
 /// which reach IPv4 listeners), and route domains are separate networks.
@@ -565,73 +534,141 @@ fn universe(_model: &Model, plan: &Plan) -> Vec<Domain> {
     }
 }
 
-/// Partitions, evaluates, refines until every interval is constant under everything its
-/// evaluation observed; hands each final interval and its outcome to `done`, in no
-/// particular order. Returns the number of evaluations.
+/// Splits a virtual's client space into regions of addresses that get the same answer to
+/// every comparison the rules make, deciding one representative per region; hands each
+/// final region and its outcome to `done`. Returns the number of times the rules ran.
+///
+/// A region is a set, not an interval: for `class match ... equals` the rules only learn
+/// whether some record holds the client, so every address of the data group is one region
+/// whatever the number of records. A comparison whose result names the record
+/// ([`Answer::WhichHold`]) cuts at the records' boundaries instead. Where a path carries
+/// the client's own address (no SNAT), the region is also cut at the servers' decision
+/// sets, since the server then tells those addresses apart.
 fn evaluate_all(
     model: &Model,
     plan: &Plan,
-    done: &mut dyn FnMut(Interval, Outcome) -> Result<(), ProveError>,
+    done: &mut dyn FnMut(AddrSet, Outcome) -> Result<(), ProveError>,
 ) -> Result<usize, ProveError> {
-    let mut seeds: Vec<AddrSet> = vec![
-        plan.virtual_server.source.clone(),
-        model.intent.relay_allowed.clone(),
-    ];
-    for s in &model.servers {
-        seeds.extend(s.server.decision_sets().into_iter().map(|d| d.set));
-    }
-    let partition = Partition::new(&seeds, &universe(model, plan));
-    let mut work: Vec<Interval> = partition.intervals().to_vec();
-    work.reverse();
-    let mut boundaries: HashMap<*const AddrSet, Boundaries> = HashMap::new();
+    let space = AddrSet::from_sets(
+        &universe(model, plan)
+            .iter()
+            .map(|d| AddrSet::full(*d))
+            .collect::<Vec<_>>(),
+    );
+    let source = &plan.virtual_server.source;
     let mut decider = plan.decider();
     let mut evaluations = 0;
-    let mut cuts: Vec<u128> = Vec::new();
-    while let Some(iv) = work.pop() {
-        let outcome = decider.decide(iv.representative(), 49152);
+    let outside = space.difference(source);
+    if let Some(rep) = outside.representative() {
         evaluations += 1;
-        cuts.clear();
+        done(outside, decider.decide(rep, 49152))?;
+    }
+    // What must be constant on a region before the rules are even asked: the intent's
+    // verdict on it, and which origin SNAT (if any) holds it.
+    let mut work = vec![space.intersection(source)];
+    let seeds = std::iter::once(&model.intent.relay_allowed)
+        .chain(model.config.snats.values().map(|s| &s.origins));
+    for seed in seeds {
+        work = work
+            .into_iter()
+            .flat_map(|r| [r.intersection(seed), r.difference(seed)])
+            .filter(|r| !r.is_empty())
+            .collect();
+    }
+    let mut unions: HashMap<*const AddrSet, AddrSet> = HashMap::new();
+    let mut blocks: HashMap<(*const AddrSet, Domain), Vec<u128>> = HashMap::new();
+    let mut server_sets: Option<Vec<AddrSet>> = None;
+    // Each split leaves two non-empty, strictly smaller regions, so the loop ends.
+    while let Some(region) = work.pop() {
+        let Some(rep) = region.representative() else {
+            continue;
+        };
+        evaluations += 1;
+        let outcome = decider.decide(rep, 49152);
+        let mut part = None;
         if let Some(ev) = &outcome.evaluation {
             for obs in &ev.observed {
-                let b = boundaries
-                    .entry(obs.sets.as_ptr())
-                    .or_insert_with(|| Boundaries(HashMap::new()));
-                cuts.extend(b.inside(&obs.sets, &iv));
+                let same = match obs.answer {
+                    Answer::AnyHolds => {
+                        let u = unions
+                            .entry(obs.sets.as_ptr())
+                            .or_insert_with(|| AddrSet::from_sets(obs.sets.iter()));
+                        if u.contains(&rep) {
+                            region.intersection(u)
+                        } else {
+                            region.difference(u)
+                        }
+                    }
+                    Answer::WhichHold => {
+                        let d = rep.domain();
+                        let cuts = blocks
+                            .entry((obs.sets.as_ptr(), d))
+                            .or_insert_with(|| cuts_of(&obs.sets, d));
+                        let at = cuts.partition_point(|&c| c <= rep.number());
+                        let lo = if at == 0 { 0 } else { cuts[at - 1] };
+                        let hi = cuts.get(at).map_or(d.family.max(), |c| c - 1);
+                        region.intersection(&AddrSet::range(d, lo, hi))
+                    }
+                };
+                if same != region {
+                    part = Some(same);
+                    break;
+                }
             }
         }
-        if cuts.is_empty() {
-            done(iv, outcome)?;
-            continue;
-        }
-        // Refinement only splits, and every split strictly shrinks an interval, so the
-        // loop ends; the pieces are decided afresh.
-        cuts.sort_unstable();
-        cuts.dedup();
-        let mut hi = iv.last;
-        for &c in cuts.iter().rev() {
-            work.push(Interval {
-                domain: iv.domain,
-                first: c,
-                last: hi,
+        if part.is_none() && outcome.paths.iter().any(|p| p.snat == SnatHow::None) {
+            let sets = server_sets.get_or_insert_with(|| {
+                model
+                    .servers
+                    .iter()
+                    .flat_map(|s| s.server.decision_sets())
+                    .map(|d| d.set)
+                    .collect()
             });
-            hi = c - 1;
+            let pieces = Partition::new(sets.iter(), &region.domains().collect::<Vec<_>>());
+            let inside: Vec<AddrSet> = pieces
+                .intervals()
+                .iter()
+                .map(|iv| iv.to_set().intersection(&region))
+                .filter(|p| !p.is_empty())
+                .collect();
+            if inside.len() > 1 {
+                work.extend(inside);
+                continue;
+            }
         }
-        work.push(Interval {
-            domain: iv.domain,
-            first: iv.first,
-            last: hi,
-        });
+        match part {
+            Some(same) => {
+                work.push(region.difference(&same));
+                work.push(same);
+            }
+            None => done(region, outcome)?,
+        }
     }
     Ok(evaluations)
 }
 
-/// One class while the intervals are sorted into classes.
+/// Sorted boundaries of a group of sets in one domain: a number `b` in the list means
+/// membership may change between `b - 1` and `b`.
+fn cuts_of(sets: &[AddrSet], domain: Domain) -> Vec<u128> {
+    let mut cuts: Vec<u128> = sets
+        .iter()
+        .flat_map(|s| s.ranges(domain))
+        .flat_map(|(lo, hi)| [Some(lo), hi.checked_add(1)])
+        .flatten()
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+/// One class while the regions are sorted into classes.
 struct Group {
     allowed: bool,
     label: Label,
     paths: Vec<Probed>,
     outcome: Outcome,
-    intervals: Vec<Interval>,
+    regions: Vec<AddrSet>,
 }
 
 fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError> {
@@ -644,13 +681,15 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
     let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<ClassKey, usize> = HashMap::new();
     let mut sampled = 0;
-    let mut intervals = 0;
-    let mut on_done = |iv: Interval, outcome: Outcome| -> Result<(), ProveError> {
-        intervals += 1;
+    let mut regions = 0;
+    let mut on_done = |region: AddrSet, outcome: Outcome| -> Result<(), ProveError> {
+        regions += 1;
         if matches!(outcome.end, Some(End::NotAccepted)) {
             return Ok(());
         }
-        let allowed = model.intent.relay_allowed.contains(&iv.representative());
+        let allowed = region
+            .representative()
+            .is_some_and(|r| model.intent.relay_allowed.contains(&r));
         let label = label_of(outcome.evaluation.as_ref());
         if label != Label::Proved {
             sampled += 1;
@@ -695,23 +734,22 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
                     label,
                     paths,
                     outcome,
-                    intervals: Vec::new(),
+                    regions: Vec::new(),
                 });
                 groups.len() - 1
             }
         };
-        groups[g].intervals.push(iv);
+        groups[g].regions.push(region);
         Ok(())
     };
     let evaluations = evaluate_all(model, plan, &mut on_done)?;
 
     let mut classes = Vec::new();
     let mut violations = Vec::new();
-    for mut g in groups {
-        g.intervals.sort_by_key(|iv| (iv.domain, iv.first));
-        let set = AddrSet::from_sets(&g.intervals.iter().map(|iv| iv.to_set()).collect::<Vec<_>>());
+    for g in groups {
+        let set = AddrSet::from_sets(&g.regions);
         let (cidrs, blocks) = describe(&set, &space);
-        let rep = representative(&g.intervals.iter().collect::<Vec<_>>());
+        let rep = set.representative().unwrap_or_else(|| Domain::V4.addr(0));
         let mut paths: Vec<PathVerdict> = g.paths.iter().map(|p| p.0.clone()).collect();
         paths.sort_by(|a, b| (&a.member, &a.seen).cmp(&(&b.member, &b.seen)));
         let class = Class {
@@ -723,11 +761,11 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
             branch: branch_text(g.outcome.evaluation.as_ref()),
             end: g.outcome.end.clone(),
             paths,
-            intervals: g.intervals.len(),
-            samples: g
-                .intervals
-                .iter()
-                .flat_map(|iv| [iv.first_addr(), iv.last_addr()])
+            regions: g.regions.len(),
+            samples: set
+                .domains()
+                .flat_map(|d| set.ranges(d).into_iter().map(move |(lo, hi)| (d, lo, hi)))
+                .flat_map(|(d, lo, hi)| [d.addr(lo), d.addr(hi)])
                 .map(|a| a.to_string())
                 .take(16)
                 .collect(),
@@ -742,9 +780,9 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
     Ok(VirtualProof {
         name: v.name.clone(),
         destination: v.destination.map(|d| d.to_string()).unwrap_or_default(),
-        intervals,
+        regions,
         evaluations,
-        sampled_intervals: sampled,
+        sampled_regions: sampled,
         classes,
         violations,
     })
@@ -778,15 +816,6 @@ pub fn describe(set: &AddrSet, universe: &[Domain]) -> (Vec<String>, usize) {
         }
     }
     (out, total)
-}
-
-/// The nicest counterexample: from the largest interval, its representative.
-fn representative(intervals: &[&Interval]) -> Addr {
-    intervals
-        .iter()
-        .max_by_key(|iv| iv.size())
-        .map(|iv| iv.representative())
-        .unwrap_or_else(|| Domain::V4.addr(0))
 }
 
 fn class_violations(
