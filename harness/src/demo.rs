@@ -60,18 +60,37 @@ pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
             let classes: usize = proof.virtuals.iter().map(|v| v.classes.len()).sum();
             println!("   relaylab: holds on every path ({classes} address classes, all proved)");
         }
-        for v in found {
+        // One line per property: the first path as the example, the other paths named.
+        let mut shown: Vec<verify::Property> = Vec::new();
+        for v in &found {
+            if shown.contains(&v.property) {
+                continue;
+            }
+            shown.push(v.property);
+            let paths: Vec<String> = found
+                .iter()
+                .filter(|o| o.property == v.property)
+                .filter_map(|o| {
+                    o.path
+                        .as_ref()
+                        .map(|p| format!("{} ({})", p.member, p.server))
+                })
+                .collect();
+            let addresses = v
+                .addresses
+                .iter()
+                .take(4)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
             println!("   relaylab found {}: {}", v.property, v.what);
             println!(
-                "      counterexample {}  (addresses: {})",
-                v.representative,
-                v.addresses
-                    .iter()
-                    .take(4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "      counterexample {}; addresses: {addresses}",
+                v.representative
             );
+            if paths.len() > 1 {
+                println!("      found through: {}", paths.join(", "));
+            }
         }
         if verbose {
             print!(
