@@ -93,17 +93,7 @@ pub fn explain(
     address: &str,
     virtual_name: Option<&str>,
 ) -> Result<Outcome, BadInput> {
-    let files = scenario::discover(path)?;
-    let [file] = files.as_slice() else {
-        return Err(BadInput::message(
-            format!(
-                "{} holds {} scenarios; explain takes one",
-                path.display(),
-                files.len()
-            ),
-            Some("name the scenario.toml or its folder".into()),
-        ));
-    };
+    let file = &scenario::discover_one(path, "explain")?;
     let addr: Addr = address
         .parse()
         .map_err(|e| BadInput::message(format!("{address}: {e}"), None))?;

@@ -91,6 +91,18 @@ struct Client<'t> {
     source: Ipv4Addr,
 }
 
+impl<'t> Client<'t> {
+    /// A client of the lab, when the address has a carrier there.
+    fn new(lab: &Lab, virtual_name: &'t str, vip: SocketAddrV4, addr: Addr) -> Option<Client<'t>> {
+        Some(Client {
+            virtual_name,
+            vip,
+            addr,
+            source: lab.carrier(&addr)?,
+        })
+    }
+}
+
 impl Observation {
     fn of(
         c: &Client<'_>,
@@ -314,14 +326,8 @@ async fn run_scenario(
         };
         for class in &v.classes {
             for addr in samples(class, opts.samples) {
-                let Some(source) = lab.carrier(&addr) else {
+                let Some(client) = Client::new(&lab, &v.name, vip, addr) else {
                     continue;
-                };
-                let client = Client {
-                    virtual_name: &v.name,
-                    vip,
-                    addr,
-                    source,
                 };
                 obs.extend(probe_class(&lab, &s.model, &client, class, &mut seq, bar).await);
             }
@@ -679,14 +685,8 @@ async fn battery(
             let Ok(addr) = class.representative.parse::<Addr>() else {
                 continue;
             };
-            let Some(source) = lab.carrier(&addr) else {
+            let Some(client) = Client::new(lab, &v.name, vip, addr) else {
                 continue;
-            };
-            let client = Client {
-                virtual_name: &v.name,
-                vip,
-                addr,
-                source,
             };
             for path in &class.paths {
                 if !done.insert((path.member.clone(), path.seen.clone())) {

@@ -222,6 +222,22 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, BadInput> {
     Ok(found)
 }
 
+/// The one scenario a command that takes a single scenario (`explain`, `serve`) was given.
+pub fn discover_one(path: &Path, command: &str) -> Result<PathBuf, BadInput> {
+    let mut files = discover(path)?;
+    if files.len() != 1 {
+        return Err(BadInput::message(
+            format!(
+                "{} holds {} scenarios; {command} takes one",
+                path.display(),
+                files.len()
+            ),
+            Some("name the scenario.toml or its folder".into()),
+        ));
+    }
+    Ok(files.remove(0))
+}
+
 /// Reads one scenario file and everything it names.
 pub fn load(path: &Path) -> Result<Scenario, BadInput> {
     let text = read_text(path)?;

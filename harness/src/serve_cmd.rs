@@ -7,17 +7,7 @@ use crate::{BadInput, Outcome, scenario};
 
 /// Starts the lab, prints the plan and commands to try, runs until Ctrl-C.
 pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outcome, BadInput> {
-    let files = scenario::discover(path)?;
-    let [file] = files.as_slice() else {
-        return Err(BadInput::message(
-            format!(
-                "{} holds {} scenarios; serve takes one",
-                path.display(),
-                files.len()
-            ),
-            None,
-        ));
-    };
+    let file = &scenario::discover_one(path, "serve")?;
     let s = scenario::load(file)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

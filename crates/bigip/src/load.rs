@@ -706,18 +706,7 @@ impl Loader<'_> {
     fn monitor(&mut self, kind: &str, name: &Word, b: &Block, span: &Span) {
         let full = full_name(&name.text);
         let object = format!("ltm monitor {kind} {full}");
-        let mut m = Monitor {
-            name: full.clone(),
-            line: self.line(span),
-            kind: kind.to_string(),
-            defaults_from: None,
-            interval: 5,
-            timeout: 16,
-            domain: None,
-            destination: None,
-            send: None,
-            recv: None,
-        };
+        let mut m = Monitor::with_defaults(&full, kind, self.line(span));
         for attr in b.attrs() {
             match attr {
                 Attr::Value(k, v) => match k.text.as_str() {

@@ -382,14 +382,11 @@ fn display_vec<T: fmt::Display, S: serde::Serializer>(v: &[T], s: S) -> Result<S
 }
 
 impl Monitor {
-    /// BIG-IP's built-in monitor of this name (`/Common/smtp`, `/Common/tcp`,
-    /// `/Common/tcp_half_open`, `/Common/gateway_icmp`) with its default timings: pools
-    /// name them without a line in bigip.conf.
-    pub fn builtin(name: &str) -> Option<Monitor> {
-        let kind = name.strip_prefix("/Common/")?;
-        matches!(kind, "smtp" | "tcp" | "tcp_half_open" | "gateway_icmp").then(|| Monitor {
+    /// A monitor with BIG-IP's defaults (5 s interval, 16 s timeout) and nothing else set.
+    pub fn with_defaults(name: &str, kind: &str, line: usize) -> Monitor {
+        Monitor {
             name: name.to_string(),
-            line: 0,
+            line,
             kind: kind.to_string(),
             defaults_from: None,
             interval: 5,
@@ -398,6 +395,15 @@ impl Monitor {
             destination: None,
             send: None,
             recv: None,
-        })
+        }
+    }
+
+    /// BIG-IP's built-in monitor of this name (`/Common/smtp`, `/Common/tcp`,
+    /// `/Common/tcp_half_open`, `/Common/gateway_icmp`) with its default timings: pools
+    /// name them without a line in bigip.conf.
+    pub fn builtin(name: &str) -> Option<Monitor> {
+        let kind = name.strip_prefix("/Common/")?;
+        matches!(kind, "smtp" | "tcp" | "tcp_half_open" | "gateway_icmp")
+            .then(|| Monitor::with_defaults(name, kind, 0))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use addrspace::{Addr, AddrSet};
+use addrspace::Addr;
 use bigip::decide::{Path, SnatHow};
 use bigip::{Config, Endpoint, Virtual};
 use irule::{Decision, Evaluation, Persist};
@@ -72,11 +72,20 @@ fn mask_prefix(m: &str) -> Option<u8> {
     })
 }
 
-/// The persistence key: the client's address masked to the profile's prefix.
-fn persist_key(client: &Addr, prefix: u8) -> AddrSet {
-    let width = if client.ip.is_ipv4() { 32 } else { 128 };
-    let p = prefix.min(width);
-    AddrSet::parse(&format!("{client}/{p}")).unwrap_or_else(|_| AddrSet::single(*client))
+/// A client's persistence record key: its domain and masked address number.
+type PersistKey = (addrspace::Domain, u128);
+
+/// The persistence key: the client's domain and address masked to the profile's prefix.
+/// Runs for every connection, so plain numbers rather than a set.
+fn persist_key(client: &Addr, prefix: u8) -> PersistKey {
+    let width: u32 = if client.ip.is_ipv4() { 32 } else { 128 };
+    let host_bits = width - u32::from(prefix).min(width);
+    let mask = if host_bits >= 128 {
+        0
+    } else {
+        u128::MAX << host_bits
+    };
+    (client.domain(), client.number() & mask)
 }
 
 #[derive(Debug, Default)]
@@ -86,7 +95,7 @@ pub(crate) struct Selector {
     health: Mutex<HashMap<Endpoint, bool>>,
     rr: Mutex<HashMap<String, usize>>,
     snat_rr: Mutex<HashMap<Endpoint, usize>>,
-    persist: Mutex<HashMap<(String, AddrSet), (Endpoint, Instant)>>,
+    persist: Mutex<HashMap<(String, PersistKey), (Endpoint, Instant)>>,
 }
 
 impl Selector {

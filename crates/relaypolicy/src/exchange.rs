@@ -237,6 +237,26 @@ pub enum ExtendedRight {
 }
 
 impl ExtendedRight {
+    /// Every right Exchange knows by name: what ExchangeServers get, and what a GenericAll
+    /// or bare ExtendedRight ACE covers.
+    pub fn all() -> Vec<ExtendedRight> {
+        use ExtendedRight as R;
+        vec![
+            R::Submit,
+            R::AcceptAnyRecipient,
+            R::AcceptAnySender,
+            R::AcceptAuthoritativeDomainSender,
+            R::AcceptAuthenticationFlag,
+            R::BypassAntiSpam,
+            R::BypassMessageSizeLimit,
+            R::AcceptHeadersRouting,
+            R::AcceptHeadersOrganization,
+            R::AcceptHeadersForest,
+            R::AcceptExch50,
+            R::AcceptXShadow,
+        ]
+    }
+
     const NAMES: &'static [(&'static str, ExtendedRight)] = &[
         ("ms-exch-smtp-submit", ExtendedRight::Submit),
         (
@@ -403,23 +423,7 @@ pub fn group_grants(group: PermissionGroup) -> (Principal, Vec<ExtendedRight>) {
                 R::AcceptHeadersRouting,
             ],
         ),
-        PermissionGroup::ExchangeServers => (
-            Principal::ExchangeServers,
-            vec![
-                R::Submit,
-                R::AcceptAnyRecipient,
-                R::AcceptAnySender,
-                R::AcceptAuthoritativeDomainSender,
-                R::AcceptAuthenticationFlag,
-                R::BypassAntiSpam,
-                R::BypassMessageSizeLimit,
-                R::AcceptHeadersRouting,
-                R::AcceptHeadersOrganization,
-                R::AcceptHeadersForest,
-                R::AcceptExch50,
-                R::AcceptXShadow,
-            ],
-        ),
+        PermissionGroup::ExchangeServers => (Principal::ExchangeServers, ExtendedRight::all()),
         PermissionGroup::ExchangeLegacyServers => (
             Principal::ExchangeLegacyInterop,
             vec![

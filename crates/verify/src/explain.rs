@@ -9,7 +9,9 @@ use relaypolicy::policy::Probe;
 use relaypolicy::session::Endpoint as PolicyEndpoint;
 
 use crate::model::Model;
-use crate::prove::{ProveError, branch_text, plan, server_view, snat_text, virtual_names};
+use crate::prove::{
+    ProveError, branch_text, plan, server_of, server_view, snat_text, virtual_names,
+};
 
 /// The whole story of one client address through every checked virtual (or one).
 pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String, ProveError> {
@@ -75,12 +77,7 @@ pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String
             continue;
         }
         for p in &out.paths {
-            let Some(server) = model.server_for(&p.member.addr) else {
-                return Err(ProveError::NoServer {
-                    virtual_name: name.clone(),
-                    member: p.member.to_string(),
-                });
-            };
+            let server = server_of(model, &name, p)?;
             let seen = server_view(&p.seen);
             let by = match &p.snat_source {
                 bigip::decide::SnatSource::Irule { rule, line } => {

@@ -377,6 +377,20 @@ impl VerdictCache {
     }
 }
 
+/// The server behind a path's member, or the error that the scenario lacks it.
+pub(crate) fn server_of<'m>(
+    model: &'m Model,
+    virtual_name: &str,
+    path: &Path,
+) -> Result<&'m Server, ProveError> {
+    model
+        .server_for(&path.member.addr)
+        .ok_or_else(|| ProveError::NoServer {
+            virtual_name: virtual_name.to_string(),
+            member: path.member.to_string(),
+        })
+}
+
 /// Route domains are the BIG-IP's own: a server sees the plain address.
 pub fn server_view(addr: &Addr) -> Addr {
     Addr {
@@ -1012,12 +1026,7 @@ fn run_case(
             continue;
         }
         for p in &out.paths {
-            let Some(server) = model.server_for(&p.member.addr) else {
-                return Err(ProveError::NoServer {
-                    virtual_name: name.clone(),
-                    member: p.member.to_string(),
-                });
-            };
+            let server = server_of(model, &name, p)?;
             let local = PolicyEndpoint::new(server_view(&p.member.addr), p.member.port);
             let o = server.probe(
                 local,

@@ -435,25 +435,6 @@ pub(crate) fn connector_of(ctx: &Ctx<'_>, obj: &Node) -> Result<ReceiveConnector
     Ok(c)
 }
 
-/// Every right a GenericAll or bare ExtendedRight ACE covers.
-fn all_rights() -> Vec<ExtendedRight> {
-    use ExtendedRight as R;
-    vec![
-        R::Submit,
-        R::AcceptAnyRecipient,
-        R::AcceptAnySender,
-        R::AcceptAuthoritativeDomainSender,
-        R::AcceptAuthenticationFlag,
-        R::BypassAntiSpam,
-        R::BypassMessageSizeLimit,
-        R::AcceptHeadersRouting,
-        R::AcceptHeadersOrganization,
-        R::AcceptHeadersForest,
-        R::AcceptExch50,
-        R::AcceptXShadow,
-    ]
-}
-
 /// Splits a connector Identity into server and connector: `EX1\Relay`, or an ADObjectId
 /// object whose DistinguishedName is `CN=Relay,CN=SMTP Receive Connectors,CN=Protocols,CN=EX1,...`.
 fn identity_of(n: &Node) -> Option<(Option<String>, String)> {
@@ -545,7 +526,7 @@ pub(crate) fn permission_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AdPermission, I
                     .iter()
                     .any(|w| w.eq_ignore_ascii_case("ExtendedRight")))
         {
-            rights = all_rights();
+            rights = ExtendedRight::all();
         }
     }
     let deny = match obj.get("Deny") {
