@@ -12,6 +12,8 @@
 //! - [`Partition`]: given any number of sets, the coarsest cut of the address space into
 //!   intervals on which membership in every set is constant. One evaluation per interval
 //!   then covers every address of the interval.
+//! - [`PortSet`]: a set of client source ports, the client space's second dimension (a
+//!   rule can read `TCP::client_port`).
 //!
 //! ```
 //! use addrspace::{AddrSet, Domain, Partition};
@@ -45,9 +47,11 @@
 
 mod addr;
 mod partition;
+mod ports;
 mod ranges;
 mod set;
 
 pub use addr::{Addr, AddrError, Domain, Family};
 pub use partition::{Interval, Partition};
+pub use ports::{FIRST_PORT, LAST_PORT, PortSet};
 pub use set::AddrSet;

@@ -99,6 +99,29 @@ impl Ranges {
         Ranges(out).intersect(&Ranges::full(family))
     }
 
+    /// Whether every range lies inside `other`; stops at the first that does not, so
+    /// asking it of a large set against a small one is cheap.
+    pub(crate) fn is_subset(&self, other: &Ranges) -> bool {
+        self.0.iter().all(|&(lo, hi)| {
+            let i = other.0.partition_point(|&(l, _)| l <= lo);
+            i > 0 && other.0[i - 1].1 >= hi
+        })
+    }
+
+    /// Whether the two share a number: walks the smaller list and looks each range up in
+    /// the larger, stopping at the first overlap.
+    pub(crate) fn intersects(&self, other: &Ranges) -> bool {
+        let (small, large) = if self.0.len() <= other.0.len() {
+            (&self.0, &other.0)
+        } else {
+            (&other.0, &self.0)
+        };
+        small.iter().any(|&(lo, hi)| {
+            let i = large.partition_point(|&(_, h)| h < lo);
+            i < large.len() && large[i].0 <= hi
+        })
+    }
+
     pub(crate) fn difference(&self, other: &Ranges, family: Family) -> Ranges {
         self.intersect(&other.complement(family))
     }

@@ -200,7 +200,30 @@ impl AddrSet {
 
     /// Whether every address of `other` is in this set.
     pub fn is_superset(&self, other: &AddrSet) -> bool {
-        other.difference(self).is_empty()
+        other.is_subset(self)
+    }
+
+    /// Whether every address of this set is in `other`. Without the `rest` flag (every
+    /// set built from text) it costs a lookup per range of this set and stops at the
+    /// first miss.
+    pub fn is_subset(&self, other: &AddrSet) -> bool {
+        if self.rest || other.rest {
+            return self.difference(other).is_empty();
+        }
+        self.parts.iter().all(|(d, r)| match other.parts.get(d) {
+            Some(o) => r.is_subset(o),
+            None => r.is_empty(),
+        })
+    }
+
+    /// Whether the two sets share an address; cheap when either is small.
+    pub fn intersects(&self, other: &AddrSet) -> bool {
+        if self.rest || other.rest {
+            return !self.intersection(other).is_empty();
+        }
+        self.parts
+            .iter()
+            .any(|(d, r)| other.parts.get(d).is_some_and(|o| r.intersects(o)))
     }
 
     /// The number of addresses in `domain` (saturating at u128::MAX).

@@ -64,6 +64,18 @@ proptest! {
         prop_assert_eq!(a.union(&b).complement(), a.complement().intersection(&b.complement()));
         prop_assert_eq!(a.difference(&b), a.intersection(&b.complement()));
         prop_assert!(a.union(&b).is_superset(&a));
+        // The early-exit tests agree with the model, with and without `rest`.
+        for (x, y) in [(&a, &b), (&a.complement(), &b), (&a, &b.complement())] {
+            let (mx, my) = (model(x), model(y));
+            let subset = mx.iter().zip(&my).all(|(p, q)| !p || *q);
+            let meets = mx.iter().zip(&my).any(|(p, q)| *p && *q);
+            if !x.holds_other_domains() && !y.holds_other_domains() {
+                prop_assert_eq!(x.is_subset(y), subset);
+                prop_assert_eq!(x.intersects(y), meets);
+            }
+            prop_assert_eq!(x.is_subset(y), x.difference(y).is_empty());
+            prop_assert_eq!(x.intersects(y), !x.intersection(y).is_empty());
+        }
         // Counting blocks agrees with rendering them.
         let all = a.cidrs();
         let (first, total) = a.cidrs_limited(3);

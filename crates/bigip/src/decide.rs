@@ -617,6 +617,7 @@ fn merge(into: &mut Evaluation, ev: Evaluation) {
     into.logs.extend(ev.logs);
     into.escapes.extend(ev.escapes);
     into.observed.extend(ev.observed);
+    into.observed_ports.extend(ev.observed_ports);
     into.steps += ev.steps;
     if into.error.is_none() {
         into.error = ev.error;

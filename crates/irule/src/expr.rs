@@ -36,7 +36,7 @@ pub(crate) enum UnOp {
     Not,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum BinOp {
     Pow,
     Mul,
@@ -88,6 +88,30 @@ impl BinOp {
             Mul | Div | Mod => 12,
             Pow => 13,
         }
+    }
+
+    /// Whether the operator answers true or false about its operands (and never fails
+    /// on their values): the ones a comparison with the client port can be decided for.
+    pub(crate) fn is_predicate(self) -> bool {
+        use BinOp::*;
+        matches!(
+            self,
+            Lt | Gt
+                | Le
+                | Ge
+                | Eq
+                | Ne
+                | StrEq
+                | StrNe
+                | Equals
+                | StartsWith
+                | EndsWith
+                | Contains
+                | MatchesGlob
+                | MatchesRegex
+                | In
+                | Ni
+        )
     }
 
     pub(crate) fn symbol(self) -> &'static str {

@@ -260,8 +260,10 @@ impl<'a> Interp<'_, 'a> {
                 Ok(Value::new(c.local.to_string()))
             }
             TcpClientPort | TcpRemotePort => {
+                // The client picks its source port: a free input the prover cuts on,
+                // never a constant.
                 let c = self.client_conn(b.name(), span)?;
-                Ok(Value::int(i64::from(c.client_port)))
+                Ok(Value::tainted(c.client_port.to_string(), Taint::Port))
             }
             TcpLocalPort => {
                 let c = self.client_conn(b.name(), span)?;

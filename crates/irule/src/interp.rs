@@ -5,13 +5,15 @@ use std::sync::Arc;
 
 use crate::fx::{FxMap, FxSet};
 
-use addrspace::{Addr, AddrSet};
+use addrspace::{Addr, AddrSet, PortSet};
 
 use crate::builtins::Builtin;
 use crate::error::{RuntimeErrorKind, Source};
 use crate::expr::{BinOp, Expr, ExprKind, UnOp};
 use crate::host::{Connection, Host};
-use crate::outcome::{Answer, Escape, LogLine, Observed, ObservedBy, Origin, Recorded};
+use crate::outcome::{
+    Answer, Escape, LogLine, Observed, ObservedBy, Origin, PortObserved, Recorded,
+};
 use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
 use crate::program::Settings;
 use crate::span::{LineIndex, Location, Span};
@@ -123,6 +125,9 @@ pub(crate) struct State<'a> {
     /// Argument vectors for reuse, so a command costs no allocation for its words.
     pub arg_pool: Vec<Vec<Value<'a>>>,
     pub output: String,
+    /// The ports for which a comparison with the client port holds, by operator, clean
+    /// operand and side: computed once per session, since it asks every port.
+    pub port_tests: FxMap<(BinOp, Box<str>, bool), Arc<PortSet>>,
 }
 
 /// What one event collects.
@@ -132,6 +137,7 @@ pub(crate) struct Collected {
     pub logs: Vec<LogLine>,
     pub escapes: Vec<Escape>,
     pub observed: Vec<Observed>,
+    pub observed_ports: Vec<PortObserved>,
 }
 
 pub(crate) struct Interp<'st, 'a> {
@@ -139,6 +145,8 @@ pub(crate) struct Interp<'st, 'a> {
     pub settings: &'a Settings,
     pub conn: Option<Connection>,
     pub program_procs: &'a FxMap<Arc<str>, Arc<ProcDef>>,
+    /// Shared variables a connection may set (see [`crate::shared`]).
+    pub shared: &'a crate::shared::SharedWrites,
     pub base_statics: Option<&'a FxMap<Box<str>, Box<str>>>,
     pub st: &'st mut State<'a>,
     pub src: &'a RuleSrc,
@@ -475,6 +483,7 @@ impl<'a> Interp<'_, 'a> {
             Some(i) => format!("{name}({i})"),
             None => name.to_string(),
         };
+        self.shared_read(name, span);
         if let Some(s) = name.strip_prefix("static::") {
             if let Some(v) = self.st.statics.get(s) {
                 return Ok(v.clone());
@@ -513,6 +522,37 @@ impl<'a> Interp<'_, 'a> {
             return self.global_data_group(key, span);
         }
         self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span)
+    }
+
+    /// Reading a variable that earlier connections may have set: the value is an input
+    /// the model does not enumerate, so whatever follows is a sample.
+    pub(crate) fn shared_read(&mut self, name: &str, span: Span) {
+        if self.event == "RULE_INIT" {
+            return;
+        }
+        let global;
+        let key = if name.starts_with("static::") || name.starts_with("::") {
+            name
+        } else if let Some(f) = self.st.frames.last()
+            && matches!(f.get(name), Some(Var::Global))
+        {
+            global = format!("::{name}");
+            &global
+        } else {
+            return;
+        };
+        let Some(key) = crate::shared::shared_key(key) else {
+            return;
+        };
+        if let Some((src, at)) = self.shared.writer(key) {
+            let line = src.lines.locate(&src.text, at.start).line;
+            let operation = format!(
+                "cross-connection state: `{key}` is set by connections ({} line {line}), so \
+                 its value depends on earlier connections",
+                src.name
+            );
+            self.escape(&operation, span);
+        }
     }
 
     /// `$::name` where no such global exists: a data-group reference the v9/v10 way.
@@ -1384,7 +1424,16 @@ impl<'a> Interp<'_, 'a> {
     ) -> R<'a, (Ev<'a>, Taint)> {
         use BinOp::*;
         let mut taint = Taint::Clean;
-        if a.1.is_tainted() || b.1.is_tainted() {
+        let port_left = match (a.1, b.1) {
+            (Taint::Port, Taint::Clean) => Some(true),
+            (Taint::Clean, Taint::Port) => Some(false),
+            _ => None,
+        };
+        if let Some(port_left) = port_left
+            && op.is_predicate()
+        {
+            self.observe_port_test(op, &a, &b, port_left, span)?;
+        } else if a.1.is_tainted() || b.1.is_tainted() {
             let modelled = matches!(op, Eq | Ne | StrEq | StrNe | Equals) && {
                 let av = self.ev_value(a.clone());
                 let bv = self.ev_value(b.clone());
@@ -1401,7 +1450,70 @@ impl<'a> Interp<'_, 'a> {
                 taint = Taint::Derived;
             }
         }
-        let (a, b) = (a.0, b.0);
+        Ok((self.apply_binary(op, a.0, b.0, span)?, taint))
+    }
+
+    /// A comparison of the client port with a clean operand: asks the comparison of
+    /// every port, with the very code that decides the connection, so the recorded set
+    /// cannot disagree with the result.
+    fn observe_port_test(
+        &mut self,
+        op: BinOp,
+        a: &(Ev<'a>, Taint),
+        b: &(Ev<'a>, Taint),
+        port_left: bool,
+        span: Span,
+    ) -> R<'a, ()> {
+        let other = if port_left { &b.0 } else { &a.0 };
+        let operand: Box<str> = Self::text(other).as_ref().into();
+        let key = (op, operand, port_left);
+        let ports = match self.st.port_tests.get(&key) {
+            Some(p) => p.clone(),
+            None => {
+                let other = other.clone();
+                let mut failed = None;
+                let set = PortSet::from_predicate(|p| {
+                    let port = Ev::Str(Value::tainted(p.to_string(), Taint::Clean));
+                    let (x, y) = if port_left {
+                        (port, other.clone())
+                    } else {
+                        (other.clone(), port)
+                    };
+                    match self.apply_binary(op, x, y, span) {
+                        Ok(r) => matches!(r, Ev::Int(1)),
+                        Err(e) => {
+                            failed.get_or_insert(e);
+                            false
+                        }
+                    }
+                });
+                // An operand that makes the comparison fail fails it for every port
+                // alike; the evaluation that follows raises the same error.
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                let set = Arc::new(set);
+                self.st.port_tests.insert(key.clone(), set.clone());
+                set
+            }
+        };
+        let test = if port_left {
+            format!("{} {}", op.symbol(), key.1)
+        } else {
+            format!("{} {} (port on the right)", key.1, op.symbol())
+        };
+        let origin = self.origin(span);
+        self.out.observed_ports.push(PortObserved {
+            test,
+            ports,
+            origin,
+        });
+        Ok(())
+    }
+
+    /// A binary operator on two operands, taint aside.
+    fn apply_binary(&mut self, op: BinOp, a: Ev<'a>, b: Ev<'a>, span: Span) -> R<'a, Ev<'a>> {
+        use BinOp::*;
         let bool_ev = |x: bool| Ev::Int(i64::from(x));
         let r = match op {
             StrEq | Equals => bool_ev(Self::text(&a) == Self::text(&b)),
@@ -1439,7 +1551,7 @@ impl<'a> Interp<'_, 'a> {
             And | Or => bool_ev(false),
             _ => self.arith(op, &a, &b, span)?,
         };
-        Ok((r, taint))
+        Ok(r)
     }
 
     fn arith(&mut self, op: BinOp, a: &Ev<'_>, b: &Ev<'_>, span: Span) -> R<'a, Ev<'a>> {

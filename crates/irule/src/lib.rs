@@ -100,6 +100,7 @@ mod interp;
 mod outcome;
 mod parse;
 mod program;
+mod shared;
 pub mod span;
 mod tclcmds;
 mod value;
@@ -110,8 +111,8 @@ pub use error::{
 };
 pub use host::{Connection, Host, StaticHost};
 pub use outcome::{
-    Answer, Decision, Escape, Evaluation, LogLine, Observed, ObservedBy, Origin, Persist, Recorded,
-    Snat,
+    Answer, Decision, Escape, Evaluation, LogLine, Observed, ObservedBy, Origin, Persist,
+    PortObserved, Recorded, Snat,
 };
 pub use program::{
     Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, run_tcl,

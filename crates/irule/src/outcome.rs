@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use addrspace::{Addr, AddrSet};
+use addrspace::{Addr, AddrSet, PortSet};
 
 use crate::error::RuntimeError;
 use crate::span::{Location, Span};
@@ -164,6 +164,19 @@ pub struct Observed {
     pub origin: Origin,
 }
 
+/// One comparison of the client's source port with a value that does not depend on the
+/// client: `ports` is every port for which it is true, computed with the engine's own
+/// comparison, so the prover can cut the port range exactly there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortObserved {
+    /// The comparison as written around the port (`== 1025`).
+    pub test: String,
+    /// The ports for which the comparison is true.
+    pub ports: Arc<PortSet>,
+    /// Where.
+    pub origin: Origin,
+}
+
 /// The result of running one event on one connection, across every rule of the program.
 #[derive(Debug, Clone, Default)]
 pub struct Evaluation {
@@ -177,6 +190,8 @@ pub struct Evaluation {
     pub escapes: Vec<Escape>,
     /// Comparisons of the client address.
     pub observed: Vec<Observed>,
+    /// Comparisons of the client's source port.
+    pub observed_ports: Vec<PortObserved>,
     /// The error that aborted the rules, if any (the connection is then reset).
     pub error: Option<RuntimeError>,
     /// Evaluation steps used.

@@ -11,6 +11,7 @@ use crate::host::{Connection, Host};
 use crate::interp::{Borrowed, Collected, Exc, Frame, Interp, ProcDef, RtErr, RuleSrc, State, Var};
 use crate::outcome::Evaluation;
 use crate::parse::{Op, PErr, Part, Script, WordKind, parse_script};
+use crate::shared::SharedWrites;
 use crate::span::Span;
 use crate::value::{Text, Value};
 
@@ -306,6 +307,7 @@ pub struct Program {
     settings: Settings,
     procs: FxMap<Arc<str>, Arc<ProcDef>>,
     order: FxMap<Arc<str>, Vec<(usize, usize)>>,
+    shared: SharedWrites,
 }
 
 impl Program {
@@ -350,6 +352,15 @@ impl Program {
                 check_script(&r.src, &p.body, &format!("proc {}", p.name), &procs)?;
             }
         }
+        let mut shared = SharedWrites::default();
+        for r in &rules {
+            for h in r.handlers.iter().filter(|h| &*h.event != "RULE_INIT") {
+                shared.scan(&r.src, &h.body);
+            }
+            for p in &r.procs {
+                shared.scan(&r.src, &p.body);
+            }
+        }
         let mut order: FxMap<Arc<str>, Vec<(u32, usize, usize)>> = FxMap::default();
         for (ri, r) in rules.iter().enumerate() {
             for (hi, h) in r.handlers.iter().enumerate() {
@@ -371,6 +382,7 @@ impl Program {
             settings,
             procs,
             order,
+            shared,
         })
     }
 
@@ -657,6 +669,7 @@ impl<'a> Session<'a> {
         ev.logs.clear();
         ev.escapes.clear();
         ev.observed.clear();
+        ev.observed_ports.clear();
         ev.error = None;
         ev.steps = 0;
         let Some((event, order)) = program.order.get_key_value(event) else {
@@ -672,6 +685,7 @@ impl<'a> Session<'a> {
             settings: &program.settings,
             conn: self.conn,
             program_procs: &program.procs,
+            shared: &program.shared,
             base_statics: Some(&statics.vars),
             st: &mut self.state,
             src: &program.rules[first_rule].src,
@@ -681,6 +695,7 @@ impl<'a> Session<'a> {
                 logs: std::mem::take(&mut ev.logs),
                 escapes: std::mem::take(&mut ev.escapes),
                 observed: std::mem::take(&mut ev.observed),
+                observed_ports: std::mem::take(&mut ev.observed_ports),
             },
             steps: 0,
             depth: 0,
@@ -729,6 +744,7 @@ impl<'a> Session<'a> {
         ev.logs = out.logs;
         ev.escapes = out.escapes;
         ev.observed = out.observed;
+        ev.observed_ports = out.observed_ports;
         ev.error = failure.map(|e| runtime_error(*e, event));
     }
 }
@@ -767,6 +783,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         }
     };
     let procs = FxMap::default();
+    let shared = SharedWrites::default();
     let host = crate::host::StaticHost::new();
     let event = "(tcl)";
     let mut state = State::default();
@@ -775,6 +792,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         settings,
         conn: None,
         program_procs: &procs,
+        shared: &shared,
         base_statics: None,
         st: &mut state,
         src: &src,

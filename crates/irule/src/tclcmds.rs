@@ -208,6 +208,7 @@ impl<'a> Interp<'_, 'a> {
             }
             Info => match args {
                 [_, sub, name] if sub.as_str() == "exists" => {
+                    self.shared_read(name.as_str(), span);
                     Ok(Value::bool(self.var_exists(name.as_str())))
                 }
                 _ => self.fail(

@@ -13,7 +13,10 @@ pub enum Taint {
     /// The client address as `IP::client_addr` renders it (possibly with a literal
     /// `/mask` appended): the modelled predicates can reason about it exactly.
     Client,
-    /// Computed from the client address by an operation the model cannot follow.
+    /// The client's source port as `TCP::client_port` returns it: comparisons with a
+    /// value independent of the client are decided for every port at once.
+    Port,
+    /// Computed from the client address or port by an operation the model cannot follow.
     Derived,
 }
 
@@ -26,7 +29,7 @@ impl Taint {
         }
     }
 
-    /// Whether the value depends on the client address at all.
+    /// Whether the value depends on the client (address or port) at all.
     pub fn is_tainted(self) -> bool {
         self != Taint::Clean
     }

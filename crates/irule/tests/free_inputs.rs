@@ -1,0 +1,145 @@
+//! Inputs the client or the device's history control besides the client address: the
+//! source port, modelled exactly; and shared variables, which make a result a sample.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
+
+mod common;
+
+use common::*;
+use irule::{Evaluation, Snat};
+
+fn at_port(text: &str, client: &str, port: u16) -> Evaluation {
+    let p = program(text);
+    let h = host();
+    let s = p.init(&h).unwrap();
+    let mut c = conn(client);
+    c.client_port = port;
+    p.evaluate(&h, &s, c, "CLIENT_ACCEPTED")
+}
+
+const PORT_RULE: &str = r#"when CLIENT_ACCEPTED {
+  if { [class match [IP::client_addr] equals smtp_relay_allowed] or [TCP::client_port] == 1025 } {
+    snat 10.0.0.20
+  } else {
+    snat automap
+  }
+}"#;
+
+#[test]
+fn a_port_comparison_is_observed_with_every_port_it_holds_for() {
+    let ev = at_port(PORT_RULE, "192.0.2.7", 40000);
+    assert_eq!(ev.snat(), Some(&Snat::Automap));
+    assert!(!ev.is_sampled(), "{:?}", ev.escapes);
+    assert_eq!(ev.observed_ports.len(), 1);
+    let o = &ev.observed_ports[0];
+    assert_eq!(o.ports.to_string(), "port 1025");
+    assert_eq!(o.test, "== 1025");
+    assert_eq!(o.origin.at.line, 2);
+    let ev = at_port(PORT_RULE, "192.0.2.7", 1025);
+    assert!(matches!(ev.snat(), Some(Snat::Addr { .. })));
+}
+
+/// Every operator and operand form the engine decides for all ports must agree, port by
+/// port, with evaluating the rule at that port: the set is what the prover cuts on.
+#[test]
+fn observed_port_sets_agree_with_evaluating_each_port() {
+    let tests = [
+        "[TCP::client_port] == 1025",
+        "[TCP::client_port] != 0x401",
+        "[TCP::client_port] < 1024",
+        "1024 <= [TCP::client_port]",
+        "[TCP::client_port] >= 60000.5",
+        "[TCP::client_port] eq \"01025\"",
+        "[TCP::client_port] == \"01025\"",
+        "[TCP::client_port] starts_with 10",
+        "[TCP::client_port] ends_with 5",
+        "[TCP::client_port] contains 99",
+        "[TCP::client_port] matches_glob {1?2*}",
+        "[TCP::client_port] in {25 587 1025}",
+        "[TCP::client_port] > \"abc\"",
+        "[TCP::remote_port] ne 49152",
+    ];
+    let probe: Vec<u16> = (1..=u16::MAX)
+        .step_by(97)
+        .chain([1, 8, 25, 1024, 1025, 1026, 49152, 60000, 60001, 65535])
+        .collect();
+    for t in tests {
+        let rule = format!("when CLIENT_ACCEPTED {{\n  if {{ {t} }} {{ reject }}\n}}");
+        let p = program(&rule);
+        let h = host();
+        let s = p.init(&h).unwrap();
+        // One session, reset per connection, as the prover and the balancer use it.
+        let mut sess = p.connect(&h, &s, conn("192.0.2.7"));
+        let first = sess.fire("CLIENT_ACCEPTED");
+        assert!(first.error.is_none(), "{t}: {:?}", first.error);
+        assert!(!first.is_sampled(), "{t}: {:?}", first.escapes);
+        let set = first.observed_ports[0].ports.clone();
+        for &port in &probe {
+            let mut c = conn("192.0.2.7");
+            c.client_port = port;
+            sess.reset(c);
+            let ev = sess.fire("CLIENT_ACCEPTED");
+            assert_eq!(
+                ev.resets(),
+                set.contains(port),
+                "{t} at port {port}: set {set}"
+            );
+        }
+    }
+}
+
+#[test]
+fn anything_else_done_with_the_port_is_a_sample_naming_the_operation() {
+    for body in [
+        "if { [TCP::client_port] % 2 } { reject }",
+        "if { [TCP::client_port] } { reject }",
+        "snat 10.0.0.20 [TCP::client_port]",
+        "if { [string index [TCP::client_port] 0] == 1 } { reject }",
+        "if { [TCP::client_port] == [IP::client_addr] } { reject }",
+    ] {
+        let ev = at_port(
+            &format!("when CLIENT_ACCEPTED {{\n{body}\n}}"),
+            "192.0.2.7",
+            1025,
+        );
+        assert!(ev.is_sampled(), "{body}");
+        assert_eq!(ev.escapes[0].origin.at.line, 2, "{body}");
+    }
+}
+
+#[test]
+fn a_shared_variable_set_by_connections_makes_its_readers_samples() {
+    let rule = r#"when RULE_INIT { set static::relay 10.0.0.20 }
+when CLIENT_ACCEPTED {
+  incr static::seen
+  if { $static::seen > 5 } { snat $static::relay }
+}"#;
+    let ev = at_port(rule, "192.0.2.7", 40000);
+    assert!(ev.is_sampled());
+    let op = &ev.escapes[0].operation;
+    assert!(op.contains("static::seen") && op.contains("line 3"), "{op}");
+    // A static only RULE_INIT sets is a constant of the configuration: proved.
+    let rule = r#"when RULE_INIT { set static::relay 10.0.0.20 }
+when CLIENT_ACCEPTED { snat $static::relay }"#;
+    let ev = at_port(rule, "192.0.2.7", 40000);
+    assert!(!ev.is_sampled(), "{:?}", ev.escapes);
+    // Globals, a proc's `global`, `info exists` and a name made at run time count too.
+    for rule in [
+        "when CLIENT_ACCEPTED { set ::n 1 }\nwhen LB_SELECTED { if { [info exists ::n] } { reject } }",
+        "proc bump {} { global hits; incr hits }\nwhen CLIENT_ACCEPTED { call bump; if { $::hits > 1 } { reject } }",
+        "when CLIENT_ACCEPTED { set name static::x; set $name 1; if { [info exists static::y] } { reject } }",
+    ] {
+        let p = program(rule);
+        let h = host();
+        let s = p.init(&h).unwrap();
+        let mut sess = p.connect(&h, &s, conn("192.0.2.7"));
+        let a = sess.fire("CLIENT_ACCEPTED");
+        let b = sess.fire("LB_SELECTED");
+        assert!(
+            a.is_sampled() || b.is_sampled(),
+            "{rule}: {:?} {:?} {:?}",
+            a.escapes,
+            b.escapes,
+            a.error
+        );
+    }
+}
