@@ -116,13 +116,9 @@ fn addresses(model: &Model, proof: &verify::Proof, extra: &[Addr]) -> Vec<(Addr,
     }
     for v in &proof.virtuals {
         for c in &v.classes {
-            if let Ok(rep) = c.representative.parse() {
-                add(rep, "client");
-            }
+            add(c.representative, "client");
             for p in &c.paths {
-                if let Ok(seen) = p.seen.parse::<Addr>() {
-                    add(seen, "SNAT address");
-                }
+                add(p.translated, "SNAT address");
             }
         }
     }

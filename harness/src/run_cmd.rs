@@ -266,9 +266,9 @@ fn prover_model(model: &Model, flip: Option<&str>) -> Model {
 
 /// Sample addresses of a class: its representative, then interval ends up to `samples`.
 fn samples(class: &verify::Class, extra: usize) -> Vec<Addr> {
-    let mut out: Vec<Addr> = class.representative.parse().into_iter().collect();
+    let mut out: Vec<Addr> = vec![class.representative];
     if class.label == verify::Label::Proved {
-        for a in class.samples.iter().filter_map(|s| s.parse::<Addr>().ok()) {
+        for a in class.samples.iter().map(|s| s.addr) {
             if out.len() > extra {
                 break;
             }
@@ -396,11 +396,7 @@ async fn probe_class(
         return out;
     }
     for path in &class.paths {
-        let (Some(member), Some(seen)) =
-            (parse_member(&path.member), seen_address(lab, &path.seen))
-        else {
-            continue;
-        };
+        let (member, seen) = (path.member, path.translated);
         balancer.pin(client, member, Some(seen));
         let ext = &model.intent.external_domain;
         let local = &model.intent.local_recipient;
@@ -454,23 +450,6 @@ async fn probe_class(
 fn vip_of(lab: &Lab, model: &Model, virtual_name: &str) -> Option<SocketAddrV4> {
     let d = model.config.virtuals.get(virtual_name)?.destination?;
     lab.service(&d.addr, d.port)
-}
-
-/// A path's member as the prover prints it (`10.0.1.11:25`, `10.0.1.11%10:25`,
-/// `2001:db8::11.25`).
-fn parse_member(text: &str) -> Option<bigip::Endpoint> {
-    bigip::parse_endpoint(text).ok()
-}
-
-/// The scenario address (with its route domain) behind the plain address a server sees.
-fn seen_address(lab: &Lab, seen: &str) -> Option<Addr> {
-    let plain: Addr = seen.parse().ok()?;
-    lab.plan.carriers().iter().map(|c| c.scenario).find(|a| {
-        Addr {
-            route_domain: 0,
-            ..*a
-        } == plain
-    })
 }
 
 /// What the live side can see of each prover verdict.
@@ -669,7 +648,7 @@ async fn battery(
     bar: &ProgressBar,
 ) -> Vec<Observation> {
     let mut out = Vec::new();
-    let mut done: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut done: BTreeSet<(bigip::Endpoint, Addr)> = BTreeSet::new();
     let Some(balancer) = lab.balancer.as_ref() else {
         return out;
     };
@@ -682,21 +661,15 @@ async fn battery(
             .iter()
             .filter(|c| c.end.is_none() && c.label == verify::Label::Proved)
         {
-            let Ok(addr) = class.representative.parse::<Addr>() else {
-                continue;
-            };
+            let addr = class.representative;
             let Some(client) = Client::new(lab, &v.name, vip, addr) else {
                 continue;
             };
             for path in &class.paths {
-                if !done.insert((path.member.clone(), path.seen.clone())) {
+                if !done.insert((path.member, path.seen)) {
                     continue;
                 }
-                let (Some(member), Some(seen_full)) =
-                    (parse_member(&path.member), seen_address(lab, &path.seen))
-                else {
-                    continue;
-                };
+                let (member, seen_full) = (path.member, path.translated);
                 let Some(server) = model.server_for(&member.addr) else {
                     continue;
                 };
@@ -965,11 +938,6 @@ async fn fault_member_down(
     let marked = started.elapsed();
     let mut checked = 0;
     let mut held = true;
-    let victim_plain = Addr {
-        route_domain: 0,
-        ..victim
-    }
-    .to_string();
     for v in &proof.virtuals {
         let Some(vip) = vip_of(lab, model, &v.name) else {
             continue;
@@ -978,7 +946,7 @@ async fn fault_member_down(
             let remaining: Vec<&PathVerdict> = class
                 .paths
                 .iter()
-                .filter(|p| !p.member.starts_with(&format!("{victim_plain}:")))
+                .filter(|p| p.member.addr != victim)
                 .collect();
             let Some(expected) = remaining.first().map(|p| p.relay) else {
                 continue;
@@ -986,9 +954,7 @@ async fn fault_member_down(
             if remaining.iter().any(|p| p.relay != expected) {
                 continue; // Several verdicts remain possible: the class says which is open.
             }
-            let Ok(client) = class.representative.parse::<Addr>() else {
-                continue;
-            };
+            let client = class.representative;
             let Some(source) = lab.carrier(&client) else {
                 continue;
             };
@@ -1009,7 +975,7 @@ async fn fault_member_down(
             obs.push(Observation {
                 virtual_name: v.name.clone(),
                 client: client.to_string(),
-                path: format!("any member but {victim_plain}"),
+                path: format!("any member but {victim}"),
                 probe: "anonymous relay, member down".into(),
                 expected: expected.to_string(),
                 live: live.into(),
@@ -1046,7 +1012,7 @@ async fn fault_kill_mid_run(
         .classes
         .iter()
         .find(|c| c.end.is_none() && c.paths.iter().all(|p| p.local == VerdictWord::Delivered))?;
-    let client: Addr = class.representative.parse().ok()?;
+    let client = class.representative;
     let source = lab.carrier(&client)?;
     let vip = vip_of(lab, model, &v.name)?;
     let victim = lab.members.iter().rev().find(|m| m.smtp.is_some())?.member;

@@ -73,6 +73,8 @@ struct CaseT {
     expect: S,
     #[serde(rename = "virtual")]
     virtual_name: Option<String>,
+    /// The client's source port; a rule may read it (`TCP::client_port`).
+    port: Option<toml::Spanned<u16>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -333,6 +335,18 @@ pub fn load_text(
             rcpt: t.rcpt.clone(),
             expect,
             virtual_name: t.virtual_name.as_deref().map(bigip::full_name),
+            port: match &t.port {
+                Some(p) if *p.get_ref() == 0 => {
+                    return Err(cx.err(
+                        p.span(),
+                        "port 0 is not a source port",
+                        "here",
+                        Some("a client connects from a port in 1-65535"),
+                    ));
+                }
+                Some(p) => *p.get_ref(),
+                None => 49152,
+            },
             line: cx.line(&c.span()),
         });
     }

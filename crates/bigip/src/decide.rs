@@ -108,7 +108,7 @@ impl PlanError {
 }
 
 /// How the SNAT address of a path was chosen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "how", rename_all = "kebab-case")]
 pub enum SnatHow {
     /// No translation: the server sees the client.

@@ -10,7 +10,7 @@ use crate::model::{Config, SelfIp, SnatTarget};
 /// F5 K7336; the order is UNCONFIRMED and a documented setting of the model): a floating
 /// self IP on the egress VLAN, then a non-floating one there, then floating self IPs on
 /// other VLANs, then any other self IP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AutomapTier {
     /// Floating self IPs whose subnet holds the member.

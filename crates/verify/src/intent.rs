@@ -154,6 +154,8 @@ pub struct Case {
     pub expect: Expected,
     /// Only this virtual server (default: every one checked).
     pub virtual_name: Option<String>,
+    /// The client's source port (default 49152, the start of the ephemeral range).
+    pub port: u16,
     /// 1-based line of the case in the scenario file.
     pub line: usize,
 }

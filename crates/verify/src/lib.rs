@@ -24,11 +24,16 @@
 //! assert_eq!("no-open-relay".parse::<Property>(), Ok(Property::NoOpenRelay));
 //! ```
 
+pub mod clients;
 pub mod explain;
 pub mod intent;
 pub mod model;
 pub mod prove;
 
+pub use clients::{Client, ClientSet, Region};
 pub use intent::{Case, Expected, ExpectedViolation, Intent, Property};
 pub use model::{IruleMode, MemberServer, Model, Options};
-pub use prove::{Class, Label, PathVerdict, Proof, ProveError, Violation, VirtualProof, prove};
+pub use prove::{
+    Class, Label, PathVerdict, Proof, ProveError, Violation, VirtualProof, describe_clients, prove,
+    who,
+};

@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use addrspace::{Addr, AddrSet, Domain, Partition};
+use addrspace::{Addr, AddrSet, Domain, Partition, PortSet};
+use bigip::Endpoint;
 use bigip::decide::{DataGroupIndex, End, Outcome, Path, Plan, PlanError, SnatHow};
 use irule::{Answer, Decision, Evaluation, Settings};
 use relaypolicy::policy::{Probe, ProbeOutcome, Server, Verdict};
 use relaypolicy::session::{Endpoint as PolicyEndpoint, TraceKind};
 use serde::Serialize;
 
+use crate::clients::{Client, ClientSet, Region};
 use crate::intent::{Expected, Property};
 use crate::model::{IruleMode, Model};
 
@@ -52,13 +54,21 @@ pub enum Label {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PathVerdict {
     /// The pool member (`10.0.1.11:25`).
-    pub member: String,
+    #[serde(serialize_with = "display")]
+    pub member: Endpoint,
     /// The server behind it.
     pub server: String,
-    /// How the source address was translated.
+    /// How the source address was translated, in words (`automap 10.0.1.5 (/Common/self)`).
     pub snat: String,
-    /// The source address the server sees.
-    pub seen: String,
+    /// How the source address was translated.
+    #[serde(skip)]
+    pub snat_how: SnatHow,
+    /// The source address the server sees (the BIG-IP's route domain left out).
+    #[serde(serialize_with = "display")]
+    pub seen: Addr,
+    /// The source address the BIG-IP connects from, with its route domain.
+    #[serde(skip)]
+    pub translated: Addr,
     /// The connector (or equivalent) that answered.
     pub connector: String,
     /// Anonymous relay to the external domain.
@@ -116,12 +126,21 @@ impl std::fmt::Display for VerdictWord {
 /// Addresses that behave alike: same branch, same paths, same verdicts.
 #[derive(Debug, Clone, Serialize)]
 pub struct Class {
-    /// The addresses, as a minimal CIDR list (at most 16 shown; see `address_blocks`).
+    /// The clients of the class (address and source port).
+    #[serde(skip)]
+    pub clients: ClientSet,
+    /// The addresses, as a minimal CIDR list (at most 16 shown; see `address_blocks`),
+    /// each followed by its source ports where the class holds it from some ports only.
     pub addresses: Vec<String>,
     /// How many CIDR blocks the class has in all.
     pub address_blocks: usize,
-    /// The address the verdicts were computed for.
-    pub representative: String,
+    /// The client the verdicts were computed for.
+    #[serde(serialize_with = "display")]
+    pub representative: Addr,
+    /// Its source port.
+    pub representative_port: u16,
+    /// Whether the class holds some address from some source ports only.
+    pub depends_on_port: bool,
     /// Whether the intent lets these addresses relay.
     pub allowed: bool,
     /// Proved or sampled.
@@ -134,9 +153,34 @@ pub struct Class {
     pub paths: Vec<PathVerdict>,
     /// Regions (sets of addresses decided by one evaluation) in the class.
     pub regions: usize,
-    /// Boundary addresses worth trying live: the first and last address of each range of
-    /// the class's addresses, in address order (at most 16).
-    pub samples: Vec<String>,
+    /// Boundary clients worth trying live: the first and last address of each range of
+    /// the class's addresses, and the first and last port of each port range (at most 16).
+    pub samples: Vec<Client>,
+}
+
+impl Class {
+    /// The client the verdicts were computed for.
+    pub fn representative_client(&self) -> Client {
+        Client {
+            addr: self.representative,
+            port: self.representative_port,
+        }
+    }
+
+    /// The representative as a person reads it: the address, and the port when the
+    /// class depends on it.
+    pub fn who(&self) -> String {
+        who(self.representative_client(), self.depends_on_port)
+    }
+}
+
+/// A client as a person reads it: the address, and the source port when it matters.
+pub fn who(client: Client, port_matters: bool) -> String {
+    if port_matters {
+        format!("{} from source port {}", client.addr, client.port)
+    } else {
+        client.addr.to_string()
+    }
 }
 
 /// A property that does not hold, with where and how.
@@ -151,7 +195,12 @@ pub struct Violation {
     /// How many CIDR blocks in all.
     pub address_blocks: usize,
     /// The counterexample to try.
-    pub representative: String,
+    #[serde(serialize_with = "display")]
+    pub representative: Addr,
+    /// Its source port (any port shows it unless `depends_on_port`).
+    pub representative_port: u16,
+    /// Whether the violation holds for some addresses from some source ports only.
+    pub depends_on_port: bool,
     /// What happens, in one sentence.
     pub what: String,
     /// The iRule branch.
@@ -165,17 +214,27 @@ pub struct Violation {
     /// Proved or sampled.
     pub label: Label,
     #[serde(skip)]
-    set: AddrSet,
+    set: ClientSet,
 }
 
 impl Violation {
-    /// Whether the violation covers an address.
+    /// Whether the violation covers an address, from some source port.
     pub fn covers(&self, addr: &Addr) -> bool {
-        self.set.contains(addr)
+        self.set.holds_address(addr)
     }
 
-    /// Every address the violation covers.
-    pub fn address_set(&self) -> &AddrSet {
+    /// Whether the violation covers a client.
+    pub fn covers_client(&self, client: Client) -> bool {
+        self.set.contains(client)
+    }
+
+    /// Every address the violation covers, from some source port.
+    pub fn address_set(&self) -> AddrSet {
+        self.set.addresses()
+    }
+
+    /// Every client the violation covers.
+    pub fn clients(&self) -> &ClientSet {
         &self.set
     }
 }
@@ -446,10 +505,12 @@ fn path_verdict(
         .map(|d| d.reply.to_string())
         .unwrap_or_default();
     let v = PathVerdict {
-        member: path.member.to_string(),
+        member: path.member,
         server: server.name().to_string(),
         snat: snat_text(path),
-        seen: seen.to_string(),
+        snat_how: path.snat.clone(),
+        seen,
+        translated: path.seen,
         connector,
         relay: (&outcomes[0].verdict).into(),
         local: (&outcomes[1].verdict).into(),
@@ -468,6 +529,14 @@ fn connector_name(detail: &str) -> String {
         (Some(_), Some(name)) if detail.starts_with("connector") => format!("connector `{name}`"),
         _ => detail.split(':').next().unwrap_or(detail).to_string(),
     }
+}
+
+/// Serialises a value by its `Display` form: JSON shows what the text report shows.
+pub(crate) fn display<T: std::fmt::Display, S: serde::Serializer>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
 }
 
 pub(crate) fn snat_text(path: &Path) -> String {
@@ -548,20 +617,22 @@ fn universe(_model: &Model, plan: &Plan) -> Vec<Domain> {
     }
 }
 
-/// Splits a virtual's client space into regions of addresses that get the same answer to
-/// every comparison the rules make, deciding one representative per region; hands each
-/// final region and its outcome to `done`. Returns the number of times the rules ran.
+/// Splits a virtual's client space (addresses times source ports) into regions of
+/// clients that get the same answer to every comparison the rules make, deciding one
+/// representative per region; hands each final region and its outcome to `done`. Returns
+/// the number of times the rules ran.
 ///
-/// A region is a set, not an interval: for `class match ... equals` the rules only learn
-/// whether some record holds the client, so every address of the data group is one region
-/// whatever the number of records. A comparison whose result names the record
-/// ([`Answer::WhichHold`]) cuts at the records' boundaries instead. Where a path carries
-/// the client's own address (no SNAT), the region is also cut at the servers' decision
-/// sets, since the server then tells those addresses apart.
+/// A region's addresses are a set, not an interval: for `class match ... equals` the
+/// rules only learn whether some record holds the client, so every address of the data
+/// group is one region whatever the number of records. A comparison whose result names
+/// the record ([`Answer::WhichHold`]) cuts at the records' boundaries instead. A
+/// comparison of the source port cuts the region's ports where it changes. Where a path
+/// carries the client's own address (no SNAT), the region is also cut at the servers'
+/// decision sets, since the server then tells those addresses apart.
 fn evaluate_all(
     model: &Model,
     plan: &Plan,
-    done: &mut dyn FnMut(AddrSet, Outcome) -> Result<(), ProveError>,
+    done: &mut dyn FnMut(Region, Outcome) -> Result<(), ProveError>,
 ) -> Result<usize, ProveError> {
     let space = AddrSet::from_sets(
         &universe(model, plan)
@@ -572,10 +643,11 @@ fn evaluate_all(
     let source = &plan.virtual_server.source;
     let mut decider = plan.decider();
     let mut evaluations = 0;
-    let outside = space.difference(source);
+    let outside = Region::any_port(space.difference(source));
     if let Some(rep) = outside.representative() {
         evaluations += 1;
-        done(outside, decider.decide(rep, 49152))?;
+        let outcome = decider.decide(rep.addr, rep.port);
+        done(outside, outcome)?;
     }
     // What must be constant on a region before the rules are even asked: the intent's
     // verdict on it, and which origin SNAT (if any) holds it.
@@ -589,8 +661,8 @@ fn evaluate_all(
             .filter(|r| !r.is_empty())
             .collect();
     }
-    let mut unions: HashMap<*const AddrSet, AddrSet> = HashMap::new();
-    let mut blocks: HashMap<(*const AddrSet, Domain), Vec<u128>> = HashMap::new();
+    let mut work: Vec<Region> = work.into_iter().map(Region::any_port).collect();
+    let mut memo = SetMemo::default();
     let mut server_sets: Option<Vec<AddrSet>> = None;
     // Each split leaves two non-empty, strictly smaller regions, so the loop ends.
     while let Some(region) = work.pop() {
@@ -598,39 +670,26 @@ fn evaluate_all(
             continue;
         };
         evaluations += 1;
-        let outcome = decider.decide(rep, 49152);
-        let mut part = None;
+        let outcome = decider.decide(rep.addr, rep.port);
+        let mut cut = None;
         if let Some(ev) = &outcome.evaluation {
-            for obs in &ev.observed {
-                let same = match obs.answer {
-                    Answer::AnyHolds => {
-                        let u = unions
-                            .entry(obs.sets.as_ptr())
-                            .or_insert_with(|| AddrSet::from_sets(obs.sets.iter()));
-                        if u.contains(&rep) {
-                            region.intersection(u)
-                        } else {
-                            region.difference(u)
-                        }
-                    }
-                    Answer::WhichHold => {
-                        let d = rep.domain();
-                        let cuts = blocks
-                            .entry((obs.sets.as_ptr(), d))
-                            .or_insert_with(|| cuts_of(&obs.sets, d));
-                        let at = cuts.partition_point(|&c| c <= rep.number());
-                        let lo = if at == 0 { 0 } else { cuts[at - 1] };
-                        let hi = cuts.get(at).map_or(d.family.max(), |c| c - 1);
-                        region.intersection(&AddrSet::range(d, lo, hi))
-                    }
-                };
-                if same != region {
-                    part = Some(same);
-                    break;
-                }
+            cut = ev
+                .observed
+                .iter()
+                .find_map(|obs| memo.address_cut(obs, &region.addrs, &rep.addr))
+                .map(Cut::Addrs);
+            if cut.is_none() {
+                cut = ev.observed_ports.iter().find_map(|obs| {
+                    let same = if obs.ports.contains(rep.port) {
+                        region.ports.intersection(&obs.ports)
+                    } else {
+                        region.ports.difference(&obs.ports)
+                    };
+                    (same != region.ports).then_some(Cut::Ports(same))
+                });
             }
         }
-        if part.is_none() && outcome.paths.iter().any(|p| p.snat == SnatHow::None) {
+        if cut.is_none() && outcome.paths.iter().any(|p| p.snat == SnatHow::None) {
             let sets = server_sets.get_or_insert_with(|| {
                 model
                     .servers
@@ -639,27 +698,116 @@ fn evaluate_all(
                     .map(|d| d.set)
                     .collect()
             });
-            let pieces = Partition::new(sets.iter(), &region.domains().collect::<Vec<_>>());
+            let pieces = Partition::new(sets.iter(), &region.addrs.domains().collect::<Vec<_>>());
             let inside: Vec<AddrSet> = pieces
                 .intervals()
                 .iter()
-                .map(|iv| iv.to_set().intersection(&region))
+                .map(|iv| iv.to_set().intersection(&region.addrs))
                 .filter(|p| !p.is_empty())
                 .collect();
             if inside.len() > 1 {
-                work.extend(inside);
+                work.extend(inside.into_iter().map(|addrs| Region {
+                    addrs,
+                    ports: region.ports.clone(),
+                }));
                 continue;
             }
         }
-        match part {
-            Some(same) => {
-                work.push(region.difference(&same));
-                work.push(same);
+        match cut {
+            Some(Cut::Addrs(same)) => {
+                work.push(Region {
+                    addrs: region.addrs.difference(&same),
+                    ports: region.ports.clone(),
+                });
+                work.push(Region {
+                    addrs: same,
+                    ports: region.ports,
+                });
+            }
+            Some(Cut::Ports(same)) => {
+                work.push(Region {
+                    addrs: region.addrs.clone(),
+                    ports: region.ports.difference(&same),
+                });
+                work.push(Region {
+                    addrs: region.addrs,
+                    ports: same,
+                });
             }
             None => done(region, outcome)?,
         }
     }
     Ok(evaluations)
+}
+
+/// Where a region stops answering like its representative: the part that does.
+enum Cut {
+    Addrs(AddrSet),
+    Ports(PortSet),
+}
+
+/// Unions and boundaries of observed set groups, computed once per group. A group is
+/// known by its allocation, and the memo keeps that allocation alive: a group freed while
+/// its address is still a key could be followed by another group at the same address,
+/// which would then be handed the first group's sets.
+#[derive(Default)]
+struct SetMemo {
+    unions: HashMap<*const AddrSet, (Arc<[AddrSet]>, AddrSet)>,
+    blocks: HashMap<(*const AddrSet, Domain), (Arc<[AddrSet]>, Vec<u128>)>,
+}
+
+impl SetMemo {
+    /// Groups this small are cheaper to combine than to look up, and are mostly the
+    /// literals of one evaluation, which would only fill the memo.
+    const SMALL: usize = 4;
+
+    /// The part of `region` that answers `obs` as `rep` does, if that is not all of it.
+    fn address_cut(
+        &mut self,
+        obs: &irule::Observed,
+        region: &AddrSet,
+        rep: &Addr,
+    ) -> Option<AddrSet> {
+        match obs.answer {
+            Answer::AnyHolds => {
+                let owned;
+                let u = if obs.sets.len() <= Self::SMALL {
+                    owned = AddrSet::from_sets(obs.sets.iter());
+                    &owned
+                } else {
+                    &self
+                        .unions
+                        .entry(obs.sets.as_ptr())
+                        .or_insert_with(|| (obs.sets.clone(), AddrSet::from_sets(obs.sets.iter())))
+                        .1
+                };
+                if u.contains(rep) {
+                    (!region.is_subset(u)).then(|| region.intersection(u))
+                } else {
+                    region.intersects(u).then(|| region.difference(u))
+                }
+            }
+            Answer::WhichHold => {
+                let d = rep.domain();
+                let owned;
+                let cuts = if obs.sets.len() <= Self::SMALL {
+                    owned = cuts_of(&obs.sets, d);
+                    &owned
+                } else {
+                    &self
+                        .blocks
+                        .entry((obs.sets.as_ptr(), d))
+                        .or_insert_with(|| (obs.sets.clone(), cuts_of(&obs.sets, d)))
+                        .1
+                };
+                let at = cuts.partition_point(|&c| c <= rep.number());
+                let lo = if at == 0 { 0 } else { cuts[at - 1] };
+                let hi = cuts.get(at).map_or(d.family.max(), |c| c - 1);
+                let block = AddrSet::range(d, lo, hi);
+                (!region.is_subset(&block)).then(|| region.intersection(&block))
+            }
+        }
+    }
 }
 
 /// Sorted boundaries of a group of sets in one domain: a number `b` in the list means
@@ -682,7 +830,7 @@ struct Group {
     label: Label,
     paths: Vec<Probed>,
     outcome: Outcome,
-    regions: Vec<AddrSet>,
+    regions: Vec<Region>,
 }
 
 fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError> {
@@ -696,12 +844,13 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
     let mut index: HashMap<ClassKey, usize> = HashMap::new();
     let mut sampled = 0;
     let mut regions = 0;
-    let mut on_done = |region: AddrSet, outcome: Outcome| -> Result<(), ProveError> {
+    let mut on_done = |region: Region, outcome: Outcome| -> Result<(), ProveError> {
         regions += 1;
         if matches!(outcome.end, Some(End::NotAccepted)) {
             return Ok(());
         }
         let allowed = region
+            .addrs
             .representative()
             .is_some_and(|r| model.intent.relay_allowed.contains(&r));
         let label = label_of(outcome.evaluation.as_ref());
@@ -761,35 +910,35 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
     let mut classes = Vec::new();
     let mut violations = Vec::new();
     for g in groups {
-        let set = AddrSet::from_sets(&g.regions);
-        let (cidrs, blocks) = describe(&set, &space);
-        let rep = set.representative().unwrap_or_else(|| Domain::V4.addr(0));
+        let set = ClientSet::from_regions(&g.regions);
+        let (cidrs, blocks) = describe_clients(&set, &space);
+        let rep = set.representative().unwrap_or(Client {
+            addr: Domain::V4.addr(0),
+            port: 0,
+        });
         let mut paths: Vec<PathVerdict> = g.paths.iter().map(|p| p.0.clone()).collect();
         paths.sort_by(|a, b| (&a.member, &a.seen).cmp(&(&b.member, &b.seen)));
         let class = Class {
             addresses: cidrs.iter().take(16).cloned().collect(),
             address_blocks: blocks,
-            representative: rep.to_string(),
+            representative: rep.addr,
+            representative_port: rep.port,
+            depends_on_port: set.depends_on_port(),
             allowed: g.allowed,
             label: g.label.clone(),
             branch: branch_text(g.outcome.evaluation.as_ref()),
             end: g.outcome.end.clone(),
             paths,
             regions: g.regions.len(),
-            samples: set
-                .domains()
-                .flat_map(|d| set.ranges(d).into_iter().map(move |(lo, hi)| (d, lo, hi)))
-                .flat_map(|(d, lo, hi)| [d.addr(lo), d.addr(hi)])
-                .map(|a| a.to_string())
-                .take(16)
-                .collect(),
+            samples: set.edges(16),
+            clients: set.clone(),
         };
         violations.extend(class_violations(
             model, plan, &class, &g.paths, &g.outcome, &set, &cidrs,
         ));
         classes.push(class);
     }
-    classes.sort_by(|a, b| (!a.allowed, &a.representative).cmp(&(!b.allowed, &b.representative)));
+    classes.sort_by_key(|c| (!c.allowed, c.representative, c.representative_port));
     let violations = merge_violations(violations, &space);
     Ok(VirtualProof {
         name: v.name.clone(),
@@ -832,13 +981,30 @@ pub fn describe(set: &AddrSet, universe: &[Domain]) -> (Vec<String>, usize) {
     (out, total)
 }
 
+/// A client set as people read it: [`describe`] for each part, each block followed by
+/// its source ports where the set holds it from some ports only.
+pub fn describe_clients(set: &ClientSet, universe: &[Domain]) -> (Vec<String>, usize) {
+    let mut out = Vec::new();
+    let mut total = 0;
+    for (ports, addrs) in set.parts() {
+        let (cidrs, n) = describe(addrs, universe);
+        total += n;
+        if ports.is_all() {
+            out.extend(cidrs);
+        } else {
+            out.extend(cidrs.into_iter().map(|c| format!("{c} from {ports}")));
+        }
+    }
+    (out, total)
+}
+
 fn class_violations(
     model: &Model,
     plan: &Plan,
     class: &Class,
     paths: &[Probed],
     outcome: &Outcome,
-    set: &AddrSet,
+    set: &ClientSet,
     cidrs: &[String],
 ) -> Vec<Violation> {
     let v = &plan.virtual_server;
@@ -871,7 +1037,9 @@ fn class_violations(
             virtual_name: v.name.clone(),
             addresses: cidrs.iter().take(16).cloned().collect(),
             address_blocks: class.address_blocks,
-            representative: class.representative.clone(),
+            representative: class.representative,
+            representative_port: class.representative_port,
+            depends_on_port: class.depends_on_port,
             what,
             branch: class.branch.clone(),
             path: path.map(|p| p.0.clone()),
@@ -896,7 +1064,7 @@ fn class_violations(
         if class.allowed {
             out.push(make(
                 Property::AllowedCanRelay,
-                format!("{} cannot relay: {why}", class.representative),
+                format!("{} cannot relay: {why}", class.who()),
                 None,
             ));
         }
@@ -905,7 +1073,8 @@ fn class_violations(
                 Property::InboundDelivered,
                 format!(
                     "{} cannot deliver to {}: {why}",
-                    class.representative, model.intent.local_recipient
+                    class.who(),
+                    model.intent.local_recipient
                 ),
                 None,
             ));
@@ -923,7 +1092,8 @@ fn class_violations(
                 Property::NoOpenRelay,
                 format!(
                     "{} relays to {} {via}",
-                    class.representative, model.intent.external_domain
+                    class.who(),
+                    model.intent.external_domain
                 ),
                 Some(p),
             ));
@@ -933,7 +1103,9 @@ fn class_violations(
                 Property::AllowedCanRelay,
                 format!(
                     "{} cannot relay ({}: {}) {via}",
-                    class.representative, pv.relay, pv.relay_reply
+                    class.who(),
+                    pv.relay,
+                    pv.relay_reply
                 ),
                 Some(p),
             ));
@@ -943,7 +1115,9 @@ fn class_violations(
                 Property::InboundDelivered,
                 format!(
                     "{} cannot deliver to {} ({}) {via}",
-                    class.representative, model.intent.local_recipient, pv.local
+                    class.who(),
+                    model.intent.local_recipient,
+                    pv.local
                 ),
                 Some(p),
             ));
@@ -961,19 +1135,38 @@ fn class_violations(
         .filter(|p| p.0.relay == VerdictWord::Relayed)
         .collect();
     if !relays.is_empty() && relays.len() != paths.len() {
+        let relaying = &relays[0].0;
+        // Prefer a refusing path through the same member: then the difference is the
+        // SNAT address (automap or snatpool picking one of several), which is the thing
+        // to say; else name the member that refuses.
         let refusing = paths
             .iter()
-            .find(|p| p.0.relay != VerdictWord::Relayed)
-            .map(|p| p.0.member.clone())
-            .unwrap_or_default();
-        out.push(make(
-            Property::ConsistentMembers,
-            format!(
-                "{} relays through {} but not through {refusing}",
-                class.representative, relays[0].0.member
-            ),
-            Some(relays[0]),
-        ));
+            .map(|p| &p.0)
+            .filter(|p| p.relay != VerdictWord::Relayed)
+            .min_by_key(|p| p.member != relaying.member);
+        if let Some(refusing) = refusing {
+            let what = if refusing.member == relaying.member {
+                format!(
+                    "{} relays through {} when the SNAT address is {} ({}) but not when it is {} ({})",
+                    class.who(),
+                    relaying.member,
+                    relaying.seen,
+                    relaying.snat,
+                    refusing.seen,
+                    refusing.snat
+                )
+            } else {
+                format!(
+                    "{} relays through {} (as {}) but not through {} (as {})",
+                    class.who(),
+                    relaying.member,
+                    relaying.seen,
+                    refusing.member,
+                    refusing.seen
+                )
+            };
+            out.push(make(Property::ConsistentMembers, what, Some(relays[0])));
+        }
     }
     out
 }
@@ -992,7 +1185,8 @@ fn merge_violations(vs: Vec<Violation>, space: &[Domain]) -> Vec<Violation> {
         match same {
             Some(o) => {
                 o.set = o.set.union(&v.set);
-                let (cidrs, blocks) = describe(&o.set, space);
+                o.depends_on_port = o.set.depends_on_port();
+                let (cidrs, blocks) = describe_clients(&o.set, space);
                 o.addresses = cidrs.iter().take(16).cloned().collect();
                 o.address_blocks = blocks;
             }
@@ -1016,7 +1210,7 @@ fn run_case(
     let mut passed = true;
     for name in names {
         let plan = plan(model, index, &name)?;
-        let out = plan.decide(case.from, 49152);
+        let out = plan.decide(case.from, case.port);
         if matches!(out.end, Some(End::NotAccepted)) {
             continue;
         }

@@ -185,14 +185,17 @@ fn every_snatpool_address_is_a_path_and_disabled_members_are_not() {
     );
     let p = prove(&m).unwrap();
     let class = &p.virtuals[0].classes[0];
-    let seen: Vec<(&str, &str)> = class
+    let seen: Vec<(String, String)> = class
         .paths
         .iter()
-        .map(|p| (p.member.as_str(), p.seen.as_str()))
+        .map(|p| (p.member.to_string(), p.seen.to_string()))
         .collect();
     assert_eq!(
         seen,
-        [("10.0.1.11:25", "10.0.0.20"), ("10.0.1.11:25", "10.0.0.21")]
+        [
+            ("10.0.1.11:25".to_string(), "10.0.0.20".to_string()),
+            ("10.0.1.11:25".to_string(), "10.0.0.21".to_string())
+        ]
     );
     assert!(p.violations().next().is_none());
 }
@@ -212,7 +215,8 @@ fn irule_pool_and_node_choices_are_followed() {
         .unwrap();
     assert_eq!(to_node.paths.len(), 1);
     assert_eq!(
-        to_node.paths[0].member, "10.0.1.12:25",
+        to_node.paths[0].member.to_string(),
+        "10.0.1.12:25",
         "a node decision reaches even a disabled pool member's address"
     );
 }
