@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup demo test lint bench fuzz clean
+.PHONY: setup demo test lint bench soak fuzz clean
 
 ## setup: fetch crates and install the external peers the tests use (tclsh, swaks, haproxy)
 setup:
@@ -24,6 +24,13 @@ test: setup lint
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+## soak: the prover's soundness oracle for as long as asked, in release
+##   (make soak SEED=7 CASES=200000; make test runs 2,000 cases with a fixed seed)
+SEED ?= $(shell date +%s)
+CASES ?= 50000
+soak:
+	ORACLE_SEED=$(SEED) ORACLE_CASES=$(CASES) $(CARGO) test --locked --release -p verify --test oracle proved_classes -- --nocapture
 
 ## bench: release-build benchmarks; each prints its figures next to a same-run baseline
 bench: setup

@@ -86,7 +86,13 @@ pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
             println!("   relaylab found {}: {}", v.property, v.what);
             println!(
                 "      counterexample {}; addresses: {addresses}",
-                v.representative
+                verify::who(
+                    verify::Client {
+                        addr: v.representative,
+                        port: v.representative_port
+                    },
+                    v.depends_on_port
+                )
             );
             if paths.len() > 1 {
                 println!("      found through: {}", paths.join(", "));

@@ -37,7 +37,7 @@ fn write_class(o: &mut String, c: &Class) -> std::fmt::Result {
         "  - {}  [{allowed}; {}; e.g. {}]",
         blocks(&c.addresses, c.address_blocks),
         label(&c.label),
-        c.representative
+        c.who()
     )?;
     writeln!(o, "      iRule   {}", c.branch)?;
     if let Some(end) = &c.end {

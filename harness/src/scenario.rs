@@ -445,6 +445,7 @@ fn options(cx: &Ctx<'_>, o: Option<OptionsT>) -> Result<Options, BadInput> {
         virtuals,
         automap,
         irule_mode,
+        fault: None,
     })
 }
 

@@ -20,7 +20,7 @@ pub struct Origin {
 }
 
 /// The SNAT a rule chose with `snat` or `snatpool`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Snat {
     /// `snat automap`: one of the BIG-IP's self IPs.
     Automap,
@@ -43,7 +43,7 @@ pub enum Snat {
 }
 
 /// `persist` choices.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Persist {
     /// `persist none`.
     None,
@@ -64,7 +64,7 @@ pub enum Persist {
 }
 
 /// One decision a rule made. Nothing is performed: the caller applies them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Decision {
     /// `snat ...` or `snatpool ...`.
     Snat(Snat),

@@ -673,7 +673,21 @@ fn list_spans(src: &str, start: usize, end: usize) -> Option<Vec<(usize, usize, 
             out.push((i + 1, j, subst_backslash_newlines(src.get(i + 1..j)?)));
             i = j + 1;
         } else if b[i] == b'"' {
-            return None;
+            // A quoted element is its text when it holds no backslash (list parsing does
+            // no other substitution), so `"10.0.0.5" { ... }` keeps its body's spans.
+            let s = i + 1;
+            let mut j = s;
+            while j < end && b[j] != b'"' {
+                if b[j] == b'\\' {
+                    return None;
+                }
+                j += 1;
+            }
+            if j >= end || (j + 1 < end && !(is_blank(b[j + 1]) || b[j + 1] == b'\n')) {
+                return None;
+            }
+            out.push((s, j, src.get(s..j)?.to_string()));
+            i = j + 1;
         } else {
             let s = i;
             while i < end && !(is_blank(b[i]) || b[i] == b'\n') {

@@ -32,7 +32,7 @@ pub mod prove;
 
 pub use clients::{Client, ClientSet, Region};
 pub use intent::{Case, Expected, ExpectedViolation, Intent, Property};
-pub use model::{IruleMode, MemberServer, Model, Options};
+pub use model::{Fault, IruleMode, MemberServer, Model, Options};
 pub use prove::{
     Class, Label, PathVerdict, Proof, ProveError, Violation, VirtualProof, describe_clients, prove,
     who,

@@ -41,6 +41,21 @@ pub struct Options {
     pub automap: AutomapModel,
     /// iRule dialect.
     pub irule_mode: IruleMode,
+    /// A deliberate defect, for the tests that show the soundness oracle catches a prover
+    /// that lies. Never set outside tests.
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub fault: Option<Fault>,
+}
+
+/// A deliberate prover defect (see [`Options::fault`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Do not cut regions at source-port comparisons.
+    IgnorePortComparisons,
+    /// Do not cut regions at the boundaries of the record a lookup returned.
+    IgnoreRecordBoundaries,
 }
 
 /// A whole scenario as the prover sees it.

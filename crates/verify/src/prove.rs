@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::clients::{Client, ClientSet, Region};
 use crate::intent::{Expected, Property};
-use crate::model::{IruleMode, Model};
+use crate::model::{Fault, IruleMode, Model};
 
 /// Why a model cannot be proved at all.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +84,7 @@ pub struct PathVerdict {
 }
 
 /// A probe verdict, as a word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerdictWord {
     /// Accepted for a domain the server does not serve.
@@ -401,7 +401,7 @@ type Probed = Arc<(PathVerdict, Vec<ProbeOutcome>)>;
 type ClassKey = (
     bool,
     Label,
-    Vec<usize>,
+    Vec<(Arc<str>, usize, Option<Decision>)>,
     Option<std::mem::Discriminant<End>>,
     Vec<usize>,
 );
@@ -409,7 +409,7 @@ type ClassKey = (
 /// Probe results per (server, member endpoint, seen address), computed once.
 #[derive(Default)]
 struct VerdictCache {
-    by_key: HashMap<(usize, bigip::Endpoint, Addr), Probed>,
+    by_key: HashMap<(usize, bigip::Endpoint, Addr, SnatHow), Probed>,
 }
 
 impl VerdictCache {
@@ -425,7 +425,9 @@ impl VerdictCache {
                 member: path.member.to_string(),
             });
         };
-        let key = (server_ix, path.member, seen);
+        // How the address was chosen is part of what the path says: a client that is
+        // the self IP without SNAT is not automap, though the server sees the same.
+        let key = (server_ix, path.member, seen, path.snat.clone());
         if let Some(v) = self.by_key.get(&key) {
             return Ok(v.clone());
         }
@@ -663,7 +665,7 @@ fn evaluate_all(
     }
     let mut work: Vec<Region> = work.into_iter().map(Region::any_port).collect();
     let mut memo = SetMemo::default();
-    let mut server_sets: Option<Vec<AddrSet>> = None;
+    let mut server_sets: HashMap<Domain, Vec<AddrSet>> = HashMap::new();
     // Each split leaves two non-empty, strictly smaller regions, so the loop ends.
     while let Some(region) = work.pop() {
         let Some(rep) = region.representative() else {
@@ -673,12 +675,17 @@ fn evaluate_all(
         let outcome = decider.decide(rep.addr, rep.port);
         let mut cut = None;
         if let Some(ev) = &outcome.evaluation {
+            let fault = model.options.fault;
             cut = ev
                 .observed
                 .iter()
+                .filter(|obs| {
+                    !(fault == Some(Fault::IgnoreRecordBoundaries)
+                        && obs.answer == Answer::WhichHold)
+                })
                 .find_map(|obs| memo.address_cut(obs, &region.addrs, &rep.addr))
                 .map(Cut::Addrs);
-            if cut.is_none() {
+            if cut.is_none() && fault != Some(Fault::IgnorePortComparisons) {
                 cut = ev.observed_ports.iter().find_map(|obs| {
                     let same = if obs.ports.contains(rep.port) {
                         region.ports.intersection(&obs.ports)
@@ -690,15 +697,34 @@ fn evaluate_all(
             }
         }
         if cut.is_none() && outcome.paths.iter().any(|p| p.snat == SnatHow::None) {
-            let sets = server_sets.get_or_insert_with(|| {
-                model
-                    .servers
-                    .iter()
-                    .flat_map(|s| s.server.decision_sets())
-                    .map(|d| d.set)
-                    .collect()
-            });
-            let pieces = Partition::new(sets.iter(), &region.addrs.domains().collect::<Vec<_>>());
+            // A server sees the plain address (route domains are the BIG-IP's own), so a
+            // region in route domain N is cut where the servers' sets cut domain 0.
+            let domains: Vec<Domain> = region.addrs.domains().collect();
+            let mut sets = Vec::new();
+            for d in &domains {
+                let homed = server_sets.entry(*d).or_insert_with(|| {
+                    let plain = Domain {
+                        route_domain: 0,
+                        ..*d
+                    };
+                    model
+                        .servers
+                        .iter()
+                        .flat_map(|s| s.server.decision_sets())
+                        .map(|ds| {
+                            AddrSet::from_sets(
+                                &ds.set
+                                    .ranges(plain)
+                                    .into_iter()
+                                    .map(|(lo, hi)| AddrSet::range(*d, lo, hi))
+                                    .collect::<Vec<_>>(),
+                            )
+                        })
+                        .collect()
+                });
+                sets.extend(homed.iter().cloned());
+            }
+            let pieces = Partition::new(sets.iter(), &domains);
             let inside: Vec<AddrSet> = pieces
                 .intervals()
                 .iter()
@@ -752,9 +778,12 @@ enum Cut {
 /// which would then be handed the first group's sets.
 #[derive(Default)]
 struct SetMemo {
-    unions: HashMap<*const AddrSet, (Arc<[AddrSet]>, AddrSet)>,
-    blocks: HashMap<(*const AddrSet, Domain), (Arc<[AddrSet]>, Vec<u128>)>,
+    unions: HashMap<*const AddrSet, Kept<AddrSet>>,
+    blocks: HashMap<(*const AddrSet, Domain), Kept<Vec<u128>>>,
 }
+
+/// A value computed from an observed set group, with the group itself kept alive.
+type Kept<T> = (Arc<[AddrSet]>, T);
 
 impl SetMemo {
     /// Groups this small are cheaper to combine than to look up, and are mostly the
@@ -869,14 +898,26 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
         }
         paths.sort_by_key(|p| Arc::as_ptr(p) as usize);
         paths.dedup_by(|a, b| Arc::ptr_eq(a, b));
-        let decisions: Vec<usize> = outcome
+        // The decisions themselves, with where they were made: code compiled at run time
+        // (a switch written as separate words) gives every body the command's place.
+        let decisions: Vec<(Arc<str>, usize, Option<Decision>)> = outcome
             .evaluation
             .as_ref()
             .map(|e| {
                 e.decisions
                     .iter()
-                    .map(|r| r.origin.span.start)
-                    .chain(e.error.as_ref().map(|x| usize::MAX - x.span.start))
+                    .map(|r| {
+                        (
+                            r.origin.rule.clone(),
+                            r.origin.span.start,
+                            Some(r.decision.clone()),
+                        )
+                    })
+                    .chain(
+                        e.error
+                            .as_ref()
+                            .map(|x| (x.rule.clone(), x.span.start, None)),
+                    )
                     .collect()
             })
             .unwrap_or_default();
