@@ -99,8 +99,10 @@ enum Command {
         /// Write the protocol logs and the lab CA here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Multiply monitor intervals and persistence timeouts (1.0 = as configured).
-        #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+        /// Multiply monitor intervals and persistence timeouts (1.0 = as configured); a
+        /// finite number above 0 and at most 1000.
+        #[arg(long, default_value_t = 1.0, value_name = "FACTOR", value_parser = time_scale,
+              allow_hyphen_values = true)]
         time_scale: f64,
     },
     /// Read BIG-IP configuration files.
@@ -167,6 +169,29 @@ pub enum ReportFormat {
     Json,
     /// JUnit XML, for CI systems.
     Junit,
+}
+
+/// The most a time scale may stretch configured times: BIG-IP's longest monitor timeout
+/// (a day) times this still fits a `Duration` and a `tokio` timer with room to spare.
+const MAX_TIME_SCALE: f64 = 1000.0;
+
+/// `--time-scale`: every float flag is checked where it is parsed, so NaN, infinity, zero
+/// and negatives never reach `Duration::from_secs_f64` (which panics on them) or a timer
+/// that never fires.
+fn time_scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("`{s}` is not a finite number"));
+    }
+    if v <= 0.0 || v > MAX_TIME_SCALE {
+        return Err(format!(
+            "`{s}` is out of range: the factor must be above 0 and at most {MAX_TIME_SCALE}"
+        ));
+    }
+    Ok(v)
 }
 
 impl Cli {
@@ -245,6 +270,20 @@ mod tests {
                 .is_err()
         );
         assert!(Cli::try_parse_from(["relaylab", "config", "show"]).is_err());
+    }
+
+    #[test]
+    fn time_scale_flag() {
+        let serve = |v: &str| Cli::try_parse_from(["relaylab", "serve", "s", "--time-scale", v]);
+        for good in ["1", "0.01", "1000", " 2.5"] {
+            assert!(serve(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "inf", "-inf", "NaN", "nan", "0", "-0", "-1", "1e400", "1000.5", "", "x",
+        ] {
+            let e = serve(bad).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
+        }
     }
 
     #[test]

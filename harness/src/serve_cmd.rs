@@ -31,16 +31,18 @@ pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outco
         let lab = Lab::start(&s.model, opts)
             .await
             .map_err(|e| BadInput::message(format!("cannot start the lab: {e}"), None))?;
-        print!("{}", guide(&s.model, &lab, out.as_deref()));
-        println!("\nThe lab runs until Ctrl-C.");
+        out!("{}", guide(&s.model, &lab, out.as_deref()));
+        outln!("\nThe lab runs until Ctrl-C.");
         stopped().await;
-        eprintln!("stopping: closing sessions and flushing protocol logs ...");
+        errln!("stopping: closing sessions and flushing protocol logs ...");
         match lab.shutdown().await {
-            Ok(Some(c)) => eprintln!(
+            Ok(Some(c)) => errln!(
                 "stopped. balancer: {} connections, {} resets, {} SNAT port exhaustions",
-                c.connections, c.resets, c.snat_exhausted
+                c.connections,
+                c.resets,
+                c.snat_exhausted
             ),
-            Ok(None) => eprintln!("stopped."),
+            Ok(None) => errln!("stopped."),
             Err(e) => return Err(BadInput::message(format!("shutdown: {e}"), None)),
         }
         Ok(Outcome::Holds)
