@@ -33,6 +33,8 @@ pub struct LabOptions {
     /// Start IMAP (143 and 993) on every member, not only where a pool serves IMAP, so a
     /// live run can read back what was delivered.
     pub imap_everywhere: bool,
+    /// Connection and idle limits of every mock server (see docs/lab-limits.md).
+    pub server_limits: mailserver::server::Limits,
 }
 
 /// The account whose mailbox is the intent's local recipient, for reading probes back.
@@ -227,6 +229,7 @@ impl Lab {
                 log: log.clone(),
                 users: users.clone(),
                 tls: tls.clone(),
+                limits: opts.server_limits,
             })
             .await?;
             let imap = if imap_members.contains(&member) {
@@ -239,6 +242,7 @@ impl Lab {
                         users: users.clone(),
                         tls: tls.clone(),
                         login_requires_tls: true,
+                        limits: opts.server_limits,
                     })
                     .await?,
                 )

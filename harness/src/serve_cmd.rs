@@ -27,6 +27,7 @@ pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outco
             ],
             carrier_base: None,
             imap_everywhere: false,
+            server_limits: mailserver::server::Limits::default(),
         };
         let lab = Lab::start(&s.model, opts)
             .await
