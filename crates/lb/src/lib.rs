@@ -25,6 +25,7 @@
 mod balancer;
 mod counters;
 mod health;
+mod idle;
 mod ports;
 mod select;
 
