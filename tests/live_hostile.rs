@@ -96,7 +96,7 @@ impl Smtp {
     }
 
     /// Up to DATA's 354 for a local recipient.
-    async fn to_data(&mut self) {
+    async fn open_data(&mut self) {
         for (c, want) in [
             ("EHLO client.example", "250"),
             ("MAIL FROM:<printer@example.org>", "250"),
@@ -125,7 +125,7 @@ impl Smtp {
 async fn normal_message(lab: &Lab, vip: SocketAddrV4, id: &str) -> bool {
     let (mut s, banner) = Smtp::open(lab, vip).await;
     assert!(banner.starts_with("220"), "banner: {banner}");
-    s.to_data().await;
+    s.open_data().await;
     let end = s
         .cmd(&format!(
             "Message-ID: <{id}>\r\nSubject: normal\r\n\r\nhello\r\n."
@@ -149,7 +149,7 @@ async fn slowloris(lab: &Lab, vip: SocketAddrV4) -> String {
 
 async fn endless_line(lab: &Lab, vip: SocketAddrV4) -> String {
     let (mut s, _) = Smtp::open(lab, vip).await;
-    s.to_data().await;
+    s.open_data().await;
     let chunk = vec![b'z'; 64 * 1024];
     // 40 MB: over the connectors' 36 MB MaxMessageSize.
     for _ in 0..640 {
@@ -193,7 +193,7 @@ async fn garbage(lab: &Lab, vip: SocketAddrV4) -> Vec<String> {
 
 async fn reset_mid_data(lab: &Lab, vip: SocketAddrV4, id: &str) {
     let (mut s, _) = Smtp::open(lab, vip).await;
-    s.to_data().await;
+    s.open_data().await;
     s.w.write_all(format!("Message-ID: <{id}>\r\nSubject: cut\r\n\r\nhalf a mess").as_bytes())
         .await
         .unwrap();
