@@ -82,11 +82,16 @@ fn closed_stdout_ends_quietly() {
 }
 
 #[test]
-fn time_scale_rejects_nan_infinity_zero_and_negatives() {
+fn float_flags_reject_nan_infinity_zero_and_negatives() {
     let scenario = path("scenarios/two-snat-workaround");
-    for bad in ["inf", "NaN", "-inf", "0", "-1", "1e400", "x"] {
+    let flags = ["--time-scale", "--idle-timeout", "--rule-budget"];
+    let values = ["inf", "NaN", "-inf", "0", "-1", "1e400", "x"];
+    for (flag, bad) in flags
+        .iter()
+        .flat_map(|f| values.iter().map(move |v| (*f, *v)))
+    {
         let mut child = Command::new(env!("CARGO_BIN_EXE_relaylab"))
-            .args(["serve", &scenario, "--time-scale", bad])
+            .args(["serve", &scenario, flag, bad])
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -100,12 +105,16 @@ fn time_scale_rejects_nan_infinity_zero_and_negatives() {
             s
         });
         // A rejected flag never starts the lab; one that is taken runs until killed.
-        let status = wait_bounded(&mut child, Duration::from_secs(20), bad);
+        let status = wait_bounded(
+            &mut child,
+            Duration::from_secs(20),
+            &format!("{flag} {bad}"),
+        );
         let stderr = reader.join().unwrap();
-        assert_eq!(status.code(), Some(2), "--time-scale {bad}:\n{stderr}");
+        assert_eq!(status.code(), Some(2), "{flag} {bad}:\n{stderr}");
         assert!(
-            stderr.contains("--time-scale") && !stderr.contains("panicked"),
-            "--time-scale {bad}: the error must name the flag:\n{stderr}"
+            stderr.contains(flag) && !stderr.contains("panicked"),
+            "{flag} {bad}: the error must name the flag:\n{stderr}"
         );
     }
 }

@@ -1,9 +1,11 @@
 //! The command line: every subcommand and flag, defined once with its help.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::serve_cmd::ServeLimits;
 use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, run_cmd, serve_cmd};
 
 /// relaylab: will this load balancer and these mail servers relay mail for the wrong
@@ -104,6 +106,25 @@ enum Command {
         #[arg(long, default_value_t = 1.0, value_name = "FACTOR", value_parser = time_scale,
               allow_hyphen_values = true)]
         time_scale: f64,
+        /// Sessions open at once per mock mail server; one more is told the server's "too
+        /// many connections" reply (421) and closed.
+        #[arg(long, value_name = "N", default_value_t = ServeLimits::default().server_connections,
+              value_parser = connections)]
+        server_connections: usize,
+        /// Client connections open at once per virtual server; one more is reset.
+        #[arg(long, value_name = "N", default_value_t = ServeLimits::default().listener_connections,
+              value_parser = connections)]
+        listener_connections: usize,
+        /// Seconds without input before an SMTP session is told 421 and closed, and before an
+        /// idle balancer connection is reset.
+        #[arg(long, value_name = "SECONDS", default_value_t = ServeLimits::default().idle_timeout.as_secs_f64(),
+              value_parser = seconds, allow_hyphen_values = true)]
+        idle_timeout: f64,
+        /// Seconds one connection's iRule decision may take (waiting for a rule thread
+        /// included) before the client is reset.
+        #[arg(long, value_name = "SECONDS", default_value_t = ServeLimits::default().rule_budget.as_secs_f64(),
+              value_parser = seconds, allow_hyphen_values = true)]
+        rule_budget: f64,
     },
     /// Read BIG-IP configuration files.
     #[command(subcommand)]
@@ -171,6 +192,43 @@ pub enum ReportFormat {
     Junit,
 }
 
+/// The longest duration a flag takes: a day.
+const MAX_SECONDS: f64 = 86_400.0;
+/// The most connections a limit flag takes: each costs a file descriptor or three.
+const MAX_CONNECTIONS: usize = 100_000;
+
+/// A duration flag in seconds: finite, at least a millisecond, at most a day (the same
+/// reasons as [`time_scale`]).
+fn seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() {
+        return Err(format!("`{s}` is not a finite number"));
+    }
+    if !(0.001..=MAX_SECONDS).contains(&v) {
+        return Err(format!(
+            "`{s}` is out of range: from 0.001 to {MAX_SECONDS} seconds"
+        ));
+    }
+    Ok(v)
+}
+
+/// A connection limit: at least 1 (0 would refuse everyone).
+fn connections(s: &str) -> Result<usize, String> {
+    let v: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if !(1..=MAX_CONNECTIONS).contains(&v) {
+        return Err(format!(
+            "`{s}` is out of range: from 1 to {MAX_CONNECTIONS}"
+        ));
+    }
+    Ok(v)
+}
+
 /// The most a time scale may stretch configured times: BIG-IP's longest monitor timeout
 /// (a day) times this still fits a `Duration` and a `tokio` timer with room to spare.
 const MAX_TIME_SCALE: f64 = 1000.0;
@@ -220,7 +278,21 @@ impl Cli {
                 scenario,
                 out,
                 time_scale,
-            } => serve_cmd::serve(&scenario, out, time_scale),
+                server_connections,
+                listener_connections,
+                idle_timeout,
+                rule_budget,
+            } => serve_cmd::serve(
+                &scenario,
+                out,
+                time_scale,
+                ServeLimits {
+                    server_connections,
+                    listener_connections,
+                    idle_timeout: Duration::from_secs_f64(idle_timeout),
+                    rule_budget: Duration::from_secs_f64(rule_budget),
+                },
+            ),
             Command::Check {
                 path,
                 format,
@@ -284,6 +356,37 @@ mod tests {
             let e = serve(bad).unwrap_err();
             assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
         }
+    }
+
+    #[test]
+    fn serve_limit_flags() {
+        let serve = |flag: &str, v: &str| Cli::try_parse_from(["relaylab", "serve", "s", flag, v]);
+        for flag in ["--idle-timeout", "--rule-budget"] {
+            for good in ["0.5", "300", "86400"] {
+                assert!(serve(flag, good).is_ok(), "{flag} {good}");
+            }
+            for bad in ["inf", "NaN", "0", "-1", "0.0001", "86401", "x"] {
+                let e = serve(flag, bad).unwrap_err();
+                assert_eq!(
+                    e.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{flag} {bad}"
+                );
+            }
+        }
+        for flag in ["--server-connections", "--listener-connections"] {
+            assert!(serve(flag, "50").is_ok());
+            for bad in ["0", "-1", "1.5", "100001"] {
+                assert!(serve(flag, bad).is_err(), "{flag} {bad}");
+            }
+        }
+        let Command::Serve { idle_timeout, .. } = Cli::try_parse_from(["relaylab", "serve", "s"])
+            .unwrap()
+            .command
+        else {
+            panic!("serve parses");
+        };
+        assert_eq!(idle_timeout, 300.0);
     }
 
     #[test]

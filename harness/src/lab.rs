@@ -92,6 +92,9 @@ pub struct Lab {
     pub pki: Pki,
     /// Where the lab CA was written, if anywhere.
     pub ca_file: Option<PathBuf>,
+    /// The open-file limit the lab runs under (None: unlimited); see
+    /// [`raise_open_file_limit`].
+    pub open_files: Option<u64>,
 }
 
 /// Every address a scenario talks about, in a stable order: VIPs, self IPs, SNAT
@@ -140,6 +143,7 @@ fn addresses(model: &Model, proof: &verify::Proof, extra: &[Addr]) -> Vec<(Addr,
 impl Lab {
     /// Builds the plan, starts every member's servers, then the balancer.
     pub async fn start(model: &Model, opts: LabOptions) -> Result<Lab, LabError> {
+        let open_files = raise_open_file_limit();
         let proof = verify::prove(model)?;
         let mut plan = match opts.carrier_base {
             Some(base) => wire::Plan::with_bases(base, 20000)?,
@@ -268,6 +272,7 @@ impl Lab {
             store,
             pki,
             ca_file,
+            open_files,
         })
     }
 
@@ -314,6 +319,28 @@ impl Lab {
             let _ = m.log.flush();
         }
         Ok(counters)
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit and returns the limit now in force
+/// (None: unlimited). Every lab connection costs up to three descriptors (client side and
+/// server side at the balancer, the mock server's), and the common soft default of 1024 is
+/// spent by a few hundred clients, far below the lab's own connection limits. The hard
+/// limit is the administrator's: it is never exceeded.
+pub fn raise_open_file_limit() -> Option<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let now = getrlimit(Resource::Nofile);
+    if now.current == now.maximum {
+        return now.current;
+    }
+    let raised = Rlimit {
+        current: now.maximum,
+        maximum: now.maximum,
+    };
+    // An unlimited hard limit is still capped by the kernel (fs.nr_open); then stay put.
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => raised.current,
+        Err(_) => now.current,
     }
 }
 
