@@ -102,3 +102,32 @@ async fn idle_crowd_is_refused_then_timed_out_and_a_session_still_succeeds() {
     let mailbox = lab.store.mailbox("bob@contoso.com").expect("mailbox");
     assert_eq!(mailbox.entries.len(), 1, "stored exactly once");
 }
+
+#[test]
+fn each_flavour_refuses_a_connection_over_the_limit_in_its_own_words() {
+    let set = relaypolicy::import::load_str(
+        r#"
+[[server]]
+name = "MX1"
+flavour = "postfix"
+interfaces = ["10.0.1.13/24"]
+postconf = '''
+myhostname = mx1.example.com
+mydestination = example.com
+'''
+"#,
+        "mx1.toml",
+    )
+    .expect("fixture");
+    let postfix = mailserver::policy::Policy::new(set.resolved().remove(0));
+    let client = "203.0.113.9".parse().expect("addr");
+    assert_eq!(
+        postfix.too_many_connections(&client).to_wire(),
+        "421 4.7.0 Error: too many connections from 203.0.113.9\r\n"
+    );
+    assert_eq!(
+        common::policy().too_many_connections(&client).to_wire(),
+        "421 4.3.2 The maximum number of concurrent connections has exceeded a limit, \
+         closing transmission channel\r\n"
+    );
+}
