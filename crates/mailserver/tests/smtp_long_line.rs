@@ -92,7 +92,16 @@ async fn an_endless_data_line_is_counted_not_buffered() {
         .await
         .expect("the flood passes in bounded time");
     let stats = lab.server.shutdown().await.expect("shutdown");
-    eprintln!("{} MB line: peak RSS grew {grown} kB", FLOOD >> 20);
+    eprintln!(
+        "{} MB line: peak RSS grew {grown} kB, one session held at most {} octets",
+        FLOOD >> 20,
+        stats.peak_buffered
+    );
+    assert!(
+        stats.peak_buffered < 64 * 1024,
+        "one session held {} octets",
+        stats.peak_buffered
+    );
     assert_eq!(stats.messages, 0);
     assert!(lab.store.relayed().is_empty());
 }
