@@ -114,6 +114,8 @@ pub struct Counters {
     pub refused: AtomicU64,
     /// The most client input one session held in memory at once.
     pub peak_buffered: AtomicU64,
+    /// Accepts that failed (out of file descriptors, mostly) and were retried.
+    pub accept_errors: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -129,6 +131,8 @@ pub struct Stats {
     pub refused: u64,
     /// The most client input one session held in memory at once, in octets.
     pub peak_buffered: u64,
+    /// Accepts that failed and were retried after [`ACCEPT_BACKOFF`].
+    pub accept_errors: u64,
 }
 
 impl Counters {
@@ -139,6 +143,7 @@ impl Counters {
             aborted: self.aborted.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
             peak_buffered: self.peak_buffered.load(Ordering::Relaxed),
+            accept_errors: self.accept_errors.load(Ordering::Relaxed),
         }
     }
 }
@@ -353,6 +358,7 @@ pub(crate) async fn accept_loop<F, Fut, R>(
                 Err(e) => {
                     // EMFILE and friends: the loop must outlive them. Back off instead of
                     // spinning; descriptors come back as sessions end.
+                    counters.accept_errors.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
