@@ -11,12 +11,11 @@ use bigip::decide::{DataGroupIndex, End, Path, Plan, PlanError};
 use bigip::snat::AutomapModel;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Semaphore, watch};
-
-use crate::idle::{Activity, Tracked};
 use tokio::task::JoinSet;
 
 use crate::counters::{Counters, Snapshot};
 use crate::health;
+use crate::idle::{Activity, Tracked};
 use crate::ports::PortAllocator;
 use crate::select::{Selector, persistence};
 
