@@ -65,7 +65,7 @@ fn prove_error(path: &Path, e: verify::ProveError) -> BadInput {
 fn emit(text: &str, out: Option<&Path>, format: ReportFormat) -> Result<(), BadInput> {
     match out {
         None => {
-            print!("{text}");
+            out!("{text}");
             Ok(())
         }
         Some(dir) => {
@@ -81,7 +81,7 @@ fn emit(text: &str, out: Option<&Path>, format: ReportFormat) -> Result<(), BadI
             std::fs::write(&file, text).map_err(|e| {
                 BadInput::message(format!("cannot write {}: {e}", file.display()), None)
             })?;
-            eprintln!("wrote {}", file.display());
+            errln!("wrote {}", file.display());
             Ok(())
         }
     }
@@ -104,6 +104,6 @@ pub fn explain(
         virtual_name.map(bigip::full_name).as_deref(),
     )
     .map_err(|e| prove_error(file, e))?;
-    print!("{text}");
+    out!("{text}");
     Ok(Outcome::Holds)
 }

@@ -1,9 +1,11 @@
 //! The command line: every subcommand and flag, defined once with its help.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::serve_cmd::ServeLimits;
 use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, run_cmd, serve_cmd};
 
 /// relaylab: will this load balancer and these mail servers relay mail for the wrong
@@ -99,9 +101,30 @@ enum Command {
         /// Write the protocol logs and the lab CA here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Multiply monitor intervals and persistence timeouts (1.0 = as configured).
-        #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+        /// Multiply monitor intervals and persistence timeouts (1.0 = as configured); a
+        /// finite number above 0 and at most 1000.
+        #[arg(long, default_value_t = 1.0, value_name = "FACTOR", value_parser = time_scale,
+              allow_hyphen_values = true)]
         time_scale: f64,
+        /// Sessions open at once per mock mail server; one more is told the server's "too
+        /// many connections" reply (421) and closed.
+        #[arg(long, value_name = "N", default_value_t = ServeLimits::default().server_connections,
+              value_parser = connections)]
+        server_connections: usize,
+        /// Client connections open at once per virtual server; one more is reset.
+        #[arg(long, value_name = "N", default_value_t = ServeLimits::default().listener_connections,
+              value_parser = connections)]
+        listener_connections: usize,
+        /// Seconds without input before an SMTP session is told 421 and closed, and before an
+        /// idle balancer connection is reset.
+        #[arg(long, value_name = "SECONDS", default_value_t = ServeLimits::default().idle_timeout.as_secs_f64(),
+              value_parser = seconds, allow_hyphen_values = true)]
+        idle_timeout: f64,
+        /// Seconds one connection's iRule decision may take (waiting for a rule thread
+        /// included) before the client is reset.
+        #[arg(long, value_name = "SECONDS", default_value_t = ServeLimits::default().rule_budget.as_secs_f64(),
+              value_parser = seconds, allow_hyphen_values = true)]
+        rule_budget: f64,
     },
     /// Read BIG-IP configuration files.
     #[command(subcommand)]
@@ -169,6 +192,66 @@ pub enum ReportFormat {
     Junit,
 }
 
+/// The longest duration a flag takes: a day.
+const MAX_SECONDS: f64 = 86_400.0;
+/// The most connections a limit flag takes: each costs a file descriptor or three.
+const MAX_CONNECTIONS: usize = 100_000;
+
+/// A duration flag in seconds: finite, at least a millisecond, at most a day (the same
+/// reasons as [`time_scale`]).
+fn seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() {
+        return Err(format!("`{s}` is not a finite number"));
+    }
+    if !(0.001..=MAX_SECONDS).contains(&v) {
+        return Err(format!(
+            "`{s}` is out of range: from 0.001 to {MAX_SECONDS} seconds"
+        ));
+    }
+    Ok(v)
+}
+
+/// A connection limit: at least 1 (0 would refuse everyone).
+fn connections(s: &str) -> Result<usize, String> {
+    let v: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if !(1..=MAX_CONNECTIONS).contains(&v) {
+        return Err(format!(
+            "`{s}` is out of range: from 1 to {MAX_CONNECTIONS}"
+        ));
+    }
+    Ok(v)
+}
+
+/// The most a time scale may stretch configured times: BIG-IP's longest monitor timeout
+/// (a day) times this still fits a `Duration` and a `tokio` timer with room to spare.
+const MAX_TIME_SCALE: f64 = 1000.0;
+
+/// `--time-scale`: every float flag is checked where it is parsed, so NaN, infinity, zero
+/// and negatives never reach `Duration::from_secs_f64` (which panics on them) or a timer
+/// that never fires.
+fn time_scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("`{s}` is not a finite number"));
+    }
+    if v <= 0.0 || v > MAX_TIME_SCALE {
+        return Err(format!(
+            "`{s}` is out of range: the factor must be above 0 and at most {MAX_TIME_SCALE}"
+        ));
+    }
+    Ok(v)
+}
+
 impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> Result<Outcome, BadInput> {
@@ -195,7 +278,21 @@ impl Cli {
                 scenario,
                 out,
                 time_scale,
-            } => serve_cmd::serve(&scenario, out, time_scale),
+                server_connections,
+                listener_connections,
+                idle_timeout,
+                rule_budget,
+            } => serve_cmd::serve(
+                &scenario,
+                out,
+                time_scale,
+                ServeLimits {
+                    server_connections,
+                    listener_connections,
+                    idle_timeout: Duration::from_secs_f64(idle_timeout),
+                    rule_budget: Duration::from_secs_f64(rule_budget),
+                },
+            ),
             Command::Check {
                 path,
                 format,
@@ -245,6 +342,51 @@ mod tests {
                 .is_err()
         );
         assert!(Cli::try_parse_from(["relaylab", "config", "show"]).is_err());
+    }
+
+    #[test]
+    fn time_scale_flag() {
+        let serve = |v: &str| Cli::try_parse_from(["relaylab", "serve", "s", "--time-scale", v]);
+        for good in ["1", "0.01", "1000", " 2.5"] {
+            assert!(serve(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "inf", "-inf", "NaN", "nan", "0", "-0", "-1", "1e400", "1000.5", "", "x",
+        ] {
+            let e = serve(bad).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
+        }
+    }
+
+    #[test]
+    fn serve_limit_flags() {
+        let serve = |flag: &str, v: &str| Cli::try_parse_from(["relaylab", "serve", "s", flag, v]);
+        for flag in ["--idle-timeout", "--rule-budget"] {
+            for good in ["0.5", "300", "86400"] {
+                assert!(serve(flag, good).is_ok(), "{flag} {good}");
+            }
+            for bad in ["inf", "NaN", "0", "-1", "0.0001", "86401", "x"] {
+                let e = serve(flag, bad).unwrap_err();
+                assert_eq!(
+                    e.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{flag} {bad}"
+                );
+            }
+        }
+        for flag in ["--server-connections", "--listener-connections"] {
+            assert!(serve(flag, "50").is_ok());
+            for bad in ["0", "-1", "1.5", "100001"] {
+                assert!(serve(flag, bad).is_err(), "{flag} {bad}");
+            }
+        }
+        let Command::Serve { idle_timeout, .. } = Cli::try_parse_from(["relaylab", "serve", "s"])
+            .unwrap()
+            .command
+        else {
+            panic!("serve parses");
+        };
+        assert_eq!(idle_timeout, 300.0);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub fn show(
     let loaded = load_bigip(file, datagroup_dir)?;
     match format {
         Format::Text => {
-            print!("{}", bigip::show::render(&loaded.config));
+            out!("{}", bigip::show::render(&loaded.config));
             print_warnings(&loaded.warnings);
         }
         Format::Json => {
@@ -25,7 +25,7 @@ pub fn show(
             });
             let text = serde_json::to_string_pretty(&doc)
                 .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?;
-            println!("{text}");
+            outln!("{text}");
         }
     }
     Ok(Outcome::Holds)
@@ -36,8 +36,8 @@ pub fn policy_show(files: &[PathBuf], format: Format) -> Result<Outcome, BadInpu
     let set = relaypolicy::import::load_files(files.iter().map(PathBuf::as_path))
         .map_err(BadInput::diagnostic)?;
     match format {
-        Format::Text => print!("{}", relaypolicy::show::render_text(&set)),
-        Format::Json => println!("{}", relaypolicy::show::render_json(&set)),
+        Format::Text => out!("{}", relaypolicy::show::render_text(&set)),
+        Format::Json => outln!("{}", relaypolicy::show::render_json(&set)),
     }
     Ok(Outcome::Holds)
 }

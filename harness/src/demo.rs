@@ -38,7 +38,7 @@ pub fn gallery() -> Result<Vec<Scenario>, BadInput> {
 /// Proves every embedded scenario and tells its story.
 pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
     let scenarios = gallery()?;
-    println!(
+    outln!(
         "relaylab demo: {} scenarios from the gallery, proved for every IPv4 and IPv6 source address\n",
         scenarios.len()
     );
@@ -46,19 +46,19 @@ pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
     for s in &scenarios {
         let proof = prove(s)?;
         all_pass &= proof.check.passes();
-        println!("━━ {}", s.model.name);
+        outln!("━━ {}", s.model.name);
         if let Some(summary) = &s.summary {
-            println!("   {summary}");
+            outln!("   {summary}");
         }
         if let Some(story) = &s.story {
             for line in story.lines() {
-                println!("   {line}");
+                outln!("   {line}");
             }
         }
         let found: Vec<&verify::Violation> = proof.violations().collect();
         if found.is_empty() {
             let classes: usize = proof.virtuals.iter().map(|v| v.classes.len()).sum();
-            println!("   relaylab: holds on every path ({classes} address classes, all proved)");
+            outln!("   relaylab: holds on every path ({classes} address classes, all proved)");
         }
         // One line per property: the first path as the example, the other paths named.
         let mut shown: Vec<verify::Property> = Vec::new();
@@ -83,8 +83,8 @@ pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(", ");
-            println!("   relaylab found {}: {}", v.property, v.what);
-            println!(
+            outln!("   relaylab found {}: {}", v.property, v.what);
+            outln!(
                 "      counterexample {}; addresses: {addresses}",
                 verify::who(
                     verify::Client {
@@ -95,18 +95,18 @@ pub fn run(verbose: bool) -> Result<Outcome, BadInput> {
                 )
             );
             if paths.len() > 1 {
-                println!("      found through: {}", paths.join(", "));
+                outln!("      found through: {}", paths.join(", "));
             }
         }
         if verbose {
-            print!(
+            out!(
                 "{}",
                 report::text(&proof, &s.path.display().to_string(), true)
             );
         }
-        println!();
+        outln!();
     }
-    println!("Try: relaylab explain scenarios/one-member-wider-connector 192.0.2.7");
+    outln!("Try: relaylab explain scenarios/one-member-wider-connector 192.0.2.7");
     Ok(if all_pass {
         Outcome::Holds
     } else {

@@ -70,7 +70,7 @@ impl BadInput {
             if handler.render_report(&mut out, d.as_ref()).is_err() {
                 out = format!("error: {d}\n");
             }
-            eprint!("{out}");
+            errout!("{out}");
         }
     }
 }
@@ -159,6 +159,6 @@ pub fn load_bigip_text(
 /// Prints warnings as one `file:line:column: warning: ...` line each.
 pub fn print_warnings(warnings: &bigip::FileProblems) {
     if !warnings.problems.is_empty() {
-        eprintln!("{warnings}");
+        errln!("{warnings}");
     }
 }

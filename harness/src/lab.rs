@@ -33,6 +33,8 @@ pub struct LabOptions {
     /// Start IMAP (143 and 993) on every member, not only where a pool serves IMAP, so a
     /// live run can read back what was delivered.
     pub imap_everywhere: bool,
+    /// Connection and idle limits of every mock server (see docs/lab-limits.md).
+    pub server_limits: mailserver::server::Limits,
 }
 
 /// The account whose mailbox is the intent's local recipient, for reading probes back.
@@ -90,6 +92,9 @@ pub struct Lab {
     pub pki: Pki,
     /// Where the lab CA was written, if anywhere.
     pub ca_file: Option<PathBuf>,
+    /// The open-file limit the lab runs under (None: unlimited); see
+    /// [`raise_open_file_limit`].
+    pub open_files: Option<u64>,
 }
 
 /// Every address a scenario talks about, in a stable order: VIPs, self IPs, SNAT
@@ -134,6 +139,7 @@ fn addresses(model: &Model, proof: &verify::Proof, extra: &[Addr]) -> Vec<(Addr,
 impl Lab {
     /// Builds the plan, starts every member's servers, then the balancer.
     pub async fn start(model: &Model, opts: LabOptions) -> Result<Lab, LabError> {
+        let open_files = raise_open_file_limit();
         let proof = verify::prove(model)?;
         let mut plan = match opts.carrier_base {
             Some(base) => wire::Plan::with_bases(base, 20000)?,
@@ -223,6 +229,7 @@ impl Lab {
                 log: log.clone(),
                 users: users.clone(),
                 tls: tls.clone(),
+                limits: opts.server_limits,
             })
             .await?;
             let imap = if imap_members.contains(&member) {
@@ -235,6 +242,7 @@ impl Lab {
                         users: users.clone(),
                         tls: tls.clone(),
                         login_requires_tls: true,
+                        limits: opts.server_limits,
                     })
                     .await?,
                 )
@@ -260,6 +268,7 @@ impl Lab {
             store,
             pki,
             ca_file,
+            open_files,
         })
     }
 
@@ -306,6 +315,28 @@ impl Lab {
             let _ = m.log.flush();
         }
         Ok(counters)
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit and returns the limit now in force
+/// (None: unlimited). Every lab connection costs up to three descriptors (client side and
+/// server side at the balancer, the mock server's), and the common soft default of 1024 is
+/// spent by a few hundred clients, far below the lab's own connection limits. The hard
+/// limit is the administrator's: it is never exceeded.
+pub fn raise_open_file_limit() -> Option<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let now = getrlimit(Resource::Nofile);
+    if now.current == now.maximum {
+        return now.current;
+    }
+    let raised = Rlimit {
+        current: now.maximum,
+        maximum: now.maximum,
+    };
+    // An unlimited hard limit is still capped by the kernel (fs.nr_open); then stay put.
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => raised.current,
+        Err(_) => now.current,
     }
 }
 

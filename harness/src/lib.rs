@@ -6,6 +6,9 @@
 //! [`Outcome`] or a [`BadInput`]; the binary maps them to the exit codes 0 (holds),
 //! 1 (violated) and 2 (bad input).
 
+// First, so that every module below can use its macros.
+#[macro_use]
+pub mod out;
 pub mod check_cmd;
 pub mod cli;
 pub mod config_cmd;

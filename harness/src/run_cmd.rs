@@ -181,7 +181,7 @@ pub fn run(path: &Path, format: ReportFormat, opts: RunOptions) -> Result<Outcom
             .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?,
         ReportFormat::Junit => junit(&reports),
     };
-    println!("{text}");
+    outln!("{text}");
     let (agreed, total): (usize, usize) = reports
         .iter()
         .fold((0, 0), |(a, t), r| (a + r.agreed, t + r.observations.len()));
@@ -191,7 +191,7 @@ pub fn run(path: &Path, format: ReportFormat, opts: RunOptions) -> Result<Outcom
         } else {
             100.0 * agreed as f64 / total as f64
         };
-        println!(
+        outln!(
             "{} of {} scenarios pass; agreement {agreed}/{total} ({pct:.1}%)",
             reports.iter().filter(|r| r.passes()).count(),
             reports.len()

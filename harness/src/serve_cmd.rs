@@ -5,8 +5,39 @@ use std::path::{Path, PathBuf};
 use crate::lab::{LAB_USER, Lab, LabOptions};
 use crate::{BadInput, Outcome, scenario};
 
+/// The lab's resource limits, as `serve` takes them (docs/lab-limits.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServeLimits {
+    /// Sessions open at once per mock server.
+    pub server_connections: usize,
+    /// Client connections open at once per virtual server.
+    pub listener_connections: usize,
+    /// Idle timeout of SMTP sessions and of balancer connections.
+    pub idle_timeout: std::time::Duration,
+    /// Wall-clock budget of one iRule decision.
+    pub rule_budget: std::time::Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> ServeLimits {
+        let server = mailserver::server::Limits::default();
+        let lb = lb::Settings::default();
+        ServeLimits {
+            server_connections: server.max_connections,
+            listener_connections: lb.max_connections,
+            idle_timeout: server.idle_timeout,
+            rule_budget: lb.rule_budget,
+        }
+    }
+}
+
 /// Starts the lab, prints the plan and commands to try, runs until Ctrl-C.
-pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outcome, BadInput> {
+pub fn serve(
+    path: &Path,
+    out: Option<PathBuf>,
+    time_scale: f64,
+    limits: ServeLimits,
+) -> Result<Outcome, BadInput> {
     let file = &scenario::discover_one(path, "serve")?;
     let s = scenario::load(file)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -18,6 +49,9 @@ pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outco
             out: out.clone(),
             lb: lb::Settings {
                 time_scale,
+                max_connections: limits.listener_connections,
+                idle_timeout: limits.idle_timeout,
+                rule_budget: limits.rule_budget,
                 ..lb::Settings::default()
             },
             clients: vec![
@@ -27,20 +61,42 @@ pub fn serve(path: &Path, out: Option<PathBuf>, time_scale: f64) -> Result<Outco
             ],
             carrier_base: None,
             imap_everywhere: false,
+            server_limits: mailserver::server::Limits {
+                max_connections: limits.server_connections,
+                idle_timeout: limits.idle_timeout,
+            },
         };
         let lab = Lab::start(&s.model, opts)
             .await
             .map_err(|e| BadInput::message(format!("cannot start the lab: {e}"), None))?;
-        print!("{}", guide(&s.model, &lab, out.as_deref()));
-        println!("\nThe lab runs until Ctrl-C.");
+        out!("{}", guide(&s.model, &lab, out.as_deref()));
+        let files = lab
+            .open_files
+            .map_or_else(|| "unlimited".to_string(), |n| n.to_string());
+        outln!(
+            "\nLimits (docs/lab-limits.md): {} sessions per mail server, {} connections per \
+             virtual, idle timeout {:?}, iRule budget {:?}; open files {files}.",
+            limits.server_connections,
+            limits.listener_connections,
+            limits.idle_timeout,
+            limits.rule_budget
+        );
+        outln!("\nThe lab runs until Ctrl-C.");
         stopped().await;
-        eprintln!("stopping: closing sessions and flushing protocol logs ...");
+        errln!("stopping: closing sessions and flushing protocol logs ...");
         match lab.shutdown().await {
-            Ok(Some(c)) => eprintln!(
-                "stopped. balancer: {} connections, {} resets, {} SNAT port exhaustions",
-                c.connections, c.resets, c.snat_exhausted
+            Ok(Some(c)) => errln!(
+                "stopped. balancer: {} connections, {} resets, {} SNAT port exhaustions, \
+                 {} refused at the connection limit, {} idle timeouts, {} iRule decisions \
+                 over budget",
+                c.connections,
+                c.resets,
+                c.snat_exhausted,
+                c.refused,
+                c.idle_timeouts,
+                c.rule_timeouts
             ),
-            Ok(None) => eprintln!("stopped."),
+            Ok(None) => errln!("stopped."),
             Err(e) => return Err(BadInput::message(format!("shutdown: {e}"), None)),
         }
         Ok(Outcome::Holds)

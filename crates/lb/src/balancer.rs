@@ -10,11 +10,12 @@ use bigip::Config;
 use bigip::decide::{DataGroupIndex, End, Path, Plan, PlanError};
 use bigip::snat::AutomapModel;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::counters::{Counters, Snapshot};
 use crate::health;
+use crate::idle::{Activity, Tracked};
 use crate::ports::PortAllocator;
 use crate::select::{Selector, persistence};
 
@@ -36,6 +37,19 @@ pub struct Settings {
     pub v10_globals: bool,
     /// How automap picks among self IPs.
     pub automap: AutomapModel,
+    /// Client connections open at once per listener (virtual server); one more is reset,
+    /// like a virtual's `connection-limit` (which BIG-IP leaves unlimited by default; the
+    /// lab is bounded by its file descriptors instead).
+    pub max_connections: usize,
+    /// A connection with no byte in either direction for this long is reset on both sides
+    /// (BIG-IP's tcp profile `idle-timeout`, 300 s, with reset-on-timeout).
+    pub idle_timeout: Duration,
+    /// The longest one connection's iRule decision may take, waiting for a rule thread
+    /// included; beyond it the client is reset as on an iRule error.
+    pub rule_budget: Duration,
+    /// iRule decisions running at once per virtual server, on blocking threads off the
+    /// async workers, so a slow rule delays only the connections of its own virtual.
+    pub rule_threads: usize,
 }
 
 impl Default for Settings {
@@ -48,6 +62,10 @@ impl Default for Settings {
             virtuals: None,
             v10_globals: false,
             automap: AutomapModel::PreferredTier,
+            max_connections: 2000,
+            idle_timeout: Duration::from_secs(300),
+            rule_budget: Duration::from_secs(2),
+            rule_threads: 2,
         }
     }
 }
@@ -151,17 +169,23 @@ impl Balancer {
                     what: "virtual server",
                     addr: dest.to_string(),
                 })?;
-            let listener = TcpListener::bind(carrier)
-                .await
-                .map_err(|source| LbError::Bind {
-                    virtual_name: name.clone(),
-                    carrier,
-                    source,
-                })?;
+            let listener_socket =
+                TcpListener::bind(carrier)
+                    .await
+                    .map_err(|source| LbError::Bind {
+                        virtual_name: name.clone(),
+                        carrier,
+                        source,
+                    })?;
             listening.push((name.clone(), carrier));
+            let listener = Listener {
+                plan: Arc::new(plan),
+                slots: Arc::new(Semaphore::new(shared.settings.max_connections)),
+                rule_threads: Arc::new(Semaphore::new(shared.settings.rule_threads.max(1))),
+            };
             tasks.spawn(accept_loop(
                 listener,
-                Arc::new(plan),
+                listener_socket,
                 shared.clone(),
                 stop.subscribe(),
             ));
@@ -225,9 +249,18 @@ impl Balancer {
     }
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+/// One virtual server's listener state.
+struct Listener {
     plan: Arc<Plan>,
+    /// Client connections open now (see [`Settings::max_connections`]).
+    slots: Arc<Semaphore>,
+    /// Decisions running now (see [`Settings::rule_threads`]).
+    rule_threads: Arc<Semaphore>,
+}
+
+async fn accept_loop(
+    listener: Listener,
+    socket: TcpListener,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -235,9 +268,26 @@ async fn accept_loop(
     loop {
         tokio::select! {
             _ = stop.changed() => break,
-            accepted = listener.accept() => match accepted {
+            accepted = socket.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    conns.spawn(handle(stream, peer, plan.clone(), shared.clone(), stop.clone()));
+                    let Ok(slot) = Arc::clone(&listener.slots).try_acquire_owned() else {
+                        shared.counters.accepted();
+                        shared.counters.refused();
+                        reset(stream);
+                        continue;
+                    };
+                    let conn = handle(
+                        stream,
+                        peer,
+                        listener.plan.clone(),
+                        listener.rule_threads.clone(),
+                        shared.clone(),
+                        stop.clone(),
+                    );
+                    conns.spawn(async move {
+                        conn.await;
+                        drop(slot);
+                    });
                 }
                 // Out of file descriptors or a transient accept error: keep serving.
                 Err(e) => {
@@ -258,10 +308,36 @@ fn reset(stream: TcpStream) {
     drop(stream);
 }
 
+/// Runs the virtual's iRules for one connection on a blocking thread: a rule that burns
+/// its whole step budget must not hold an async worker (every banner, monitor and splice
+/// of the lab waits on those). The decision is pure and cannot be interrupted, so a
+/// timed-out one runs on to its step budget holding its rule thread; the per-virtual
+/// [`Settings::rule_threads`] bound how many can do that at once.
+async fn decide_off_workers(
+    plan: Arc<Plan>,
+    rule_threads: Arc<Semaphore>,
+    client: Addr,
+    port: u16,
+    budget: Duration,
+) -> Option<bigip::decide::Outcome> {
+    let run = async move {
+        let thread = rule_threads.acquire_owned().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let outcome = plan.decide(client, port);
+            drop(thread);
+            outcome
+        })
+        .await
+        .ok()
+    };
+    tokio::time::timeout(budget, run).await.ok().flatten()
+}
+
 async fn handle(
     client: TcpStream,
     peer: SocketAddr,
     plan: Arc<Plan>,
+    rule_threads: Arc<Semaphore>,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -272,7 +348,21 @@ async fn handle(
         counters.reset();
         return reset(client);
     };
-    let outcome = plan.decide(client_addr, peer.port());
+    let decided = decide_off_workers(
+        plan.clone(),
+        rule_threads,
+        client_addr,
+        peer.port(),
+        shared.settings.rule_budget,
+    )
+    .await;
+    let Some(outcome) = decided else {
+        tracing::warn!(client = %client_addr, budget = ?shared.settings.rule_budget,
+            "iRule decision over its wall-clock budget: reset");
+        counters.rule_timeout();
+        counters.reset();
+        return reset(client);
+    };
     match &outcome.end {
         Some(End::Drop { .. }) => {
             counters.dropped();
@@ -323,9 +413,19 @@ async fn handle(
     let _ = server.set_nodelay(true);
     let member = path.member.to_string();
     counters.opened(&member, &path.seen.to_string());
-    let (mut c, mut s) = (client, server);
+    let activity = Activity::new();
+    let mut c = Tracked::new(client, activity.clone());
+    let mut s = Tracked::new(server, activity.clone());
+    let idle = shared.settings.idle_timeout;
     let spliced = tokio::select! {
         r = tokio::io::copy_bidirectional(&mut c, &mut s) => r.ok(),
+        () = activity.idle_for(idle) => {
+            tracing::info!(client = %client_addr, ?idle, "idle timeout: reset");
+            counters.idle_timeout();
+            let _ = socket2::SockRef::from(&s.inner).set_linger(Some(Duration::ZERO));
+            let _ = socket2::SockRef::from(&c.inner).set_linger(Some(Duration::ZERO));
+            None
+        }
         _ = stop.changed() => None,
     };
     let (bytes_in, bytes_out) = spliced.unwrap_or((0, 0));

@@ -14,6 +14,9 @@ pub struct Counters {
     dropped: AtomicU64,
     snat_exhausted: AtomicU64,
     connect_failures: AtomicU64,
+    refused: AtomicU64,
+    idle_timeouts: AtomicU64,
+    rule_timeouts: AtomicU64,
     bytes_from_clients: AtomicU64,
     bytes_from_servers: AtomicU64,
     members: Mutex<BTreeMap<String, MemberStats>>,
@@ -46,6 +49,12 @@ pub struct Snapshot {
     pub snat_exhausted: u64,
     /// Server-side connects that failed.
     pub connect_failures: u64,
+    /// Clients reset because their listener had its connection limit open.
+    pub refused: u64,
+    /// Connections reset after the idle timeout.
+    pub idle_timeouts: u64,
+    /// Clients reset because their iRule decision ran over the wall-clock budget.
+    pub rule_timeouts: u64,
     /// Bytes client -> server, all connections.
     pub bytes_from_clients: u64,
     /// Bytes server -> client.
@@ -71,6 +80,15 @@ impl Counters {
     }
     pub(crate) fn connect_failed(&self) {
         self.connect_failures.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn idle_timeout(&self) {
+        self.idle_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn rule_timeout(&self) {
+        self.rule_timeouts.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn opened(&self, member: &str, snat: &str) {
@@ -113,6 +131,9 @@ impl Counters {
             dropped: self.dropped.load(Ordering::Relaxed),
             snat_exhausted: self.snat_exhausted.load(Ordering::Relaxed),
             connect_failures: self.connect_failures.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            idle_timeouts: self.idle_timeouts.load(Ordering::Relaxed),
+            rule_timeouts: self.rule_timeouts.load(Ordering::Relaxed),
             bytes_from_clients: self.bytes_from_clients.load(Ordering::Relaxed),
             bytes_from_servers: self.bytes_from_servers.load(Ordering::Relaxed),
             members: self.members.lock().map(|m| m.clone()).unwrap_or_default(),

@@ -14,8 +14,14 @@
 //!   `drop` holds the connection silently until the client gives up.
 //! - Both directions are spliced with half-close: an EOF on one side becomes a shutdown of
 //!   the other side's write half, so SMTP's QUIT/221 and pipelined endings pass intact.
+//! - The iRules run on blocking threads, [`Settings::rule_threads`] per virtual, within a
+//!   wall-clock [`Settings::rule_budget`]: a rule that spends its whole step budget delays
+//!   its own virtual's clients (reset when over budget), never the async workers that
+//!   carry every other connection and monitor. Each listener holds at most
+//!   [`Settings::max_connections`] clients and resets a splice idle for
+//!   [`Settings::idle_timeout`] (docs/lab-limits.md).
 //! - [`Counters`] count connections, bytes, resets and SNAT port exhaustion, per member
-//!   and per SNAT address.
+//!   and per SNAT address, and connections refused, idled out or over the rule budget.
 //!
 //! Monitors run at the configured interval times [`Settings::time_scale`], from a self IP's
 //! carrier: `smtp` reads the banner, sends `HELO <domain>` and wants a 250; `tcp`,
@@ -25,6 +31,7 @@
 mod balancer;
 mod counters;
 mod health;
+mod idle;
 mod ports;
 mod select;
 

@@ -103,6 +103,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         log,
         users: Arc::clone(&users),
         tls: tls.clone(),
+        limits: mailserver::server::Limits::default(),
     })
     .await?;
     let imap = ImapServer::start(ImapServerConfig {
@@ -113,6 +114,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         users,
         tls,
         login_requires_tls: true,
+        limits: mailserver::server::Limits::default(),
     })
     .await?;
 

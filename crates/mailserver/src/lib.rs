@@ -110,6 +110,7 @@
 //!     log: ProtocolLog::memory(),
 //!     users: Arc::new(Users::new()),
 //!     tls: None,
+//!     limits: server::Limits::default(),
 //! }).await.unwrap();
 //! assert_eq!(smtp.carrier_for_port(25).unwrap().to_string(), "127.78.0.1:20025");
 //! let stats = smtp.shutdown().await.unwrap();
@@ -124,7 +125,15 @@
 //! - A command line with a bare LF is not a line: it stays buffered until CRLF. In DATA a
 //!   bare LF is data and is flagged; the connector's BareLinefeedRejectionEnabled decides.
 //! - A text line over 1000 octets makes the whole message fail with `500 5.5.2` after the
-//!   end of data (the body is read to its end so the session stays in step).
+//!   end of data (the body is read to its end so the session stays in step). Postfix would
+//!   split the line and deliver; the mock refuses so no client can rely on it.
+//! - Limits hold while reading: the octets of an over-long line are counted, not kept,
+//!   and a body over the message size limit is let go as soon as it passes the limit and
+//!   read on to its end, where the policy answers `552 5.3.4` (as Postfix does; Exchange
+//!   is UNCONFIRMED). A session holds at most the limit plus one line, however much a
+//!   client sends. Connections beyond [`server::Limits::max_connections`] get the
+//!   modelled server's "too many connections" reply and are closed. See
+//!   `docs/lab-limits.md`.
 //! - IMAP has one mailbox, INBOX; FETCH does UID, FLAGS, RFC822.SIZE, RFC822(.HEADER/.TEXT),
 //!   `BODY[]`, `BODY[HEADER]`, `BODY[TEXT]` (and PEEK); ENVELOPE, INTERNALDATE, BODYSTRUCTURE,
 //!   partial fetches and date SEARCH keys answer BAD, so a client never gets a made-up

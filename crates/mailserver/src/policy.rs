@@ -93,6 +93,25 @@ impl Policy {
         }
     }
 
+    /// What the server says to a connection it has no room for, before it closes it:
+    /// Exchange's MaxInboundConnection reply, Postfix's anvil reply (the mock applies it to
+    /// the server's total, where Postfix counts per client). Exchange 2003 answers as
+    /// Exchange (UNCONFIRMED).
+    pub fn too_many_connections(&self, remote: &Addr) -> Reply {
+        match &self.server {
+            Server::Postfix(_) => Reply::new(
+                421,
+                Some("4.7.0"),
+                format!("Error: too many connections from {remote}"),
+            ),
+            Server::Exchange(_) | Server::Exchange2003(_) => Reply::new(
+                421,
+                Some("4.3.2"),
+                "The maximum number of concurrent connections has exceeded a limit, closing transmission channel",
+            ),
+        }
+    }
+
     /// The largest message worth keeping in memory for this session; bodies beyond it are
     /// read to their end and refused by the policy's size check.
     pub fn max_message_size(&self, local: &Endpoint, remote: &Addr) -> Option<u64> {

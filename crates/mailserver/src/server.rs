@@ -14,7 +14,7 @@ use addrspace::Addr;
 use relaypolicy::Endpoint;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use wire::Plan;
@@ -29,6 +29,30 @@ use crate::users::Users;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// How long a TLS handshake may take.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long accepting pauses after an accept error (EMFILE, ENFILE, ENOBUFS): long enough
+/// not to spin, short enough that the listener is back as soon as descriptors free up.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Resource limits of one mock server (see docs/lab-limits.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Sessions open at once over all of the server's listeners; one more is told the
+    /// modelled server's "too many connections" reply and closed (Exchange
+    /// MaxInboundConnection, default 5000; Postfix default_process_limit, 100).
+    pub max_connections: usize,
+    /// How long an SMTP session may sit without input before the server says 421 and
+    /// closes (Exchange ConnectionInactivityTimeout and Postfix smtpd_timeout: 5 minutes).
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 1000,
+            idle_timeout: crate::smtp::session::IDLE_TIMEOUT,
+        }
+    }
+}
 
 /// Why a server could not start or stop cleanly.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +110,12 @@ pub struct Counters {
     pub messages: AtomicU64,
     /// Sessions aborted at shutdown after the grace period.
     pub aborted: AtomicU64,
+    /// Connections refused because [`Limits::max_connections`] were open.
+    pub refused: AtomicU64,
+    /// The most client input one session held in memory at once.
+    pub peak_buffered: AtomicU64,
+    /// Accepts that failed (out of file descriptors, mostly) and were retried.
+    pub accept_errors: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -97,14 +127,23 @@ pub struct Stats {
     pub messages: u64,
     /// Sessions aborted at shutdown.
     pub aborted: u64,
+    /// Connections refused at the connection limit.
+    pub refused: u64,
+    /// The most client input one session held in memory at once, in octets.
+    pub peak_buffered: u64,
+    /// Accepts that failed and were retried after [`ACCEPT_BACKOFF`].
+    pub accept_errors: u64,
 }
 
 impl Counters {
-    fn snapshot(&self) -> Stats {
+    pub(crate) fn snapshot(&self) -> Stats {
         Stats {
             connections: self.connections.load(Ordering::Relaxed),
             messages: self.messages.load(Ordering::Relaxed),
             aborted: self.aborted.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            peak_buffered: self.peak_buffered.load(Ordering::Relaxed),
+            accept_errors: self.accept_errors.load(Ordering::Relaxed),
         }
     }
 }
@@ -126,6 +165,8 @@ pub struct SmtpServerConfig {
     pub users: Arc<Users>,
     /// The TLS configuration; without it STARTTLS is not offered.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Connection and idle limits.
+    pub limits: Limits,
 }
 
 /// Puts every binding of `policy` on `plan` for the member at `member` (wildcards on the
@@ -203,6 +244,7 @@ impl SmtpServer {
         });
         let mut bound = Vec::new();
         let mut accept_loops = Vec::new();
+        let slots = Arc::new(Semaphore::new(cfg.limits.max_connections));
         for (listener, scenario, carrier) in listeners {
             bound.push(Bound {
                 scenario,
@@ -211,9 +253,22 @@ impl SmtpServer {
             let rx = tx.subscribe();
             let ctx = Arc::clone(&ctx);
             let counters = Arc::clone(&counters);
+            let plan = Arc::clone(&cfg.plan);
+            let policy = Arc::clone(&cfg.policy);
+            let refusal = move |peer| {
+                let (remote, _) = peer_scenario(&plan, peer);
+                policy.too_many_connections(&remote).to_wire().into_bytes()
+            };
             let serve =
                 move |sock, peer, rx| serve_smtp(sock, peer, scenario, Arc::clone(&ctx), rx);
-            accept_loops.push(tokio::spawn(accept_loop(listener, counters, rx, serve)));
+            accept_loops.push(tokio::spawn(accept_loop(
+                listener,
+                counters,
+                Arc::clone(&slots),
+                rx,
+                refusal,
+                serve,
+            )));
         }
         tracing::info!(server = %name, bindings = bound.len(), "smtp server started");
         Ok(SmtpServer {
@@ -258,14 +313,20 @@ impl SmtpServer {
     }
 }
 
-pub(crate) async fn accept_loop<F, Fut>(
+/// Accepts until shutdown. `slots` (shared by a server's listeners) caps the sessions open
+/// at once; a connection beyond it gets `refusal(peer)` and is closed at once, so a flood
+/// of idle connections costs one descriptor per slot, not one per attacker.
+pub(crate) async fn accept_loop<F, Fut, R>(
     listener: TcpListener,
     counters: Arc<Counters>,
+    slots: Arc<Semaphore>,
     mut rx: watch::Receiver<bool>,
+    refusal: R,
     serve: F,
 ) where
     F: Fn(TcpStream, SocketAddr, watch::Receiver<bool>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
+    R: Fn(SocketAddr) -> Vec<u8>,
 {
     let mut conns = JoinSet::new();
     loop {
@@ -277,12 +338,29 @@ pub(crate) async fn accept_loop<F, Fut>(
             r = listener.accept() => match r {
                 Ok((sock, peer)) => {
                     counters.connections.fetch_add(1, Ordering::Relaxed);
-                    conns.spawn(serve(sock, peer, rx.clone()));
+                    match Arc::clone(&slots).try_acquire_owned() {
+                        Ok(slot) => {
+                            let session = serve(sock, peer, rx.clone());
+                            conns.spawn(async move {
+                                session.await;
+                                drop(slot);
+                            });
+                        }
+                        Err(_) => {
+                            counters.refused.fetch_add(1, Ordering::Relaxed);
+                            // A fresh socket's send buffer is empty: the short reply fits
+                            // without waiting, so a flood never stalls this loop.
+                            let _ = sock.try_write(&refusal(peer));
+                            drop(sock);
+                        }
+                    }
                 }
                 Err(e) => {
-                    // EMFILE and friends: back off briefly instead of spinning.
+                    // EMFILE and friends: the loop must outlive them. Back off instead of
+                    // spinning; descriptors come back as sessions end.
+                    counters.accept_errors.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -345,6 +423,7 @@ async fn serve_smtp(
         implicit_tls: false,
     };
     let mut session = SmtpSession::new(scfg, Instant::now());
+    session.set_idle_timeout(ctx.cfg.limits.idle_timeout);
     if !on_plan {
         let _ = logger.write(
             crate::smtp::LogLine {
@@ -482,7 +561,11 @@ async fn drive_smtp<S: AsyncRead + AsyncWrite + Unpin>(
         tokio::select! {
             r = stream.read(&mut buf) => match r {
                 Ok(0) => session.connection_lost("remote closed the connection"),
-                Ok(n) => session.handle_input(&buf[..n], Instant::now()),
+                Ok(n) => {
+                    session.handle_input(&buf[..n], Instant::now());
+                    let held = u64::try_from(session.buffered()).unwrap_or(u64::MAX);
+                    ctx.counters.peak_buffered.fetch_max(held, Ordering::Relaxed);
+                }
                 Err(e) => session.connection_lost(&format!("read failed: {e}")),
             },
             _ = tokio::time::sleep_until(deadline.into()) => session.handle_timeout(Instant::now()),

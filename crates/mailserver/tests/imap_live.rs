@@ -71,6 +71,7 @@ async fn start_imap(lab: &common::Lab, lab_id: u8) -> (ImapServer, Arc<wire::Pla
         users: common::users(),
         tls: Some(lab.pki.server_config().expect("tls")),
         login_requires_tls: true,
+        limits: mailserver::server::Limits::default(),
     })
     .await
     .expect("imap starts");

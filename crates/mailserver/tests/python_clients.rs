@@ -55,6 +55,7 @@ async fn python_smtplib_and_imaplib_against_the_mock() {
         users: common::users(),
         tls: Some(lab.pki.server_config().expect("tls")),
         login_requires_tls: true,
+        limits: mailserver::server::Limits::default(),
     })
     .await
     .expect("imap");

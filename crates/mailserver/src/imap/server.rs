@@ -13,7 +13,7 @@ use tokio_rustls::TlsAcceptor;
 use wire::Plan;
 
 use super::session::{ImapConfig, ImapEvent, ImapSession};
-use crate::server::{Bound, Counters, HANDSHAKE_TIMEOUT, ServerError, Stats, accept_loop};
+use crate::server::{Bound, Counters, HANDSHAKE_TIMEOUT, Limits, ServerError, Stats, accept_loop};
 use crate::store::Store;
 use crate::users::Users;
 
@@ -39,7 +39,14 @@ pub struct ImapServerConfig {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// LOGINDISABLED until TLS.
     pub login_requires_tls: bool,
+    /// Connection limit ([`Limits::max_connections`]; IMAP keeps its own RFC 3501 idle
+    /// timer of 30 minutes, [`super::session::IMAP_IDLE_TIMEOUT`]).
+    pub limits: Limits,
 }
+
+/// The greeting for a connection beyond the limit (RFC 5530's UNAVAILABLE, as Dovecot's
+/// process limit answers).
+const TOO_MANY: &[u8] = b"* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
 
 /// Puts the IMAP services of `addr` on the plan (143, and 993 when `tls`).
 pub fn add_imap_to_plan(plan: &mut Plan, addr: Addr, tls: bool) -> Result<(), wire::PlanError> {
@@ -93,6 +100,7 @@ impl ImapServer {
         let cfg = Arc::new(cfg);
         let mut bound = Vec::new();
         let mut accept_loops = Vec::new();
+        let slots = Arc::new(tokio::sync::Semaphore::new(cfg.limits.max_connections));
         for (l, port, carrier, implicit) in listeners {
             bound.push(Bound {
                 scenario: relaypolicy::Endpoint::new(cfg.addr, port),
@@ -100,10 +108,20 @@ impl ImapServer {
             });
             let cfg = Arc::clone(&cfg);
             let serve = move |sock, _peer, rx| serve_imap(sock, Arc::clone(&cfg), implicit, rx);
+            // On 993 the refusal would have to be inside TLS: those are just closed.
+            let refusal = move |_| {
+                if implicit {
+                    Vec::new()
+                } else {
+                    TOO_MANY.to_vec()
+                }
+            };
             accept_loops.push(tokio::spawn(accept_loop(
                 l,
                 Arc::clone(&counters),
+                Arc::clone(&slots),
                 tx.subscribe(),
+                refusal,
                 serve,
             )));
         }
@@ -137,17 +155,7 @@ impl ImapServer {
             let _ = h.await;
         }
         tracing::info!(server = %self.name, "imap server stopped");
-        Ok(Stats {
-            connections: self
-                .counters
-                .connections
-                .load(std::sync::atomic::Ordering::Relaxed),
-            messages: 0,
-            aborted: self
-                .counters
-                .aborted
-                .load(std::sync::atomic::Ordering::Relaxed),
-        })
+        Ok(self.counters.snapshot())
     }
 }
 

@@ -104,8 +104,11 @@ pub enum DataStatus {
 #[derive(Debug)]
 pub struct DataReceiver {
     body: Vec<u8>,
-    /// The current line so far (without CRLF); lines are only cut at CRLF.
+    /// The current line so far (without CRLF); lines are only cut at CRLF. Never longer
+    /// than [`MAX_TEXT_LINE`]: the rest of an over-long line is counted, not kept.
     line: Vec<u8>,
+    /// Octets of the current line that were counted but not kept.
+    line_overflow: u64,
     /// The previous chunk ended in CR, the first half of a CRLF.
     cr_pending: bool,
     /// Whether a bare LF (an LF not preceded by CR) was seen.
@@ -140,6 +143,7 @@ impl DataReceiver {
         DataReceiver {
             body: Vec::new(),
             line: Vec::new(),
+            line_overflow: 0,
             cr_pending: false,
             bare_lf: false,
             longest_line: 0,
@@ -166,18 +170,34 @@ impl DataReceiver {
                     continue;
                 }
                 // A CR not followed by LF is data.
-                self.line.push(b'\r');
+                self.take(b'\r');
             }
             match b {
                 b'\r' => self.cr_pending = true,
                 b'\n' => {
                     self.bare_lf = true;
-                    self.line.push(b'\n');
+                    self.take(b'\n');
                 }
-                _ => self.line.push(b),
+                _ => self.take(b),
             }
         }
         DataStatus::NeedsMoreData
+    }
+
+    /// One octet of the current line. Past [`MAX_TEXT_LINE`] the message is refused anyway,
+    /// so its octets are only counted: an 800 MB line without CRLF costs 1000 bytes of
+    /// memory, not 800 MB.
+    fn take(&mut self, b: u8) {
+        if self.line.len() < MAX_TEXT_LINE {
+            self.line.push(b);
+        } else {
+            self.line_overflow += 1;
+        }
+    }
+
+    /// Octets held in memory now (the kept body and the current line).
+    pub fn buffered(&self) -> usize {
+        self.body.len() + self.line.len()
     }
 
     fn end_line(&mut self) {
@@ -188,10 +208,17 @@ impl DataReceiver {
         } else {
             &self.line
         };
-        self.longest_line = self.longest_line.max(self.line.len() + 2);
-        let n = content.len() as u64 + 2;
+        let overflow = std::mem::take(&mut self.line_overflow);
+        let line_len = self.line.len() as u64 + overflow + 2;
+        self.longest_line = self
+            .longest_line
+            .max(usize::try_from(line_len).unwrap_or(usize::MAX));
+        let n = content.len() as u64 + overflow + 2;
         self.size += n;
-        if self.size <= self.keep_limit {
+        if self.longest_line > MAX_TEXT_LINE || self.size > self.keep_limit {
+            // The message will be refused: keeping any of it would only cost memory.
+            self.body = Vec::new();
+        } else {
             self.body.extend_from_slice(content);
             self.body.extend_from_slice(b"\r\n");
         }
@@ -334,5 +361,30 @@ mod tests {
         ));
         let b = r.finish();
         assert!(b.truncated && b.data.is_empty() && b.size == 15);
+    }
+
+    #[test]
+    fn an_endless_line_and_an_oversize_body_are_counted_not_kept() {
+        let mut r = DataReceiver::new(1 << 20);
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..64 {
+            assert_eq!(r.push(&chunk), DataStatus::NeedsMoreData);
+            assert!(r.buffered() <= MAX_TEXT_LINE, "{}", r.buffered());
+        }
+        assert!(matches!(r.push(b"\r\n.\r\n"), DataStatus::Done(_)));
+        let b = r.finish();
+        assert!(b.line_too_long && b.data.is_empty());
+        assert_eq!(b.size, 64 * 64 * 1024 + 2, "every octet is counted");
+
+        // Short lines past the keep limit: what was kept is let go at once.
+        let mut r = DataReceiver::new(4096);
+        let line = [vec![b'y'; 98], b"\r\n".to_vec()].concat();
+        for _ in 0..1000 {
+            assert_eq!(r.push(&line), DataStatus::NeedsMoreData);
+            assert!(r.buffered() <= 4096 + MAX_TEXT_LINE, "{}", r.buffered());
+        }
+        assert!(matches!(r.push(b".\r\n"), DataStatus::Done(_)));
+        let b = r.finish();
+        assert!(b.truncated && b.data.is_empty() && b.size == 100_000);
     }
 }

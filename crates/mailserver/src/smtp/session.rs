@@ -167,6 +167,7 @@ pub struct SmtpSession {
     events: VecDeque<Event>,
     log: VecDeque<LogLine>,
     last_activity: Instant,
+    idle_timeout: Duration,
     keep_limit: u64,
     logged_reasons: std::collections::HashSet<String>,
 }
@@ -192,6 +193,7 @@ impl SmtpSession {
             events: VecDeque::new(),
             log: VecDeque::new(),
             last_activity: now,
+            idle_timeout: IDLE_TIMEOUT,
             keep_limit,
             logged_reasons: std::collections::HashSet::new(),
         };
@@ -218,12 +220,29 @@ impl SmtpSession {
         matches!(self.phase, Phase::Closed)
     }
 
+    /// Octets of client input held in memory now: the unframed command bytes and the DATA
+    /// body and line being received. Bounded by the message size limit plus one text line,
+    /// however much a client sends.
+    pub fn buffered(&self) -> usize {
+        let data = match &self.phase {
+            Phase::Data(rx) => rx.buffered(),
+            _ => 0,
+        };
+        self.lines.pending() + data
+    }
+
     /// When [`SmtpSession::handle_timeout`] should be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (!self.is_closed()).then(|| self.last_activity + IDLE_TIMEOUT)
+        (!self.is_closed()).then(|| self.last_activity + self.idle_timeout)
     }
 
     // ---- inputs --------------------------------------------------------------------
+
+    /// How long the session may sit without input before it says 421 and closes (default
+    /// [`IDLE_TIMEOUT`]).
+    pub fn set_idle_timeout(&mut self, idle: Duration) {
+        self.idle_timeout = idle;
+    }
 
     /// Bytes from the client.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {

@@ -173,6 +173,14 @@ pub async fn start_lab(lab_id: u8) -> Lab {
 }
 
 pub async fn start_lab_with_log(lab_id: u8, log: mailserver::protolog::ProtocolLog) -> Lab {
+    start_lab_with(lab_id, log, mailserver::server::Limits::default()).await
+}
+
+pub async fn start_lab_with(
+    lab_id: u8,
+    log: mailserver::protolog::ProtocolLog,
+    limits: mailserver::server::Limits,
+) -> Lab {
     let mut plan =
         wire::Plan::with_bases(std::net::Ipv4Addr::new(127, 77, lab_id, 1), 20000).expect("bases");
     let policy = policy();
@@ -193,6 +201,7 @@ pub async fn start_lab_with_log(lab_id: u8, log: mailserver::protolog::ProtocolL
         log: log.clone(),
         users: users(),
         tls: Some(pki.server_config().expect("server tls")),
+        limits,
     })
     .await
     .expect("server starts");
