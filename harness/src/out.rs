@@ -2,12 +2,17 @@
 //! head -1`) ends the process quietly instead of panicking, as `print!` would.
 //!
 //! Rust ignores SIGPIPE, so a write to a closed pipe fails with `BrokenPipe`. Nobody is
-//! left to read anything else, so the process exits 0 at once, like `head` expects of a
-//! filter. Other write errors (a full disk behind a redirect) end it with exit 2.
+//! left to read anything else, so the process ends at once and says nothing, with 141
+//! (128 + SIGPIPE), what a shell reports for any filter the signal ended. Not 0: a report
+//! cut short has not said that everything holds, and `set -o pipefail` must not read it
+//! so. Other write errors (a full disk behind a redirect) end it with exit 2.
 
 use std::io::Write;
 
-/// Writes to standard output; `BrokenPipe` exits 0 quietly.
+/// The exit code when the reader went away: 128 + SIGPIPE, as shells report it.
+pub const BROKEN_PIPE: i32 = 141;
+
+/// Writes to standard output; `BrokenPipe` exits 141 quietly.
 pub fn stdout(args: std::fmt::Arguments<'_>) {
     let mut o = std::io::stdout().lock();
     let r = o.write_fmt(args).and_then(|()| o.flush());
@@ -24,7 +29,7 @@ pub fn stderr(args: std::fmt::Arguments<'_>) {
 
 fn gone(e: &std::io::Error, what: &str) -> ! {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
+        std::process::exit(BROKEN_PIPE);
     }
     stderr(format_args!("relaylab: cannot write to {what}: {e}\n"));
     std::process::exit(2);

@@ -328,10 +328,13 @@ impl Proof {
 pub fn prove(model: &Model) -> Result<Proof, ProveError> {
     let index = Arc::new(DataGroupIndex::new(&model.config));
     let mut virtuals = Vec::new();
+    let mut accepted = Vec::new();
     for name in virtual_names(model) {
         let plan = plan(model, &index, &name)?;
         virtuals.push(prove_virtual(model, &plan)?);
+        accepted.push((plan.virtual_server.clone(), universe(model, &plan)));
     }
+    shut_out(model, &accepted, &mut virtuals);
     let mut cases = Vec::new();
     for case in &model.cases {
         cases.push(run_case(model, &index, case)?);
@@ -606,6 +609,90 @@ fn label_of(ev: Option<&Evaluation>) -> Label {
             operation: esc.operation.clone(),
             at: format!("{} line {}", esc.origin.rule, esc.origin.at.line),
         },
+    }
+}
+
+/// Clients the intent lets relay that no checked SMTP virtual accepts (its `source`, or
+/// its address family and route domain, shuts them out) cannot relay through any of them:
+/// an `allowed-can-relay` violation, filed under the virtual whose space holds them (or
+/// the first one), with every virtual's `source` as the reason.
+fn shut_out(
+    model: &Model,
+    accepted: &[(bigip::Virtual, Vec<Domain>)],
+    virtuals: &mut [VirtualProof],
+) {
+    let reach = AddrSet::from_sets(
+        &accepted
+            .iter()
+            .map(|(v, space)| {
+                let space =
+                    AddrSet::from_sets(&space.iter().map(|d| AddrSet::full(*d)).collect::<Vec<_>>());
+                space.intersection(&v.source)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut left = model.intent.relay_allowed.difference(&reach);
+    if left.is_empty() || virtuals.is_empty() {
+        return;
+    }
+    let reasons: Vec<String> = accepted
+        .iter()
+        .map(|(v, space)| {
+            let listens = space
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "{} (bigip.conf line {}): source {}, listening on {}",
+                v.name,
+                v.line,
+                v.source.cidrs().join(" "),
+                listens
+            )
+        })
+        .collect();
+    for (i, (v, space)) in accepted.iter().enumerate() {
+        let full = AddrSet::from_sets(&space.iter().map(|d| AddrSet::full(*d)).collect::<Vec<_>>());
+        // What no virtual's space holds at all goes to the first virtual.
+        let mine = if i == 0 {
+            let others = AddrSet::from_sets(
+                &accepted[1..]
+                    .iter()
+                    .flat_map(|(_, s)| s.iter().map(|d| AddrSet::full(*d)))
+                    .collect::<Vec<_>>(),
+            );
+            left.difference(&others)
+        } else {
+            left.intersection(&full)
+        };
+        left = left.difference(&mine);
+        let Some(rep) = mine.representative() else {
+            continue;
+        };
+        let all: Vec<Domain> = mine.domains().collect();
+        let (cidrs, blocks) = describe(&mine, &all);
+        let clients = ClientSet::any_port(mine);
+        virtuals[i].violations.push(Violation {
+            property: Property::AllowedCanRelay,
+            virtual_name: v.name.clone(),
+            addresses: cidrs.into_iter().take(16).collect(),
+            address_blocks: blocks,
+            representative: rep,
+            representative_port: PortSet::all().representative().unwrap_or(49152),
+            depends_on_port: false,
+            what: format!(
+                "{rep} may relay by the intent, but no SMTP virtual server accepts it: \
+                 the virtuals' source and listening address leave it out"
+            ),
+            branch: "not accepted by any virtual server".into(),
+            path: None,
+            end: Some(End::NotAccepted),
+            config_lines: reasons.clone(),
+            label: Label::Proved,
+            set: clients,
+        });
+        virtuals[i].violations.sort_by_key(|v| v.property);
     }
 }
 
