@@ -161,3 +161,22 @@ fn policy_show_text_json_and_bad_input() {
     assert!(err.contains("invalid JSON") && err.contains(":4:"), "{err}");
     std::fs::remove_file(&bad).ok();
 }
+
+/// An empty "All except the list below" on Exchange 2003 is an open relay for every
+/// address, and `policy show` says so in those words.
+#[test]
+fn policy_show_of_an_empty_all_except_list_says_every_address() {
+    let out = relaylab(&[
+        "policy",
+        "show",
+        &path("scenarios/exchange2003-all-except-empty/exchange2003.toml"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out.stdout);
+    assert!(t.contains("anonymous relay from: every address\n"), "{t}");
+    assert!(
+        t.contains("AllExceptList: (empty list) -> grants every address"),
+        "{t}"
+    );
+    assert!(!t.contains("any other route domain"), "{t}");
+}

@@ -333,3 +333,50 @@ fn bad_scenarios_exit_2_with_a_location() {
     }
     std::fs::remove_dir_all(&tmp).ok();
 }
+
+/// A copy of a gallery scenario with one edit to its bigip.conf.
+fn edited_copy(name: &str, from: &str, to: &str, tag: &str) -> PathBuf {
+    let tmp = std::env::temp_dir().join(format!("relaylab-{tag}-{}", std::process::id()));
+    let src = root().join("scenarios").join(name);
+    std::fs::create_dir_all(&tmp).unwrap();
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, tmp.join(f.file_name().unwrap())).unwrap();
+    }
+    let conf = std::fs::read_to_string(tmp.join("bigip.conf")).unwrap();
+    let edited = conf.replace(from, to);
+    assert_ne!(edited, conf, "{from} is not in {name}'s bigip.conf");
+    std::fs::write(tmp.join("bigip.conf"), edited).unwrap();
+    tmp
+}
+
+/// Issue: a virtual whose `source` shuts out clients the intent lets relay reported that
+/// every property holds. They cannot relay through any virtual: that is a violation.
+#[test]
+fn allowed_clients_that_no_virtual_accepts_cannot_relay() {
+    let bin = env!("CARGO_BIN_EXE_relaylab");
+    for (to, shut) in [
+        ("source 10.1.2.0/25", set(&["10.1.1.5", "10.1.2.128/25"])),
+        ("source 0.0.0.0%7/0", allowed()),
+    ] {
+        let dir = edited_copy("two-snat-workaround", "source 0.0.0.0/0", to, "shut-out");
+        let s = scenario::load(&dir.join("scenario.toml")).unwrap();
+        let p = verify::prove(&s.model).unwrap();
+        let (found_set, _) = found(&p, Property::AllowedCanRelay);
+        assert_eq!(found_set, shut, "{to}");
+        let v = p
+            .violations()
+            .find(|v| v.property == Property::AllowedCanRelay)
+            .unwrap();
+        assert!(
+            v.config_lines.iter().any(|l| l.contains(to)),
+            "{to}: the virtual's source is the reason: {:?}",
+            v.config_lines
+        );
+        let out = Command::new(bin).arg("check").arg(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{to}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("allowed-can-relay"), "{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

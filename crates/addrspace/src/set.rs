@@ -7,6 +7,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use crate::addr::{Addr, AddrError, Domain, Family, MAPPED_FIRST, MAPPED_LAST, split_route_domain};
 use crate::ranges::Ranges;
 
+/// How every address of every family and route domain renders.
+const EVERY_ADDRESS: &str = "every address";
+
 /// A set of addresses (see the crate docs for route domains and IPv4-mapped addresses).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AddrSet {
@@ -233,8 +236,12 @@ impl AddrSet {
 
     /// The set as a minimal list of CIDR blocks, in BIG-IP notation (`10.0.0.0%2/8`).
     /// When the set holds every other route domain too, the list ends with
-    /// `(and every address of any other route domain)`.
+    /// `(and every address of any other route domain)`; the set of every address is
+    /// `every address`.
     pub fn cidrs(&self) -> Vec<String> {
+        if self.rest && self.parts.is_empty() {
+            return vec![EVERY_ADDRESS.to_string()];
+        }
         let mut out = Vec::new();
         for (d, r) in &self.parts {
             for &(lo, hi) in r.as_slice() {
@@ -267,6 +274,15 @@ impl AddrSet {
     /// The first `n` CIDR blocks of [`AddrSet::cidrs`] and how many there are in all,
     /// without rendering the rest (a set of 100,000 blocks is counted, not printed).
     pub fn cidrs_limited(&self, n: usize) -> (Vec<String>, usize) {
+        if self.rest && self.parts.is_empty() {
+            return (
+                vec![EVERY_ADDRESS.to_string()]
+                    .into_iter()
+                    .take(n)
+                    .collect(),
+                1,
+            );
+        }
         let mut shown = Vec::new();
         let mut total = 0;
         for (d, r) in &self.parts {

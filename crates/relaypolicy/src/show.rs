@@ -331,35 +331,14 @@ pub fn report(set: &PolicySet) -> ShowReport {
             ),
             Server::Exchange2003(v) => {
                 let settings = vec![
-                    (
-                        "relay restriction".to_string(),
-                        format!(
-                            "{:?}: {}",
-                            v.relay.mode,
-                            v.relay
-                                .entries
-                                .iter()
-                                .map(|e| e.text.clone())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ),
+                    ("relay restriction".to_string(), access_list_text(&v.relay)),
                     (
                         "relay for authenticated".to_string(),
                         v.relay_for_auth.to_string(),
                     ),
                     (
                         "connection control".to_string(),
-                        format!(
-                            "{:?}: {}",
-                            v.connection.mode,
-                            v.connection
-                                .entries
-                                .iter()
-                                .map(|e| e.text.clone())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                        access_list_text(&v.connection),
                     ),
                     ("local domains".to_string(), v.local_domains.join(", ")),
                 ];
@@ -462,4 +441,25 @@ pub fn render_text(set: &PolicySet) -> String {
 /// The report as pretty JSON.
 pub fn render_json(set: &PolicySet) -> String {
     serde_json::to_string_pretty(&report(set)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// An Exchange 2003 list as the dialog shows it, and what it grants when that is not
+/// plain from the entries (an empty "all except" list grants every address).
+fn access_list_text(list: &crate::exchange2003::AccessList) -> String {
+    let entries: Vec<&str> = list.entries.iter().map(|e| e.text.as_str()).collect();
+    let entries = if entries.is_empty() {
+        "(empty list)".to_string()
+    } else {
+        entries.join(", ")
+    };
+    let granted = list.granted().cidrs();
+    format!(
+        "{:?}: {entries} -> grants {}",
+        list.mode,
+        if granted.is_empty() {
+            "no address".to_string()
+        } else {
+            granted.join(" ")
+        }
+    )
 }

@@ -625,8 +625,9 @@ fn shut_out(
         &accepted
             .iter()
             .map(|(v, space)| {
-                let space =
-                    AddrSet::from_sets(&space.iter().map(|d| AddrSet::full(*d)).collect::<Vec<_>>());
+                let space = AddrSet::from_sets(
+                    &space.iter().map(|d| AddrSet::full(*d)).collect::<Vec<_>>(),
+                );
                 space.intersection(&v.source)
             })
             .collect::<Vec<_>>(),
