@@ -28,5 +28,5 @@ mod health;
 mod ports;
 mod select;
 
-pub use balancer::{Balancer, LbError, Settings};
+pub use balancer::{Balancer, LbError, PinError, Settings};
 pub use counters::{Counters, MemberStats, Snapshot};

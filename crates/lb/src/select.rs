@@ -90,8 +90,8 @@ fn persist_key(client: &Addr, prefix: u8) -> PersistKey {
 
 #[derive(Debug, Default)]
 pub(crate) struct Selector {
-    /// Test hook: client -> (member, SNAT address) it must take when that path is allowed.
-    pins: Mutex<HashMap<Addr, (Endpoint, Option<Addr>)>>,
+    /// Live-run hook: client -> (member, SNAT address) it must take.
+    pins: Mutex<HashMap<Addr, (Endpoint, Addr)>>,
     health: Mutex<HashMap<Endpoint, bool>>,
     rr: Mutex<HashMap<String, usize>>,
     snat_rr: Mutex<HashMap<Endpoint, usize>>,
@@ -99,7 +99,7 @@ pub(crate) struct Selector {
 }
 
 impl Selector {
-    pub(crate) fn pin(&self, client: Addr, member: Endpoint, seen: Option<Addr>) {
+    pub(crate) fn pin(&self, client: Addr, member: Endpoint, seen: Addr) {
         if let Ok(mut p) = self.pins.lock() {
             p.insert(client, (member, seen));
         }
@@ -146,12 +146,15 @@ impl Selector {
         }
         let first = *members.first()?;
         let pinned = self.pins.lock().ok().and_then(|p| p.get(client).copied());
-        if let Some((member, seen)) = pinned
-            && let Some(p) = paths.iter().find(|p| {
-                p.member == member && seen.is_none_or(|s| s == p.seen) && self.is_up(&p.member)
-            })
-        {
-            return Some(p);
+        if let Some((member, seen)) = pinned {
+            // Balancing elsewhere would let a live observation pass for a path it never took.
+            let p = paths
+                .iter()
+                .find(|p| p.member == member && p.seen == seen && self.is_up(&p.member));
+            if p.is_none() {
+                tracing::warn!(%client, %member, %seen, "pinned path not available: reset");
+            }
+            return p;
         }
         let key = persistence.map(|p| (virtual_name.to_string(), persist_key(client, p.prefix)));
         let persisted = key.as_ref().and_then(|k| {
