@@ -369,3 +369,28 @@ fn a_member_killed_mid_run_loses_no_acknowledged_message() {
         .unwrap();
     assert!(down.held, "{}", down.detail);
 }
+
+#[test]
+fn a_carrier_in_use_exits_3_with_a_hint() {
+    // Hold the SMTP carrier ports of a block's first addresses, then ask for that block.
+    let n = 200 + (std::process::id() % 40) as u8;
+    let held: Vec<std::net::TcpListener> = (1..=6)
+        .filter_map(|i| {
+            std::net::TcpListener::bind((std::net::Ipv4Addr::new(127, n, 0, i), 20025)).ok()
+        })
+        .collect();
+    assert_eq!(held.len(), 6, "the test needs the block free to begin with");
+    let out = Command::new(env!("CARGO_BIN_EXE_relaylab"))
+        .args(["run", "--no-battery", "--no-faults", "--carrier-base"])
+        .arg(format!("127.{n}.0.1"))
+        .arg(root().join("scenarios/two-snat-workaround"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("Address already in use"), "{err}");
+    assert!(
+        err.contains("--carrier-base"),
+        "the hint says what to do: {err}"
+    );
+}

@@ -12,7 +12,8 @@ use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, run_cmd, serve_cmd};
 /// relaylab reads the BIG-IP configuration (bigip.conf with its iRules and data groups)
 /// and the mail servers' relay settings, and answers for every source address.
 ///
-/// Exit codes: 0 holds, 1 violated, 2 bad input.
+/// Exit codes: 0 holds, 1 violated, 2 bad input, 3 the environment (a carrier address or
+/// port in use, a runtime that cannot start), with a hint.
 #[derive(Debug, Parser)]
 #[command(
     name = "relaylab",
@@ -60,7 +61,11 @@ enum Command {
     /// killed mid-run). Any live verdict that differs from the prover's fails the run and
     /// prints both.
     ///
-    /// Exit 0 when every scenario's proof passes and everything agrees; 1 otherwise.
+    /// Every planned trial counts: one the model cannot predict, or the lab cannot run,
+    /// is a disagreement with its reason. The report shows trials planned and observed.
+    ///
+    /// Exit 0 when every scenario's proof passes and everything agrees; 1 otherwise; 2 on
+    /// bad input; 3 when the machine is in the way (a carrier in use).
     Run {
         /// A scenario.toml, a folder holding one, or a folder of scenario folders.
         path: PathBuf,
@@ -76,6 +81,10 @@ enum Command {
         /// Skip the fault phase.
         #[arg(long)]
         no_faults: bool,
+        /// First loopback carrier of the lab (`127.N.0.1`); by default a free block is
+        /// picked, so labs can run side by side.
+        #[arg(long, value_name = "ADDR")]
+        carrier_base: Option<std::net::Ipv4Addr>,
     },
     /// Follow one source address through every hop: the virtual, the iRule lines, the
     /// SNAT, each pool member, the connector and each SMTP reply, with the configuration
@@ -102,6 +111,10 @@ enum Command {
         /// Multiply monitor intervals and persistence timeouts (1.0 = as configured).
         #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
         time_scale: f64,
+        /// First loopback carrier of the lab (`127.N.0.1`); by default a free block is
+        /// picked and printed with the plan.
+        #[arg(long, value_name = "ADDR")]
+        carrier_base: Option<std::net::Ipv4Addr>,
     },
     /// Read BIG-IP configuration files.
     #[command(subcommand)]
@@ -180,6 +193,7 @@ impl Cli {
                 samples,
                 no_battery,
                 no_faults,
+                carrier_base,
             } => run_cmd::run(
                 &path,
                 format,
@@ -188,6 +202,7 @@ impl Cli {
                     battery: !no_battery,
                     faults: !no_faults,
                     progress: true,
+                    carrier_base,
                     ..run_cmd::RunOptions::default()
                 },
             ),
@@ -195,7 +210,8 @@ impl Cli {
                 scenario,
                 out,
                 time_scale,
-            } => serve_cmd::serve(&scenario, out, time_scale),
+                carrier_base,
+            } => serve_cmd::serve(&scenario, out, time_scale, carrier_base),
             Command::Check {
                 path,
                 format,
@@ -284,5 +300,29 @@ mod tests {
             }
         ));
         assert!(Cli::try_parse_from(["relaylab", "explain", "s"]).is_err());
+    }
+
+    #[test]
+    fn carrier_base_flags() {
+        let cli =
+            Cli::try_parse_from(["relaylab", "run", "s", "--carrier-base", "127.42.0.1"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Run {
+                carrier_base: Some(b),
+                ..
+            } if b == std::net::Ipv4Addr::new(127, 42, 0, 1)
+        ));
+        let cli = Cli::try_parse_from(["relaylab", "serve", "s"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Serve {
+                carrier_base: None,
+                ..
+            }
+        ));
+        assert!(
+            Cli::try_parse_from(["relaylab", "serve", "s", "--carrier-base", "localhost"]).is_err()
+        );
     }
 }

@@ -148,7 +148,12 @@ pub fn run_all(path: &Path, opts: &RunOptions, show_bar: bool) -> Result<Vec<Run
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| BadInput::message(format!("cannot start the runtime: {e}"), None))?;
+        .map_err(|e| {
+            BadInput::environment(
+                format!("cannot start the runtime: {e}"),
+                "the system refused threads or an event loop; check ulimits",
+            )
+        })?;
     let bar = if show_bar {
         ProgressBar::new(0)
     } else {
@@ -225,12 +230,9 @@ async fn run_scenario(
         imap_everywhere: true,
         ..LabOptions::default()
     };
-    let mut lab = Lab::start(&s.model, lab_opts).await.map_err(|e| {
-        BadInput::message(
-            format!("{}: cannot start the lab: {e}", s.path.display()),
-            None,
-        )
-    })?;
+    let mut lab = Lab::start(&s.model, lab_opts)
+        .await
+        .map_err(|e| e.to_bad_input(&s.path))?;
     bar.inc_length(trials.len() as u64);
     let mut ran = Vec::new();
     for t in &trials {
