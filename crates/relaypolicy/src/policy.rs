@@ -258,6 +258,22 @@ impl Server {
                 for e in s.config_errors() {
                     add(Severity::ConfigError, e.to_string(), None);
                 }
+                use crate::exchange::AuthMechanism as M;
+                for c in &s.connectors {
+                    // The dialogue's client speaks basic mechanisms only: where integrated
+                    // ones are offered in the clear and basic ones are not, its verdict
+                    // says nothing about NTLM or Kerberos clients.
+                    if c.has_auth(M::Integrated) && !c.has_auth(M::BasicAuth) {
+                        add(
+                            Severity::NotProvable,
+                            format!(
+                                "connector `{}` offers Integrated (NTLM, Kerberos) without BasicAuth: relaylab's client authenticates with PLAIN or LOGIN only, so authenticated relay by an integrated client, with or without TLS, is not probed",
+                                c.name
+                            ),
+                            c.origin.clone(),
+                        );
+                    }
+                }
             }
             Server::Exchange2003(s) => {
                 for (what, list) in [
