@@ -18,11 +18,21 @@
 //!   one observation; only a judged agreement counts as one.
 //!
 //! ```
-//! use confirm::{Live, NotRun, Reason, Trial, not_run};
-//! # fn trial() -> Trial { confirm::example_trial() }
-//! let t: Trial = trial();
+//! use confirm::{Live, NotRun, Predicted, ProbeKind, Reason, Route, SourcePort, Trial, not_run};
+//!
+//! // A connect from 192.0.2.7 that the model says the balancer ends.
+//! let t = Trial {
+//!     id: 1,
+//!     virtual_name: "/Common/vs".into(),
+//!     client: verify::Client { addr: "192.0.2.7".parse().unwrap(), port: 49152 },
+//!     source_port: SourcePort::Any,
+//!     route: Route::Ended,
+//!     probe: ProbeKind::Connect,
+//!     predicted: Predicted::Ended,
+//! };
+//! // The lab had no carrier for the virtual: still an observation, and a disagreement.
 //! let o = not_run(&t, NotRun::NoVipCarrier);
-//! assert!(!o.agree);
+//! assert!(!o.agree && !o.observed());
 //! assert_eq!(o.reason, Reason::NotRun { why: NotRun::NoVipCarrier });
 //! assert_eq!(o.live, Live::NotRun);
 //! ```
@@ -1028,24 +1038,6 @@ impl std::ops::Add for Tally {
             observed: self.observed + other.observed,
             agreed: self.agreed + other.agreed,
         }
-    }
-}
-
-/// A trial for documentation examples: a connect from 192.0.2.7 that the model says
-/// the balancer ends.
-#[doc(hidden)]
-pub fn example_trial() -> Trial {
-    Trial {
-        id: 1,
-        virtual_name: "/Common/vs".into(),
-        client: Client {
-            addr: Addr::new(std::net::Ipv4Addr::new(192, 0, 2, 7).into()),
-            port: 49152,
-        },
-        source_port: SourcePort::Any,
-        route: Route::Ended,
-        probe: ProbeKind::Connect,
-        predicted: Predicted::Ended,
     }
 }
 

@@ -6,7 +6,7 @@
 use addrspace::{AddrSet, PortSet};
 use confirm::{
     Landing, Live, NotRun, Options, Predicted, ProbeKind, Question, Readback, Reason, Route,
-    SourcePort, Tally, Transcript, Trial, Unplannable, judge, not_run, plan,
+    SourcePort, Tally, Transcript, Trial, Unplannable, judge, not_run, plan, plan_member_down,
 };
 use relaypolicy::dialogue::{Ending, Stage};
 use verify::prove::VerdictWord;
@@ -472,5 +472,36 @@ fn observations_serialise_with_typed_fields() {
     assert_eq!(
         j["trial"]["route"]["path"]["connector"],
         "connector `Relay`"
+    );
+}
+
+#[test]
+fn the_member_down_fault_asks_each_class_once_on_the_remaining_members() {
+    let m = model(WORKAROUND);
+    let proof = prove(&m).unwrap();
+    let victim = "10.0.1.12".parse().unwrap();
+    let trials = plan_member_down(&proof, &m, victim, 500);
+    let classes = proof.virtuals[0].classes.len();
+    assert_eq!(trials.len(), classes);
+    for (i, t) in trials.iter().enumerate() {
+        assert_eq!(t.id, 500 + i);
+        assert_eq!(t.route, Route::Balanced { avoiding: victim });
+        assert!(matches!(
+            t.probe,
+            ProbeKind::Session {
+                question: Question::AnonymousRelay,
+                ..
+            }
+        ));
+    }
+    let allowed = trials
+        .iter()
+        .find(|t| t.client.addr.to_string() == "10.1.1.5")
+        .unwrap();
+    assert_eq!(
+        allowed.predicted,
+        Predicted::Verdict {
+            verdict: VerdictWord::Relayed
+        }
     );
 }
