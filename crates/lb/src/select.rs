@@ -247,3 +247,62 @@ impl Selector {
         mine[0]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bigip::decide::SnatSource;
+
+    fn path(member: &str, seen: &str) -> Path {
+        Path {
+            pool: Some("/Common/p".into()),
+            member_name: member.into(),
+            member: Endpoint {
+                addr: member.parse().expect("address"),
+                port: 25,
+            },
+            seen: seen.parse().expect("address"),
+            snat: SnatHow::Address,
+            snat_source: SnatSource::Virtual,
+        }
+    }
+
+    #[test]
+    fn a_pinned_client_takes_its_path_or_none_never_another() {
+        let config = Config::default();
+        let counters = Counters::default();
+        let paths = [
+            path("10.0.1.11", "10.0.0.20"),
+            path("10.0.1.12", "10.0.0.20"),
+        ];
+        let client: Addr = "192.0.2.7".parse().expect("address");
+        let s = Selector::default();
+        s.pin(client, paths[1].member, paths[1].seen);
+        for _ in 0..3 {
+            let got = s.choose(&config, "/Common/vs", &client, &paths, None, &counters);
+            assert_eq!(got.map(|p| p.member), Some(paths[1].member));
+        }
+        // Its member down: reset, rather than balanced to the member that is up.
+        s.set_health(paths[1].member, false);
+        assert!(
+            s.choose(&config, "/Common/vs", &client, &paths, None, &counters)
+                .is_none()
+        );
+        // A SNAT address the paths do not have: likewise.
+        s.set_health(paths[1].member, true);
+        s.pin(
+            client,
+            paths[0].member,
+            "10.0.1.5".parse().expect("address"),
+        );
+        assert!(
+            s.choose(&config, "/Common/vs", &client, &paths, None, &counters)
+                .is_none()
+        );
+        s.unpin(&client);
+        assert!(
+            s.choose(&config, "/Common/vs", &client, &paths, None, &counters)
+                .is_some()
+        );
+    }
+}
