@@ -1,5 +1,7 @@
-//! A small SMTP client for live probes: from a client's carrier, through the balancer,
-//! optionally STARTTLS and AUTH PLAIN, every command and reply kept as a transcript.
+//! A small SMTP client for live probes: from a client's carrier (and a chosen source port),
+//! through the balancer, every command and reply kept as a transcript. What to send and when
+//! is not decided here: `run_cmd` drives these calls with `relaypolicy::dialogue`, the
+//! machine the prover runs too.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
