@@ -19,7 +19,6 @@ use mailserver::store::Location;
 use relaypolicy::dialogue::{Command, Dialogue, Ending, Mechanism, Next, Script, Stage};
 use relaypolicy::policy::Server;
 use serde::Serialize;
-use verify::prove::VerdictWord;
 use verify::{Model, Proof};
 
 use crate::cli::ReportFormat;
@@ -595,12 +594,7 @@ async fn fault_member_down(
         return None;
     }
     let victim = lab.members.last()?.member;
-    let monitored = model
-        .config
-        .pools
-        .values()
-        .any(|p| !p.monitors.is_empty() && p.members.iter().any(|m| m.endpoint.addr == victim));
-    if !monitored {
+    if !confirm::member_down_noticed(model, &victim) {
         return Some(Fault {
             what: format!("member {victim} down"),
             held: true,
@@ -653,58 +647,47 @@ async fn fault_kill_mid_run(lab: &mut Lab, model: &Model, proof: &Proof) -> Opti
     if lab.members.len() < 2 {
         return None;
     }
-    let v = proof.virtuals.first()?;
-    let class = v
-        .classes
-        .iter()
-        .find(|c| c.end.is_none() && c.paths.iter().all(|p| p.local == VerdictWord::Delivered))?;
-    let client = class.representative;
-    let source = lab.carrier(&client)?;
-    let vip = vip_of(lab, model, &v.name)?;
+    let plan = confirm::plan_kill(proof, model)?;
+    let source = lab.carrier(&plan.client.addr)?;
+    let vip = vip_of(lab, model, &plan.virtual_name)?;
     let victim = lab.members.iter().rev().find(|m| m.smtp.is_some())?.member;
-    let script = Script::anonymous(format!("<{}>", model.intent.local_recipient));
     let mut sends = tokio::task::JoinSet::new();
-    let total = 40;
-    for i in 0..total {
+    for i in 0..plan.messages {
         let id = format!("kill-{i}@relaylab.invalid");
-        let script = script.clone();
+        let script = plan.script.clone();
         sends.spawn(async move {
             // Spread the sessions over the kill.
-            tokio::time::sleep(Duration::from_millis(5 * i)).await;
+            tokio::time::sleep(Duration::from_millis(5 * i as u64)).await;
             let Some((s, banner)) = Session::open(source, vip).await else {
                 return (id, false);
             };
             let t = converse(s, &banner, &script, None, Payload::Probe(&id)).await;
-            let acked = t.ending == Some(Ending::Sent);
-            (id, acked)
+            (id, t.ending == Some(Ending::Sent))
         });
     }
     tokio::time::sleep(Duration::from_millis(60)).await;
     lab.stop_member(&victim).await.ok()?;
-    let mut acked = Vec::new();
-    let mut failed = 0;
+    let mut sent = Vec::new();
     while let Some(r) = sends.join_next().await {
-        match r {
-            Ok((id, true)) => acked.push(id),
-            _ => failed += 1,
-        }
+        // A task that panicked is a message whose fate is unknown: not acknowledged.
+        let (id, acked) = r.unwrap_or_default();
+        let copies = lab.store.accepted_count(&id);
+        sent.push((id, acked, copies));
     }
-    let wrong: Vec<String> = acked
-        .iter()
-        .filter(|id| lab.store.accepted_count(id) != 1)
-        .cloned()
-        .collect();
+    let f = confirm::KillFinding::judge(&sent);
     Some(Fault {
         what: format!("member {victim} killed mid-run"),
-        held: wrong.is_empty(),
+        held: f.held(),
         detail: format!(
-            "{total} messages sent, {} acknowledged with 250 and each found exactly once{}, {failed} refused or cut off (the client saw an error)",
-            acked.len(),
-            if wrong.is_empty() {
+            "{} messages sent, {} acknowledged with 250 and each found exactly once{}, {} refused or cut off (the client saw an error)",
+            f.sent,
+            f.acknowledged,
+            if f.wrong.is_empty() {
                 String::new()
             } else {
-                format!(" EXCEPT {wrong:?}")
-            }
+                format!(" EXCEPT {:?}", f.wrong)
+            },
+            f.sent - f.acknowledged
         ),
     })
 }

@@ -476,6 +476,78 @@ pub fn plan_member_down(proof: &Proof, model: &Model, victim: Addr, first_id: us
     p.trials
 }
 
+/// Whether a BIG-IP would notice `member` going down: some pool holding it has a monitor.
+/// Without one, the member-down fault has nothing to confirm.
+pub fn member_down_noticed(model: &Model, member: &Addr) -> bool {
+    model
+        .config
+        .pools
+        .values()
+        .any(|p| !p.monitors.is_empty() && p.members.iter().any(|m| m.endpoint.addr == *member))
+}
+
+/// The kill-mid-run fault's plan: a client whose every path delivers inbound mail, on the
+/// first virtual, sending to the local recipient through the shared dialogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KillPlan {
+    /// The virtual.
+    pub virtual_name: String,
+    /// The client.
+    pub client: Client,
+    /// What each of its sessions does.
+    pub script: Script,
+    /// How many messages are sent while the member is killed.
+    pub messages: usize,
+}
+
+/// Plans the kill-mid-run fault, when some class delivers inbound mail on every path.
+pub fn plan_kill(proof: &Proof, model: &Model) -> Option<KillPlan> {
+    let v = proof.virtuals.first()?;
+    let class = v
+        .classes
+        .iter()
+        .find(|c| c.end.is_none() && c.paths.iter().all(|p| p.local == VerdictWord::Delivered))?;
+    Some(KillPlan {
+        virtual_name: v.name.clone(),
+        client: class.representative_client(),
+        script: Script::anonymous(format!("<{}>", model.intent.local_recipient)),
+        messages: 40,
+    })
+}
+
+/// What the kill-mid-run fault found: every message acknowledged with 250 must be stored
+/// exactly once; the others must have seen an error (they are not judged further).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KillFinding {
+    /// Messages sent.
+    pub sent: usize,
+    /// Messages acknowledged with 250.
+    pub acknowledged: usize,
+    /// Acknowledged messages not stored exactly once (their Message-IDs).
+    pub wrong: Vec<String>,
+}
+
+impl KillFinding {
+    /// Judges the fault from each message's id, whether it was acknowledged, and how many
+    /// copies the store holds.
+    pub fn judge(sent: &[(String, bool, usize)]) -> KillFinding {
+        KillFinding {
+            sent: sent.len(),
+            acknowledged: sent.iter().filter(|(_, acked, _)| *acked).count(),
+            wrong: sent
+                .iter()
+                .filter(|(_, acked, copies)| *acked && *copies != 1)
+                .map(|(id, _, _)| id.clone())
+                .collect(),
+        }
+    }
+
+    /// Whether no acknowledged message was lost or duplicated.
+    pub fn held(&self) -> bool {
+        self.wrong.is_empty()
+    }
+}
+
 /// The clients a class is probed from: its representative, then boundary clients of a
 /// proved class, up to `extra` more.
 fn sample_clients(class: &Class, extra: usize) -> Vec<Client> {

@@ -505,3 +505,23 @@ fn the_member_down_fault_asks_each_class_once_on_the_remaining_members() {
         }
     );
 }
+
+#[test]
+fn the_kill_fault_holds_only_if_every_acknowledged_message_is_stored_once() {
+    let m = model(WORKAROUND);
+    let proof = prove(&m).unwrap();
+    let k = confirm::plan_kill(&proof, &m).unwrap();
+    assert_eq!(k.script.rcpt, "<postmaster@contoso.com>");
+    // The test pool has no monitor: a BIG-IP would not notice a member down.
+    assert!(!confirm::member_down_noticed(
+        &m,
+        &"10.0.1.12".parse().unwrap()
+    ));
+    let id = |s: &str| s.to_string();
+    let fine = confirm::KillFinding::judge(&[(id("a"), true, 1), (id("b"), false, 0)]);
+    assert!(fine.held());
+    assert_eq!((fine.sent, fine.acknowledged), (2, 1));
+    let lost = confirm::KillFinding::judge(&[(id("a"), true, 0), (id("b"), true, 2)]);
+    assert!(!lost.held());
+    assert_eq!(lost.wrong, ["a", "b"]);
+}
