@@ -210,7 +210,7 @@ async fn hostile_clients_leave_the_lab_serving_and_every_acknowledged_message_st
             panic!("scenario loads")
         });
     let opts = LabOptions {
-        carrier_base: Some(Ipv4Addr::new(127, 132, 0, 1)),
+        carrier_base: Some(Ipv4Addr::new(127, 112, 0, 1)),
         clients: vec![addr(CLIENT)],
         server_limits: mailserver::server::Limits {
             max_connections: SERVER_MAX,

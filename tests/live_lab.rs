@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a lab that cannot start should stop the test loudly
 
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -29,16 +29,12 @@ fn addr(s: &str) -> Addr {
     s.parse().unwrap()
 }
 
-/// Each test has its own carriers, so tests can run side by side.
-async fn lab(scenario_dir: &str, base: u8, opts: LabOptions) -> (Lab, verify::Model) {
+/// Each lab picks a free carrier block of its own, so tests can run side by side.
+async fn lab(scenario_dir: &str, opts: LabOptions) -> (Lab, verify::Model) {
     let s = scenario::load(&root().join(scenario_dir).join("scenario.toml")).unwrap_or_else(|e| {
         e.report();
         panic!("scenario loads")
     });
-    let opts = LabOptions {
-        carrier_base: Some(Ipv4Addr::new(127, base, 0, 1)),
-        ..opts
-    };
     let lab = Lab::start(&s.model, opts).await.unwrap();
     (lab, s.model)
 }
@@ -93,7 +89,7 @@ fn relay_attempt<'a>(marker: &'a str, rcpt: &'a str) -> [String; 5] {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blog_telnet_test_protocol_log_shows_the_snat_addresses() {
-    let (lab, _) = lab("scenarios/two-snat-workaround", 101, LabOptions::default()).await;
+    let (lab, _) = lab("scenarios/two-snat-workaround", LabOptions::default()).await;
     let run = async {
         let allowed = relay_attempt("allowed-client", "someone@example.net");
         let r = smtp(
@@ -159,7 +155,7 @@ async fn swaks_relays_from_the_allowed_client_only() {
         println!("SKIPPED: swaks not found (install it with apt-get install swaks)");
         return;
     };
-    let (lab, _) = lab("scenarios/two-snat-workaround", 102, LabOptions::default()).await;
+    let (lab, _) = lab("scenarios/two-snat-workaround", LabOptions::default()).await;
     let server = vip(&lab, 25);
     let run = |client: &str, id: &str| {
         let carrier = lab.carrier(&addr(client)).unwrap();
@@ -225,7 +221,6 @@ fn which(tool: &str) -> Option<PathBuf> {
 async fn lettre_submits_and_async_imap_fetches_back_through_the_balancer() {
     let (lab, _) = lab(
         "tests/fixtures/lab",
-        103,
         LabOptions {
             clients: vec![addr("198.51.100.23")],
             ..LabOptions::default()
@@ -328,7 +323,6 @@ async fn round_robin_with_source_persistence() {
     let clients: Vec<Addr> = (10..60).map(|i| addr(&format!("192.0.2.{i}"))).collect();
     let (lab, _) = lab(
         "scenarios/two-snat-workaround",
-        104,
         LabOptions {
             clients: clients.clone(),
             ..LabOptions::default()
@@ -391,7 +385,7 @@ async fn a_stopped_member_is_marked_down_and_avoided() {
         },
         ..LabOptions::default()
     };
-    let (mut lab, _) = lab("scenarios/two-snat-workaround", 105, opts).await;
+    let (mut lab, _) = lab("scenarios/two-snat-workaround", opts).await;
     let ex2 = bigip::Endpoint {
         addr: addr("10.0.1.12"),
         port: 25,
@@ -439,7 +433,7 @@ async fn snat_port_exhaustion_resets_then_recovers() {
         },
         ..LabOptions::default()
     };
-    let (lab, _) = lab("scenarios/two-snat-workaround", 106, opts).await;
+    let (lab, _) = lab("scenarios/two-snat-workaround", opts).await;
     let run = async {
         // Two sessions through the relay SNAT address hold both ports.
         let mut held = Vec::new();

@@ -81,7 +81,7 @@ fn a_rule_that_spends_its_budget_delays_only_its_own_virtual() {
         });
     let client = "192.0.2.7".parse().unwrap();
     let opts = LabOptions {
-        carrier_base: Some(Ipv4Addr::new(127, 131, 0, 1)),
+        carrier_base: Some(Ipv4Addr::new(127, 111, 0, 1)),
         clients: vec![client],
         ..LabOptions::default()
     };

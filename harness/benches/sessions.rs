@@ -75,7 +75,7 @@ fn main() {
             e.report();
             panic!("scenario loads")
         });
-        let opts = LabOptions { carrier_base: Some(Ipv4Addr::new(127, 120, 0, 1)), ..LabOptions::default() };
+        let opts = LabOptions { carrier_base: Some(Ipv4Addr::new(127, 113, 0, 1)), ..LabOptions::default() };
         let lab = Lab::start(&s.model, opts).await.unwrap();
         let client: Addr = "10.1.2.55".parse().unwrap();
         let snat: Addr = "10.0.0.20".parse().unwrap();

@@ -14,7 +14,8 @@ use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, run_cmd, serve_cmd};
 /// relaylab reads the BIG-IP configuration (bigip.conf with its iRules and data groups)
 /// and the mail servers' relay settings, and answers for every source address.
 ///
-/// Exit codes: 0 holds, 1 violated, 2 bad input.
+/// Exit codes: 0 holds, 1 violated, 2 bad input, 3 the environment (a carrier address or
+/// port in use, a runtime that cannot start), with a hint.
 #[derive(Debug, Parser)]
 #[command(
     name = "relaylab",
@@ -62,7 +63,11 @@ enum Command {
     /// killed mid-run). Any live verdict that differs from the prover's fails the run and
     /// prints both.
     ///
-    /// Exit 0 when every scenario's proof passes and everything agrees; 1 otherwise.
+    /// Every planned trial counts: one the model cannot predict, or the lab cannot run,
+    /// is a disagreement with its reason. The report shows trials planned and observed.
+    ///
+    /// Exit 0 when every scenario's proof passes and everything agrees; 1 otherwise; 2 on
+    /// bad input; 3 when the machine is in the way (a carrier in use).
     Run {
         /// A scenario.toml, a folder holding one, or a folder of scenario folders.
         path: PathBuf,
@@ -78,6 +83,10 @@ enum Command {
         /// Skip the fault phase.
         #[arg(long)]
         no_faults: bool,
+        /// First loopback carrier of the lab (`127.N.0.1`); by default a free block is
+        /// picked, so labs can run side by side.
+        #[arg(long, value_name = "ADDR")]
+        carrier_base: Option<std::net::Ipv4Addr>,
     },
     /// Follow one source address through every hop: the virtual, the iRule lines, the
     /// SNAT, each pool member, the connector and each SMTP reply, with the configuration
@@ -125,6 +134,10 @@ enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = ServeLimits::default().rule_budget.as_secs_f64(),
               value_parser = seconds, allow_hyphen_values = true)]
         rule_budget: f64,
+        /// First loopback carrier of the lab (`127.N.0.1`); by default a free block is
+        /// picked and printed with the plan.
+        #[arg(long, value_name = "ADDR")]
+        carrier_base: Option<std::net::Ipv4Addr>,
     },
     /// Read BIG-IP configuration files.
     #[command(subcommand)]
@@ -263,6 +276,7 @@ impl Cli {
                 samples,
                 no_battery,
                 no_faults,
+                carrier_base,
             } => run_cmd::run(
                 &path,
                 format,
@@ -271,6 +285,7 @@ impl Cli {
                     battery: !no_battery,
                     faults: !no_faults,
                     progress: true,
+                    carrier_base,
                     ..run_cmd::RunOptions::default()
                 },
             ),
@@ -282,6 +297,7 @@ impl Cli {
                 listener_connections,
                 idle_timeout,
                 rule_budget,
+                carrier_base,
             } => serve_cmd::serve(
                 &scenario,
                 out,
@@ -292,6 +308,7 @@ impl Cli {
                     idle_timeout: Duration::from_secs_f64(idle_timeout),
                     rule_budget: Duration::from_secs_f64(rule_budget),
                 },
+                carrier_base,
             ),
             Command::Check {
                 path,
@@ -426,5 +443,29 @@ mod tests {
             }
         ));
         assert!(Cli::try_parse_from(["relaylab", "explain", "s"]).is_err());
+    }
+
+    #[test]
+    fn carrier_base_flags() {
+        let cli =
+            Cli::try_parse_from(["relaylab", "run", "s", "--carrier-base", "127.42.0.1"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Run {
+                carrier_base: Some(b),
+                ..
+            } if b == std::net::Ipv4Addr::new(127, 42, 0, 1)
+        ));
+        let cli = Cli::try_parse_from(["relaylab", "serve", "s"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Serve {
+                carrier_base: None,
+                ..
+            }
+        ));
+        assert!(
+            Cli::try_parse_from(["relaylab", "serve", "s", "--carrier-base", "localhost"]).is_err()
+        );
     }
 }

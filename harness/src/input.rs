@@ -5,10 +5,13 @@ use std::path::Path;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
-/// Input that relaylab cannot use: printed as diagnostics, exit code 2.
+/// Why a command could not run: input relaylab cannot use (exit code 2), or an
+/// environment that does not let it run (exit code 3: a carrier address or port in use, a
+/// runtime that cannot start). Printed as diagnostics.
 #[derive(Debug)]
 pub struct BadInput {
     diagnostics: Vec<Box<dyn Diagnostic + Send + Sync>>,
+    environment: bool,
 }
 
 impl BadInput {
@@ -19,13 +22,33 @@ impl BadInput {
                 text: text.into(),
                 help,
             })],
+            environment: false,
         }
+    }
+
+    /// The machine, not the input, is in the way (exit code 3): say what, and a hint.
+    pub fn environment(text: impl Into<String>, help: impl Into<String>) -> BadInput {
+        BadInput {
+            environment: true,
+            ..BadInput::message(text, Some(help.into()))
+        }
+    }
+
+    /// Whether the environment, not the input, is at fault.
+    pub fn is_environment(&self) -> bool {
+        self.environment
+    }
+
+    /// The process exit code: 3 for the environment, 2 for bad input.
+    pub fn exit_code(&self) -> u8 {
+        if self.environment { 3 } else { 2 }
     }
 
     /// One diagnostic (it carries its own source and labels).
     pub fn diagnostic(d: impl Diagnostic + Send + Sync + 'static) -> BadInput {
         BadInput {
             diagnostics: vec![Box::new(d)],
+            environment: false,
         }
     }
 
@@ -52,6 +75,7 @@ impl BadInput {
                 .into_iter()
                 .map(|d| Box::new(d) as Box<dyn Diagnostic + Send + Sync>)
                 .collect(),
+            environment: false,
         }
     }
 

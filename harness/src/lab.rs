@@ -27,8 +27,8 @@ pub struct LabOptions {
     pub lb: lb::Settings,
     /// Client addresses to give carriers besides those the scenario names.
     pub clients: Vec<Addr>,
-    /// The first carrier address (default 127.10.0.1); labs running side by side (tests)
-    /// each need their own.
+    /// The first carrier address. None: a free block `127.X.0.1` is picked (see
+    /// [`Lab::start`]), so labs running side by side never share carriers.
     pub carrier_base: Option<std::net::Ipv4Addr>,
     /// Start IMAP (143 and 993) on every member, not only where a pool serves IMAP, so a
     /// live run can read back what was delivered.
@@ -62,6 +62,78 @@ pub enum LabError {
     /// The proof that lists every reachable SNAT address failed.
     #[error("{0}")]
     Prove(#[from] verify::ProveError),
+    /// No carrier block was free.
+    #[error("no free carrier block after trying {tried:?} (the last: {last})")]
+    NoFreeBlock {
+        /// The bases tried.
+        tried: Vec<std::net::Ipv4Addr>,
+        /// The last block's error.
+        last: Box<LabError>,
+    },
+}
+
+impl LabError {
+    /// Whether a carrier address and port were already taken (by another lab, say).
+    pub fn in_use(&self) -> bool {
+        let taken = |e: &std::io::Error| e.kind() == std::io::ErrorKind::AddrInUse;
+        match self {
+            LabError::Server(mailserver::server::ServerError::Bind { source, .. }) => taken(source),
+            LabError::Balancer(lb::LbError::Bind { source, .. }) => taken(source),
+            _ => false,
+        }
+    }
+
+    /// Whether the machine is at fault rather than the scenario or the options: binding,
+    /// certificates, files.
+    pub fn is_environment(&self) -> bool {
+        match self {
+            LabError::Server(mailserver::server::ServerError::Bind { .. })
+            | LabError::Balancer(lb::LbError::Bind { .. })
+            | LabError::Tls(_)
+            | LabError::Io(_)
+            | LabError::NoFreeBlock { .. } => true,
+            LabError::Server(_)
+            | LabError::Balancer(_)
+            | LabError::Plan(_)
+            | LabError::Prove(_) => false,
+        }
+    }
+
+    /// The error as the CLI reports it: exit 3 with a hint when the machine is in the way,
+    /// else bad input.
+    pub fn to_bad_input(&self, scenario: &Path) -> crate::BadInput {
+        let text = format!("{}: cannot start the lab: {self}", scenario.display());
+        if !self.is_environment() {
+            return crate::BadInput::message(text, None);
+        }
+        let hint = if self.in_use() {
+            "another process (another relaylab lab?) holds this carrier: pass --carrier-base 127.N.0.1 with another N, or leave it out to have relaylab pick a free block"
+        } else if matches!(self, LabError::NoFreeBlock { .. }) {
+            "every carrier block tried was in use: stop other labs, or pass --carrier-base 127.N.0.1 with a block you know is free"
+        } else {
+            "the machine refused a socket, certificate or file the lab needs; see the error above"
+        };
+        crate::BadInput::environment(text, hint)
+    }
+}
+
+/// Carrier blocks tried when none is given.
+const AUTO_BLOCKS: usize = 8;
+
+/// Carrier bases to try: `127.X.0.1`, X from a start that differs between processes (so
+/// labs started at once begin apart) and stepping by a prime through 20..=99 and
+/// 120..=249. 127.10 is the plan's default and 127.100-119 are left to whoever names a
+/// block (tests that hold one on purpose, people who pass --carrier-base).
+fn auto_bases() -> impl Iterator<Item = std::net::Ipv4Addr> {
+    let seed = std::process::id() as usize
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() as usize);
+    (0..AUTO_BLOCKS).map(move |i| {
+        let x = 20 + (seed + i * 53) % 210;
+        let x = if x >= 100 { x + 20 } else { x };
+        std::net::Ipv4Addr::new(127, u8::try_from(x).unwrap_or(20), 0, 1)
+    })
 }
 
 /// One member's mail server.
@@ -137,14 +209,41 @@ fn addresses(model: &Model, proof: &verify::Proof, extra: &[Addr]) -> Vec<(Addr,
 }
 
 impl Lab {
-    /// Builds the plan, starts every member's servers, then the balancer.
+    /// Builds the plan, starts every member's servers, then the balancer. Without a
+    /// carrier base, tries free-looking blocks until one binds: a block whose carrier is
+    /// in use is given up (what was started on it is stopped) and the next one tried.
     pub async fn start(model: &Model, opts: LabOptions) -> Result<Lab, LabError> {
+        if let Some(base) = opts.carrier_base {
+            return Lab::start_at(model, &opts, base).await;
+        }
+        let mut tried = Vec::new();
+        let mut last = None;
+        for base in auto_bases() {
+            tried.push(base);
+            match Lab::start_at(model, &opts, base).await {
+                Err(e) if e.in_use() => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(LabError::NoFreeBlock {
+            tried,
+            last: Box::new(last.unwrap_or(LabError::Io("no block tried".into()))),
+        })
+    }
+
+    /// The first carrier address of the lab's block.
+    pub fn carrier_base(&self) -> std::net::Ipv4Addr {
+        self.plan.carrier_base()
+    }
+
+    async fn start_at(
+        model: &Model,
+        opts: &LabOptions,
+        base: std::net::Ipv4Addr,
+    ) -> Result<Lab, LabError> {
         let open_files = raise_open_file_limit();
         let proof = verify::prove(model)?;
-        let mut plan = match opts.carrier_base {
-            Some(base) => wire::Plan::with_bases(base, 20000)?,
-            None => wire::Plan::new(),
-        };
+        let mut plan = wire::Plan::with_bases(base, wire::Plan::DEFAULT_PORT_BASE)?;
         let config = model.config.clone();
         for v in config.virtuals.values() {
             if let Some(d) = v.destination {
@@ -173,7 +272,7 @@ impl Lab {
             if imap_members.contains(&s.member) {
                 add_imap_to_plan(&mut plan, s.member, true)?;
             }
-            policies.push((s.member, policy));
+            policies.push((s.member, policy, imap_members.contains(&s.member)));
         }
         for (a, role) in addresses(model, &proof, &opts.clients) {
             plan.add_addr(a, role)?;
@@ -215,52 +314,25 @@ impl Lab {
         );
         let tls = Some(pki.server_config()?);
         let mut members = Vec::new();
-        for (member, policy) in policies {
-            let name = policy.name().to_string();
-            let log = match &opts.out {
-                Some(dir) => log_file(dir, &name)?,
-                None => ProtocolLog::memory(),
-            };
-            let smtp = SmtpServer::start(SmtpServerConfig {
-                policy,
-                member,
-                plan: plan.clone(),
-                store: store.clone(),
-                log: log.clone(),
-                users: users.clone(),
-                tls: tls.clone(),
-                limits: opts.server_limits,
-            })
-            .await?;
-            let imap = if imap_members.contains(&member) {
-                Some(
-                    ImapServer::start(ImapServerConfig {
-                        name: format!("{name} IMAP"),
-                        addr: member,
-                        plan: plan.clone(),
-                        store: store.clone(),
-                        users: users.clone(),
-                        tls: tls.clone(),
-                        login_requires_tls: true,
-                        limits: opts.server_limits,
-                    })
-                    .await?,
-                )
-            } else {
-                None
-            };
-            members.push(MemberLab {
-                member,
-                name,
-                smtp: Some(smtp),
-                imap,
-                log,
-            });
+        for (member, policy, imap) in policies {
+            match start_member(opts, &plan, &store, &users, &tls, (member, imap), policy).await {
+                Ok(m) => members.push(m),
+                Err(e) => {
+                    stop_members(members).await;
+                    return Err(e);
+                }
+            }
         }
         let mut lb_settings = opts.lb.clone();
         lb_settings.v10_globals = model.options.irule_mode == verify::IruleMode::V10;
         lb_settings.automap = model.options.automap;
-        let balancer = lb::Balancer::start(config, plan.clone(), lb_settings).await?;
+        let balancer = match lb::Balancer::start(config, plan.clone(), lb_settings).await {
+            Ok(b) => b,
+            Err(e) => {
+                stop_members(members).await;
+                return Err(e.into());
+            }
+        };
         Ok(Lab {
             plan,
             balancer: Some(balancer),
@@ -337,6 +409,75 @@ pub fn raise_open_file_limit() -> Option<u64> {
     match setrlimit(Resource::Nofile, raised) {
         Ok(()) => raised.current,
         Err(_) => now.current,
+    }
+}
+
+/// Starts one member's SMTP (and IMAP) server.
+async fn start_member(
+    opts: &LabOptions,
+    plan: &Arc<wire::Plan>,
+    store: &Store,
+    users: &Arc<Users>,
+    tls: &Option<Arc<rustls::ServerConfig>>,
+    (member, imap_wanted): (Addr, bool),
+    policy: Arc<Policy>,
+) -> Result<MemberLab, LabError> {
+    let name = policy.name().to_string();
+    let log = match &opts.out {
+        Some(dir) => log_file(dir, &name)?,
+        None => ProtocolLog::memory(),
+    };
+    let smtp = SmtpServer::start(SmtpServerConfig {
+        policy,
+        member,
+        plan: plan.clone(),
+        store: store.clone(),
+        log: log.clone(),
+        users: users.clone(),
+        tls: tls.clone(),
+        limits: opts.server_limits,
+    })
+    .await?;
+    let imap = if imap_wanted {
+        let started = ImapServer::start(ImapServerConfig {
+            name: format!("{name} IMAP"),
+            addr: member,
+            plan: plan.clone(),
+            store: store.clone(),
+            users: users.clone(),
+            tls: tls.clone(),
+            login_requires_tls: true,
+            limits: opts.server_limits,
+        })
+        .await;
+        match started {
+            Ok(i) => Some(i),
+            Err(e) => {
+                let _ = smtp.shutdown().await;
+                return Err(e.into());
+            }
+        }
+    } else {
+        None
+    };
+    Ok(MemberLab {
+        member,
+        name,
+        smtp: Some(smtp),
+        imap,
+        log,
+    })
+}
+
+/// Stops what was started of a lab that could not start in full.
+async fn stop_members(members: Vec<MemberLab>) {
+    for m in members {
+        if let Some(s) = m.smtp {
+            let _ = s.shutdown().await;
+        }
+        if let Some(i) = m.imap {
+            let _ = i.shutdown().await;
+        }
     }
 }
 

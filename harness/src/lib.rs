@@ -4,7 +4,7 @@
 //! The library holds the command-line glue so that end-to-end tests can load scenarios
 //! the way the binary does: each subcommand lives in its own module and returns an
 //! [`Outcome`] or a [`BadInput`]; the binary maps them to the exit codes 0 (holds),
-//! 1 (violated) and 2 (bad input).
+//! 1 (violated), 2 (bad input) and 3 (the environment: a carrier in use, say).
 
 // First, so that every module below can use its macros.
 #[macro_use]

@@ -1,5 +1,6 @@
 //! The `relaylab` binary: parse the command line, run it, map the outcome to an exit code
-//! (0 holds, 1 violated, 2 bad input).
+//! (0 holds, 1 violated, 2 bad input, 3 the environment: a carrier in use, a runtime that
+//! cannot start).
 
 use std::process::ExitCode;
 
@@ -13,7 +14,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Violated) => ExitCode::from(1),
         Err(bad) => {
             bad.report();
-            ExitCode::from(2)
+            ExitCode::from(bad.exit_code())
         }
     }
 }

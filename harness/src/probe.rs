@@ -1,5 +1,7 @@
-//! A small SMTP client for live probes: from a client's carrier, through the balancer,
-//! optionally STARTTLS and AUTH PLAIN, every command and reply kept as a transcript.
+//! A small SMTP client for live probes: from a client's carrier (and a chosen source port),
+//! through the balancer, every command and reply kept as a transcript. What to send and when
+//! is not decided here: `run_cmd` drives these calls with `relaypolicy::dialogue`, the
+//! machine the prover runs too.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
@@ -28,22 +30,80 @@ pub struct Reply {
     pub code: u16,
     /// The whole reply, lines joined by ` / `.
     pub text: String,
+    /// The reply's lines without their codes (EHLO keywords for the dialogue).
+    pub lines: Vec<String>,
 }
 
 impl Reply {
+    /// No reply: the connection ended (or never carried one), with what happened.
+    pub fn ended(what: &str) -> Reply {
+        Reply {
+            code: 0,
+            text: what.to_string(),
+            lines: Vec::new(),
+        }
+    }
+
     /// 2xx or 3xx.
     pub fn ok(&self) -> bool {
         (200..400).contains(&self.code)
     }
 }
 
+/// A client socket bound to its carrier and source port, not yet connected.
+pub struct Bound {
+    socket: TcpSocket,
+    /// The source port (the system's choice when 0 was asked for).
+    pub port: u16,
+}
+
+/// Binds a client socket to `source` and `port` (0: any). SO_REUSEADDR lets a port whose
+/// last connection is still in TIME_WAIT be bound again; a connect that would repeat that
+/// connection's addresses still fails, and the caller moves to another port.
+pub fn bind(source: Ipv4Addr, port: u16) -> std::io::Result<Bound> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::new(source.into(), port))?;
+    let port = socket.local_addr()?.port();
+    Ok(Bound { socket, port })
+}
+
+/// Whether a connect error means the source address and port cannot be used now (taken, or
+/// the same connection still in TIME_WAIT), rather than that the peer refused.
+pub fn source_unusable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::AddrInUse | std::io::ErrorKind::AddrNotAvailable
+    )
+}
+
 impl Session {
-    /// Connects from `source` (a carrier) to `to`; None when the connection is refused or
-    /// reset before the banner (the balancer ended it).
+    /// Connects a bound socket to `to`. `Err` when the source cannot be used (see
+    /// [`source_unusable`]); `Ok(None)` when the connection is refused or reset before the
+    /// banner (the balancer ended it).
+    pub async fn connect(
+        bound: Bound,
+        to: SocketAddrV4,
+    ) -> std::io::Result<Option<(Session, Reply)>> {
+        let tcp = match tokio::time::timeout(REPLY, bound.socket.connect(SocketAddr::V4(to))).await
+        {
+            Ok(Ok(tcp)) => tcp,
+            Ok(Err(e)) if source_unusable(&e) => return Err(e),
+            Ok(Err(_)) | Err(_) => return Ok(None),
+        };
+        let mut s = Session {
+            stream: BufReader::new(Box::new(tcp)),
+            transcript: Vec::new(),
+        };
+        let banner = s.read().await;
+        Ok((banner.code != 0).then_some((s, banner)))
+    }
+
+    /// Connects from `source` (a carrier, any port) to `to`; None when the connection is
+    /// refused or reset before the banner (the balancer ended it).
     pub async fn open(source: Ipv4Addr, to: SocketAddrV4) -> Option<(Session, Reply)> {
-        let socket = TcpSocket::new_v4().ok()?;
-        socket.bind(SocketAddr::new(source.into(), 0)).ok()?;
-        let tcp = tokio::time::timeout(REPLY, socket.connect(SocketAddr::V4(to)))
+        let bound = bind(source, 0).ok()?;
+        let tcp = tokio::time::timeout(REPLY, bound.socket.connect(SocketAddr::V4(to)))
             .await
             .ok()?
             .ok()?;
@@ -66,6 +126,7 @@ impl Session {
                     return Reply {
                         code: 0,
                         text: "(connection ended)".into(),
+                        lines: Vec::new(),
                     };
                 }
             }
@@ -85,6 +146,10 @@ impl Session {
         Reply {
             code,
             text: lines.join(" / "),
+            lines: lines
+                .iter()
+                .map(|l| l.get(4..).unwrap_or_default().to_string())
+                .collect(),
         }
     }
 
@@ -102,6 +167,7 @@ impl Session {
             return Reply {
                 code: 0,
                 text: "(connection ended)".into(),
+                lines: Vec::new(),
             };
         }
         self.read().await
@@ -114,31 +180,32 @@ impl Session {
             return Reply {
                 code: 0,
                 text: "(connection ended)".into(),
+                lines: Vec::new(),
             };
         }
         self.read().await
     }
 
-    /// STARTTLS, trusting `tls`; the session continues encrypted.
+    /// STARTTLS, trusting `tls`; the session continues encrypted. On failure, the reply
+    /// (code 0 when the handshake failed after a 220) and the transcript so far.
     pub async fn starttls(
         mut self,
         tls: Arc<rustls::ClientConfig>,
         name: &str,
-    ) -> Result<(Session, Reply), Reply> {
+    ) -> Result<(Session, Reply), (Reply, Vec<String>)> {
         let r = self.cmd("STARTTLS").await;
         if r.code != 220 {
-            return Err(r);
+            return Err((r, self.transcript));
         }
+        let mut transcript = self.transcript;
+        let Ok(server) = rustls::pki_types::ServerName::try_from(name.to_string()) else {
+            transcript.push("(bad TLS name)".into());
+            return Err((Reply::ended("bad TLS name"), transcript));
+        };
         let inner = self.stream.into_inner();
         let connector = tokio_rustls::TlsConnector::from(tls);
-        let server =
-            rustls::pki_types::ServerName::try_from(name.to_string()).map_err(|_| Reply {
-                code: 0,
-                text: "bad TLS name".into(),
-            })?;
         match connector.connect(server, inner).await {
             Ok(stream) => {
-                let mut transcript = self.transcript;
                 transcript.push("(TLS established)".into());
                 Ok((
                     Session {
@@ -148,10 +215,11 @@ impl Session {
                     r,
                 ))
             }
-            Err(e) => Err(Reply {
-                code: 0,
-                text: format!("TLS handshake failed: {e}"),
-            }),
+            Err(e) => {
+                let why = format!("TLS handshake failed: {e}");
+                transcript.push(format!("({why})"));
+                Err((Reply::ended(&why), transcript))
+            }
         }
     }
 
@@ -168,6 +236,7 @@ impl Session {
             return Reply {
                 code: 0,
                 text: "(connection ended)".into(),
+                lines: Vec::new(),
             };
         }
         self.read().await

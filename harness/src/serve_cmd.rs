@@ -37,13 +37,19 @@ pub fn serve(
     out: Option<PathBuf>,
     time_scale: f64,
     limits: ServeLimits,
+    carrier_base: Option<std::net::Ipv4Addr>,
 ) -> Result<Outcome, BadInput> {
     let file = &scenario::discover_one(path, "serve")?;
     let s = scenario::load(file)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| BadInput::message(format!("cannot start the runtime: {e}"), None))?;
+        .map_err(|e| {
+            BadInput::environment(
+                format!("cannot start the runtime: {e}"),
+                "the system refused threads or an event loop; check ulimits",
+            )
+        })?;
     rt.block_on(async move {
         let opts = LabOptions {
             out: out.clone(),
@@ -59,7 +65,7 @@ pub fn serve(
                     .parse()
                     .map_err(|_| BadInput::message("bad built-in client", None))?,
             ],
-            carrier_base: None,
+            carrier_base,
             imap_everywhere: false,
             server_limits: mailserver::server::Limits {
                 max_connections: limits.server_connections,
@@ -68,7 +74,7 @@ pub fn serve(
         };
         let lab = Lab::start(&s.model, opts)
             .await
-            .map_err(|e| BadInput::message(format!("cannot start the lab: {e}"), None))?;
+            .map_err(|e| e.to_bad_input(file))?;
         out!("{}", guide(&s.model, &lab, out.as_deref()));
         let files = lab
             .open_files
@@ -108,6 +114,11 @@ pub fn guide(model: &verify::Model, lab: &Lab, out: Option<&Path>) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let _ = writeln!(o, "relaylab serve: {}\n", model.name);
+    let _ = writeln!(
+        o,
+        "carrier block from {} (choose another with --carrier-base)\n",
+        lab.carrier_base()
+    );
     let _ = writeln!(o, "{}", lab.plan.table());
     if let Some(b) = &lab.balancer {
         for (v, carrier) in b.listening() {

@@ -70,6 +70,30 @@ impl Default for Settings {
     }
 }
 
+/// Why the balancer refuses a pin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PinError {
+    /// The balancer does not run this virtual.
+    #[error("the balancer runs no virtual server {0}")]
+    UnknownVirtual(String),
+    /// The decision for this client never takes the path: pinning it would have the
+    /// balancer do what BIG-IP cannot.
+    #[error("{virtual_name} never sends {client}:{port} to {member} as {translated}")]
+    NotAllowed {
+        /// The virtual.
+        virtual_name: String,
+        /// The client address.
+        client: Addr,
+        /// Its source port.
+        port: u16,
+        /// The member asked for.
+        member: bigip::Endpoint,
+        /// The SNAT address asked for (with route domain).
+        translated: Addr,
+    },
+}
+
 /// Why the balancer cannot start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -113,6 +137,7 @@ pub struct Balancer {
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
     listening: Vec<(String, SocketAddrV4)>,
+    plans: Vec<Arc<Plan>>,
 }
 
 impl Balancer {
@@ -151,6 +176,7 @@ impl Balancer {
         let (stop, _) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let mut listening = Vec::new();
+        let mut plans = Vec::new();
         for name in names {
             let plan = Plan::new(
                 &config,
@@ -178,8 +204,10 @@ impl Balancer {
                         source,
                     })?;
             listening.push((name.clone(), carrier));
+            let plan = Arc::new(plan);
+            plans.push(plan.clone());
             let listener = Listener {
-                plan: Arc::new(plan),
+                plan,
                 slots: Arc::new(Semaphore::new(shared.settings.max_connections)),
                 rule_threads: Arc::new(Semaphore::new(shared.settings.rule_threads.max(1))),
             };
@@ -203,6 +231,7 @@ impl Balancer {
             stop,
             tasks,
             listening,
+            plans,
         })
     }
 
@@ -216,11 +245,40 @@ impl Balancer {
         self.shared.counters.snapshot()
     }
 
-    /// Makes every new connection from `client` take this member (and SNAT address, when
-    /// given) whenever the decision code allows that path: how a live run exercises every
-    /// path of an address, as rotating the persistence key would on a real BIG-IP.
-    pub fn pin(&self, client: Addr, member: bigip::Endpoint, seen: Option<Addr>) {
-        self.shared.selector.pin(client, member, seen);
+    /// Makes every new connection from `client` take this member and SNAT address: how a
+    /// live run exercises every path of an address, as rotating the persistence key would
+    /// on a real BIG-IP. Refused unless the virtual's decision for this client (address
+    /// and source port) allows the path; while pinned, a connection that cannot take the
+    /// path (its member is down) is reset rather than sent elsewhere.
+    pub fn pin(
+        &self,
+        virtual_name: &str,
+        client: Addr,
+        port: u16,
+        member: bigip::Endpoint,
+        translated: Addr,
+    ) -> Result<(), PinError> {
+        let plan = self
+            .plans
+            .iter()
+            .find(|p| p.virtual_server.name == virtual_name)
+            .ok_or_else(|| PinError::UnknownVirtual(virtual_name.to_string()))?;
+        let allowed = plan
+            .decide(client, port)
+            .paths
+            .iter()
+            .any(|p| p.member == member && p.seen == translated);
+        if !allowed {
+            return Err(PinError::NotAllowed {
+                virtual_name: virtual_name.to_string(),
+                client,
+                port,
+                member,
+                translated,
+            });
+        }
+        self.shared.selector.pin(client, member, translated);
+        Ok(())
     }
 
     /// Lets `client` be balanced normally again.

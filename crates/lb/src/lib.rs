@@ -35,5 +35,5 @@ mod idle;
 mod ports;
 mod select;
 
-pub use balancer::{Balancer, LbError, Settings};
+pub use balancer::{Balancer, LbError, PinError, Settings};
 pub use counters::{Counters, MemberStats, Snapshot};

@@ -90,8 +90,8 @@ fn persist_key(client: &Addr, prefix: u8) -> PersistKey {
 
 #[derive(Debug, Default)]
 pub(crate) struct Selector {
-    /// Test hook: client -> (member, SNAT address) it must take when that path is allowed.
-    pins: Mutex<HashMap<Addr, (Endpoint, Option<Addr>)>>,
+    /// Live-run hook: client -> (member, SNAT address) it must take.
+    pins: Mutex<HashMap<Addr, (Endpoint, Addr)>>,
     health: Mutex<HashMap<Endpoint, bool>>,
     rr: Mutex<HashMap<String, usize>>,
     snat_rr: Mutex<HashMap<Endpoint, usize>>,
@@ -99,7 +99,7 @@ pub(crate) struct Selector {
 }
 
 impl Selector {
-    pub(crate) fn pin(&self, client: Addr, member: Endpoint, seen: Option<Addr>) {
+    pub(crate) fn pin(&self, client: Addr, member: Endpoint, seen: Addr) {
         if let Ok(mut p) = self.pins.lock() {
             p.insert(client, (member, seen));
         }
@@ -146,12 +146,15 @@ impl Selector {
         }
         let first = *members.first()?;
         let pinned = self.pins.lock().ok().and_then(|p| p.get(client).copied());
-        if let Some((member, seen)) = pinned
-            && let Some(p) = paths.iter().find(|p| {
-                p.member == member && seen.is_none_or(|s| s == p.seen) && self.is_up(&p.member)
-            })
-        {
-            return Some(p);
+        if let Some((member, seen)) = pinned {
+            // Balancing elsewhere would let a live observation pass for a path it never took.
+            let p = paths
+                .iter()
+                .find(|p| p.member == member && p.seen == seen && self.is_up(&p.member));
+            if p.is_none() {
+                tracing::warn!(%client, %member, %seen, "pinned path not available: reset");
+            }
+            return p;
         }
         let key = persistence.map(|p| (virtual_name.to_string(), persist_key(client, p.prefix)));
         let persisted = key.as_ref().and_then(|k| {
@@ -242,5 +245,64 @@ impl Selector {
             return mine[n % mine.len()];
         }
         mine[0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bigip::decide::SnatSource;
+
+    fn path(member: &str, seen: &str) -> Path {
+        Path {
+            pool: Some("/Common/p".into()),
+            member_name: member.into(),
+            member: Endpoint {
+                addr: member.parse().expect("address"),
+                port: 25,
+            },
+            seen: seen.parse().expect("address"),
+            snat: SnatHow::Address,
+            snat_source: SnatSource::Virtual,
+        }
+    }
+
+    #[test]
+    fn a_pinned_client_takes_its_path_or_none_never_another() {
+        let config = Config::default();
+        let counters = Counters::default();
+        let paths = [
+            path("10.0.1.11", "10.0.0.20"),
+            path("10.0.1.12", "10.0.0.20"),
+        ];
+        let client: Addr = "192.0.2.7".parse().expect("address");
+        let s = Selector::default();
+        s.pin(client, paths[1].member, paths[1].seen);
+        for _ in 0..3 {
+            let got = s.choose(&config, "/Common/vs", &client, &paths, None, &counters);
+            assert_eq!(got.map(|p| p.member), Some(paths[1].member));
+        }
+        // Its member down: reset, rather than balanced to the member that is up.
+        s.set_health(paths[1].member, false);
+        assert!(
+            s.choose(&config, "/Common/vs", &client, &paths, None, &counters)
+                .is_none()
+        );
+        // A SNAT address the paths do not have: likewise.
+        s.set_health(paths[1].member, true);
+        s.pin(
+            client,
+            paths[0].member,
+            "10.0.1.5".parse().expect("address"),
+        );
+        assert!(
+            s.choose(&config, "/Common/vs", &client, &paths, None, &counters)
+                .is_none()
+        );
+        s.unpin(&client);
+        assert!(
+            s.choose(&config, "/Common/vs", &client, &paths, None, &counters)
+                .is_some()
+        );
     }
 }

@@ -16,6 +16,9 @@
 //!   enhanced code, text), its [`Effect`] (for RCPT: where the recipient goes and whether
 //!   that is relaying) and a [`Trace`] naming the connector, right and configuration entry
 //!   (file:line:column). A mock SMTP session machine asks this for every reply.
+//! - [`dialogue`]: the client's side of every dialogue (STARTTLS or not, which AUTH
+//!   mechanism, MAIL/RCPT/DATA), one sans-IO machine for the prover and the live client;
+//!   [`Server::converse`] runs any [`dialogue::Script`] through `decide`.
 //! - [`Server::probe`]: the prover's questions for one remote address ([`Probe`]: anonymous
 //!   relay, anonymous mail to an accepted domain, authenticated relay with or without TLS),
 //!   answered by running the whole dialogue through `decide`, so what is proved is what
@@ -119,6 +122,7 @@
 //!   print: pass them, or add a `# relaylab-interfaces: 10.0.1.13/24` comment.
 //!   `relay_domains` entries match exactly, and `.example.com` matches subdomains.
 
+pub mod dialogue;
 pub mod exchange;
 pub mod exchange2003;
 pub mod import;
@@ -129,7 +133,9 @@ pub mod recipient;
 pub mod session;
 pub mod show;
 
-pub use policy::{DecisionSet, Probe, ProbeOutcome, Problem, Server, Severity, Verdict};
+pub use policy::{
+    ConnectorId, DecisionSet, Probe, ProbeOutcome, Problem, Sent, Server, Severity, Verdict,
+};
 pub use session::{
     Decision, Effect, Endpoint, Identity, Origin, Reply, SessionState, Step, Trace, TraceEntry,
     TraceKind,

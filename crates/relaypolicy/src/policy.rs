@@ -4,6 +4,7 @@
 use addrspace::{Addr, AddrSet};
 use serde::Serialize;
 
+use crate::dialogue::{Command, Dialogue, EHLO_NAME, Ending, Next, Script, Stage};
 use crate::exchange::ExchangeServer;
 use crate::exchange2003::SmtpVirtualServer;
 use crate::postfix::PostfixServer;
@@ -78,6 +79,22 @@ pub enum Probe {
     },
 }
 
+impl Probe {
+    /// The client's script for this probe.
+    pub fn script(&self) -> Script {
+        match self {
+            Probe::AnonymousRelay { external_domain } => {
+                Script::anonymous(format!("<relaytest@{external_domain}>"))
+            }
+            Probe::AnonymousLocal { recipient } => Script::anonymous(format!("<{recipient}>")),
+            Probe::AuthenticatedRelay {
+                external_domain,
+                tls,
+            } => Script::authenticated(format!("<relaytest@{external_domain}>"), *tls),
+        }
+    }
+}
+
 /// The verdict of a probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -98,8 +115,96 @@ pub enum Verdict {
 pub struct ProbeOutcome {
     /// The verdict.
     pub verdict: Verdict,
-    /// Each step as the client would write it, with the server's decision.
-    pub steps: Vec<(String, Decision)>,
+    /// How the client's dialogue ended.
+    pub ending: Ending,
+    /// The connector (or equivalent) that took the connection.
+    pub connector: ConnectorId,
+    /// Each step the client took, with the server's decision.
+    pub steps: Vec<(Sent, Decision)>,
+}
+
+impl ProbeOutcome {
+    /// The server's decision on the first step of this kind, if the dialogue got there.
+    pub fn decision_at(&self, stage: Stage) -> Option<&Decision> {
+        self.steps
+            .iter()
+            .find(|(s, _)| s.stage() == Some(stage))
+            .map(|(_, d)| d)
+    }
+}
+
+/// A step of a probe dialogue, as the client took it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Sent {
+    /// The TCP connection (the banner answers it).
+    Connect,
+    /// A command.
+    Command(Command),
+    /// Nothing was sent: AUTH was wanted and no mechanism the client speaks was offered.
+    NoMechanism,
+}
+
+impl Sent {
+    /// The stage whose reply answers this step.
+    pub fn stage(&self) -> Option<Stage> {
+        Some(match self {
+            Sent::Connect => Stage::Banner,
+            Sent::Command(Command::Ehlo) => Stage::Ehlo,
+            Sent::Command(Command::StartTls) => Stage::StartTls,
+            Sent::Command(Command::Auth(_)) => Stage::Auth,
+            Sent::Command(Command::Mail(_)) => Stage::Mail,
+            Sent::Command(Command::Rcpt(_)) => Stage::Rcpt,
+            Sent::Command(Command::Data) => Stage::Data,
+            Sent::NoMechanism => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sent::Connect => f.write_str("(connect)"),
+            Sent::Command(c) => write!(f, "{c}"),
+            Sent::NoMechanism => f.write_str("(no AUTH mechanism the client speaks)"),
+        }
+    }
+}
+
+/// Which connector (or equivalent) of a server answers a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
+pub enum ConnectorId {
+    /// An Exchange 2007+ receive connector, by name.
+    Receive(String),
+    /// No Exchange receive connector takes the connection.
+    NoConnector,
+    /// The Exchange 2000/2003 SMTP virtual server, by name.
+    VirtualServer(String),
+    /// A Postfix smtpd, by the server's name.
+    Smtpd(String),
+}
+
+impl ConnectorId {
+    /// The connector's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            ConnectorId::Receive(n) | ConnectorId::VirtualServer(n) | ConnectorId::Smtpd(n) => {
+                Some(n)
+            }
+            ConnectorId::NoConnector => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectorId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectorId::Receive(n) => write!(f, "connector `{n}`"),
+            ConnectorId::NoConnector => f.write_str("no connector"),
+            ConnectorId::VirtualServer(n) => write!(f, "SMTP virtual server {n}"),
+            ConnectorId::Smtpd(n) => write!(f, "Postfix {n}"),
+        }
+    }
 }
 
 impl ProbeOutcome {
@@ -152,6 +257,22 @@ impl Server {
             Server::Exchange(s) => {
                 for e in s.config_errors() {
                     add(Severity::ConfigError, e.to_string(), None);
+                }
+                use crate::exchange::AuthMechanism as M;
+                for c in &s.connectors {
+                    // The dialogue's client speaks basic mechanisms only: where integrated
+                    // ones are offered in the clear and basic ones are not, its verdict
+                    // says nothing about NTLM or Kerberos clients.
+                    if c.has_auth(M::Integrated) && !c.has_auth(M::BasicAuth) {
+                        add(
+                            Severity::NotProvable,
+                            format!(
+                                "connector `{}` offers Integrated (NTLM, Kerberos) without BasicAuth: relaylab's client authenticates with PLAIN or LOGIN only, so authenticated relay by an integrated client, with or without TLS, is not probed",
+                                c.name
+                            ),
+                            c.origin.clone(),
+                        );
+                    }
                 }
             }
             Server::Exchange2003(s) => {
@@ -244,122 +365,116 @@ impl Server {
         out
     }
 
+    /// The connector (or equivalent) that takes a connection to `local` from `remote`.
+    pub fn connector(&self, local: &Endpoint, remote: &Addr) -> ConnectorId {
+        match self {
+            Server::Exchange(s) => match s.select(local, remote).connector {
+                Some(c) => ConnectorId::Receive(c.name.clone()),
+                None => ConnectorId::NoConnector,
+            },
+            Server::Exchange2003(s) => ConnectorId::VirtualServer(s.name.clone()),
+            Server::Postfix(s) => ConnectorId::Smtpd(s.name.clone()),
+        }
+    }
+
     /// Runs a probe: the whole dialogue a client would have (banner, EHLO, STARTTLS and
     /// AUTH where the probe asks for them, MAIL, RCPT, DATA), stopping at the first refusal.
     pub fn probe(&self, local: Endpoint, remote: Addr, probe: &Probe) -> ProbeOutcome {
+        self.converse(local, remote, &probe.script())
+    }
+
+    /// Runs a client's script through [`Server::decide`], step by step as
+    /// [`Dialogue`] chooses them (the live client follows the same machine).
+    pub fn converse(&self, local: Endpoint, remote: Addr, script: &Script) -> ProbeOutcome {
         let mut state = SessionState::new(local, remote);
-        let mut steps: Vec<(String, Decision)> = Vec::new();
-        let (rcpt, want_tls, auth) = match probe {
-            Probe::AnonymousRelay { external_domain } => {
-                (format!("<relaytest@{external_domain}>"), false, false)
+        let mut steps: Vec<(Sent, Decision)> = Vec::new();
+        let mut dialogue = Dialogue::new(script.clone());
+        let mut d = self.decide(&state, &Step::Connect);
+        let mut sent = Sent::Connect;
+        let mut rcpt_effect = Effect::None;
+        // The dialogue ends after at most eight replies; the bound only guards the loop.
+        let ending = loop {
+            if steps.len() > 16 {
+                break Ending::Refused {
+                    at: dialogue.waiting_for(),
+                    code: 0,
+                };
             }
-            Probe::AnonymousLocal { recipient } => (format!("<{recipient}>"), false, false),
-            Probe::AuthenticatedRelay {
-                external_domain,
-                tls,
-            } => (format!("<relaytest@{external_domain}>"), *tls, true),
-        };
-        let finish = |steps: Vec<(String, Decision)>, verdict| ProbeOutcome { verdict, steps };
-        let refused = |d: &Decision| {
-            if d.reply.is_transient() {
-                Verdict::Deferred
-            } else {
-                Verdict::Rejected
-            }
-        };
-        macro_rules! step {
-            ($label:expr, $step:expr) => {{
-                let d = self.decide(&state, &$step);
-                let ok = d.reply.is_positive();
-                steps.push(($label.to_string(), d));
-                if !ok {
-                    let v = refused(&steps[steps.len() - 1].1);
-                    return finish(steps, v);
+            let (code, lines) = (d.reply.code, d.reply.lines.clone());
+            if matches!(sent, Sent::Command(Command::Rcpt(_))) {
+                rcpt_effect = d.effect.clone();
+                if d.reply.is_positive() {
+                    state.recipients += 1;
                 }
-            }};
-        }
-        step!("(connect)", Step::Connect);
-        step!("EHLO relaylab.invalid", Step::Ehlo("relaylab.invalid"));
-        let ehlo_lines = steps
-            .last()
-            .map(|s| s.1.reply.lines.clone())
-            .unwrap_or_default();
-        let offers = |word: &str| {
-            ehlo_lines
-                .iter()
-                .any(|l| l.split_whitespace().next() == Some(word))
-        };
-        if want_tls && offers("STARTTLS") {
-            step!("STARTTLS", Step::StartTls);
-            state.tls = true;
-            step!("EHLO relaylab.invalid", Step::Ehlo("relaylab.invalid"));
-        }
-        if auth {
-            let ehlo_now = steps
-                .iter()
-                .rev()
-                .find(|s| s.0.starts_with("EHLO"))
-                .map(|s| s.1.reply.lines.clone())
-                .unwrap_or_default();
-            let mech = ehlo_now
-                .iter()
-                .find_map(|l| l.strip_prefix("AUTH "))
-                .and_then(|m| {
-                    m.split_whitespace()
-                        .find(|m| ["LOGIN", "PLAIN", "NTLM", "GSSAPI"].contains(m))
-                })
-                .map(str::to_string);
-            let Some(mech) = mech else {
-                steps.push((
-                    "AUTH".into(),
-                    Decision {
-                        reply: Reply::new(
-                            504,
-                            Some("5.7.4"),
-                            "No authentication mechanism offered",
-                        ),
-                        effect: Effect::None,
-                        trace: Trace::default(),
+            }
+            steps.push((sent, d));
+            let command = match dialogue.next(code, &lines) {
+                Next::Send(c) => c,
+                Next::Done(e) => break e,
+            };
+            if dialogue.tls() {
+                state.tls = true;
+            }
+            d = match &command {
+                Command::Ehlo => self.decide(&state, &Step::Ehlo(EHLO_NAME)),
+                Command::StartTls => self.decide(&state, &Step::StartTls),
+                Command::Auth(m) => {
+                    let d = self.decide(&state, &Step::Auth(m.name()));
+                    if d.reply.is_positive() {
+                        // The lab's account; basic mechanisms only, by the dialogue's choice.
+                        state.identity = Identity::User {
+                            name: "relaylab-probe".into(),
+                            integrated: false,
+                        };
+                    }
+                    d
+                }
+                Command::Mail(path) => self.decide(&state, &Step::Mail { path, size: None }),
+                Command::Rcpt(path) => self.decide(&state, &Step::Rcpt(path)),
+                Command::Data => self.decide(
+                    &state,
+                    &Step::EndOfData {
+                        size: 1000,
+                        bare_linefeeds: false,
                     },
-                ));
-                return finish(steps, Verdict::Rejected);
+                ),
             };
-            step!(format!("AUTH {mech}"), Step::Auth(&mech));
-            state.identity = Identity::User {
-                name: "relaylab-probe".into(),
-                integrated: mech == "NTLM" || mech == "GSSAPI",
-            };
-        }
-        step!(
-            "MAIL FROM:<probe@relaylab.invalid>",
-            Step::Mail {
-                path: "<probe@relaylab.invalid>",
-                size: None
-            }
-        );
-        step!(format!("RCPT TO:{rcpt}"), Step::Rcpt(&rcpt));
-        let rcpt_effect = steps
-            .last()
-            .map(|s| s.1.effect.clone())
-            .unwrap_or(Effect::None);
-        state.recipients += 1;
-        step!(
-            "DATA ... .",
-            Step::EndOfData {
-                size: 1000,
-                bare_linefeeds: false
-            }
-        );
-        let verdict = match rcpt_effect {
-            Effect::Recipient { relay: true, .. } => Verdict::Relayed,
-            Effect::Recipient {
-                destination:
-                    crate::recipient::Destination::LocalThenNdr { .. }
-                    | crate::recipient::Destination::SelfAddressed { .. },
-                ..
-            } => Verdict::AcceptedThenBounced,
-            _ => Verdict::Delivered,
+            sent = Sent::Command(command);
         };
-        finish(steps, verdict)
+        if ending == Ending::NoMechanism {
+            // The server's own words would be silence: say why the dialogue stopped.
+            steps.push((
+                Sent::NoMechanism,
+                Decision {
+                    reply: Reply::new(
+                        504,
+                        Some("5.7.4"),
+                        "No authentication mechanism the client speaks is offered",
+                    ),
+                    effect: Effect::None,
+                    trace: Trace::default(),
+                },
+            ));
+        }
+        let verdict = match ending {
+            Ending::Refused { .. } if ending.is_transient() => Verdict::Deferred,
+            Ending::Refused { .. } | Ending::NoMechanism => Verdict::Rejected,
+            Ending::Sent => match rcpt_effect {
+                Effect::Recipient { relay: true, .. } => Verdict::Relayed,
+                Effect::Recipient {
+                    destination:
+                        crate::recipient::Destination::LocalThenNdr { .. }
+                        | crate::recipient::Destination::SelfAddressed { .. },
+                    ..
+                } => Verdict::AcceptedThenBounced,
+                _ => Verdict::Delivered,
+            },
+        };
+        ProbeOutcome {
+            verdict,
+            ending,
+            connector: self.connector(&local, &remote),
+            steps,
+        }
     }
 }

@@ -9,8 +9,8 @@ use addrspace::{Addr, AddrSet, Domain, Partition, PortSet};
 use bigip::Endpoint;
 use bigip::decide::{DataGroupIndex, End, Outcome, Path, Plan, PlanError, SnatHow};
 use irule::{Answer, Decision, Evaluation, Settings};
-use relaypolicy::policy::{Probe, ProbeOutcome, Server, Verdict};
-use relaypolicy::session::{Endpoint as PolicyEndpoint, TraceKind};
+use relaypolicy::policy::{ConnectorId, Probe, ProbeOutcome, Server, Verdict};
+use relaypolicy::session::Endpoint as PolicyEndpoint;
 use serde::Serialize;
 
 use crate::clients::{Client, ClientSet, Region};
@@ -70,7 +70,8 @@ pub struct PathVerdict {
     #[serde(skip)]
     pub translated: Addr,
     /// The connector (or equivalent) that answered.
-    pub connector: String,
+    #[serde(serialize_with = "display")]
+    pub connector: ConnectorId,
     /// Anonymous relay to the external domain.
     pub relay: VerdictWord,
     /// Anonymous mail to the local recipient.
@@ -494,17 +495,7 @@ fn path_verdict(
         .iter()
         .map(|p| server.probe(local, seen, p))
         .collect();
-    let connector = outcomes[0]
-        .steps
-        .first()
-        .and_then(|(_, d)| {
-            d.trace
-                .entries
-                .iter()
-                .find(|e| e.kind == TraceKind::Connector)
-        })
-        .map(|e| connector_name(&e.detail))
-        .unwrap_or_else(|| "-".into());
+    let connector = outcomes[0].connector.clone();
     let relay_reply = outcomes[0]
         .last()
         .map(|d| d.reply.to_string())
@@ -524,16 +515,6 @@ fn path_verdict(
         relay_reply,
     };
     (v, outcomes)
-}
-
-/// The connector's name from its trace line (`connector `Relay EX1` takes ...`), or the
-/// line's head.
-fn connector_name(detail: &str) -> String {
-    let mut parts = detail.split('`');
-    match (parts.next(), parts.next()) {
-        (Some(_), Some(name)) if detail.starts_with("connector") => format!("connector `{name}`"),
-        _ => detail.split(':').next().unwrap_or(detail).to_string(),
-    }
 }
 
 /// Serialises a value by its `Display` form: JSON shows what the text report shows.

@@ -233,6 +233,11 @@ impl Plan {
         Ok(sock)
     }
 
+    /// The first carrier the plan hands out.
+    pub fn carrier_base(&self) -> Ipv4Addr {
+        self.carrier_base
+    }
+
     /// The carrier of a scenario address.
     pub fn carrier(&self, addr: &Addr) -> Option<Ipv4Addr> {
         self.by_scenario
