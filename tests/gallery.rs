@@ -304,7 +304,7 @@ fn check_of_the_gallery_exits_0_and_fails_without_an_expected_violation() {
         String::from_utf8_lossy(&out.stdout)
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc.as_array().unwrap().len(), 13);
+    assert_eq!(doc.as_array().unwrap().len(), 14);
 
     // Remove one expected violation from a copy of a pitfall: the run must fail.
     let tmp = std::env::temp_dir().join(format!("relaylab-gallery-{}", std::process::id()));
@@ -439,5 +439,34 @@ fn allowed_clients_that_no_virtual_accepts_cannot_relay() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("allowed-can-relay"), "{text}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// One word added to the workaround: the client picks its source port, so every address
+/// relays from port 1025, and from no other port.
+#[test]
+fn source_port_backdoor_is_an_open_relay_from_port_1025_only() {
+    let p = prove("source-port-backdoor");
+    assert!(p.check.passes(), "{:?}", p.check);
+    let open: Vec<_> = p
+        .violations()
+        .filter(|v| v.property == Property::NoOpenRelay)
+        .collect();
+    assert_eq!(open.len(), 2, "one per member");
+    for v in &open {
+        assert!(v.depends_on_port && v.representative_port == 1025);
+        assert_eq!(v.label, verify::Label::Proved);
+        assert_eq!(v.address_set(), others());
+        for port in [1, 1024, 1026, 49152, 65535] {
+            let c = verify::Client {
+                addr: addr("192.0.2.7"),
+                port,
+            };
+            assert!(!v.covers_client(c), "port {port}");
+        }
+        assert!(v.covers_client(verify::Client {
+            addr: addr("192.0.2.7"),
+            port: 1025
+        }));
     }
 }

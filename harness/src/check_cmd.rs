@@ -91,6 +91,7 @@ fn emit(text: &str, out: Option<&Path>, format: ReportFormat) -> Result<(), BadI
 pub fn explain(
     path: &Path,
     address: &str,
+    port: u16,
     virtual_name: Option<&str>,
 ) -> Result<Outcome, BadInput> {
     let file = &scenario::discover_one(path, "explain")?;
@@ -101,6 +102,7 @@ pub fn explain(
     let text = verify::explain::explain(
         &s.model,
         addr,
+        port,
         virtual_name.map(bigip::full_name).as_deref(),
     )
     .map_err(|e| prove_error(file, e))?;

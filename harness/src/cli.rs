@@ -99,6 +99,10 @@ enum Command {
         /// Only this virtual server.
         #[arg(long = "virtual", value_name = "NAME")]
         virtual_name: Option<String>,
+        /// The client's source port (a rule may read it with `TCP::client_port`).
+        #[arg(long, value_name = "PORT", default_value_t = 49152,
+              value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
     },
     /// Run the live lab of one scenario for manual sessions: the SNAT balancer, a mock
     /// mail server (SMTP, and IMAP where a pool serves 143/993) per pool member, on
@@ -320,7 +324,8 @@ impl Cli {
                 scenario,
                 address,
                 virtual_name,
-            } => check_cmd::explain(&scenario, &address, virtual_name.as_deref()),
+                port,
+            } => check_cmd::explain(&scenario, &address, port, virtual_name.as_deref()),
             Command::Policy(PolicyCommand::Show { files, format }) => {
                 config_cmd::policy_show(&files, format)
             }

@@ -13,14 +13,20 @@ use crate::prove::{
     ProveError, branch_text, plan, server_of, server_view, snat_text, virtual_names,
 };
 
-/// The whole story of one client address through every checked virtual (or one).
-pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String, ProveError> {
+/// The whole story of one client (address and source port) through every checked virtual
+/// (or one).
+pub fn explain(
+    model: &Model,
+    client: Addr,
+    port: u16,
+    only: Option<&str>,
+) -> Result<String, ProveError> {
     let index = std::sync::Arc::new(DataGroupIndex::new(&model.config));
     let mut o = String::new();
     let allowed = model.intent.relay_allowed.contains(&client);
     let _ = writeln!(
         o,
-        "{client}: {} by the intent of \"{}\"",
+        "{client} from source port {port}: {} by the intent of \"{}\"",
         if allowed {
             "allowed to relay"
         } else {
@@ -37,7 +43,7 @@ pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String
         let v = &plan.virtual_server;
         let dest = v.destination.map(|d| d.to_string()).unwrap_or_default();
         let _ = writeln!(o, "\nvirtual {name} {dest} (bigip.conf line {})", v.line);
-        let out = plan.decide(client, 49152);
+        let out = plan.decide(client, port);
         if matches!(out.end, Some(End::NotAccepted)) {
             let _ = writeln!(
                 o,
@@ -53,6 +59,20 @@ pub fn explain(model: &Model, client: Addr, only: Option<&str>) -> Result<String
                     o,
                     "    compared the client with {:?} at {} line {}",
                     ob.by, ob.origin.rule, ob.origin.at.line
+                );
+            }
+            for ob in &ev.observed_ports {
+                let _ = writeln!(
+                    o,
+                    "    compared the source port ({} {}: true for {}) at {} line {}",
+                    port, ob.test, ob.ports, ob.origin.rule, ob.origin.at.line
+                );
+            }
+            for esc in &ev.escapes {
+                let _ = writeln!(
+                    o,
+                    "    sampled, not proved: {} at {} line {}",
+                    esc.operation, esc.origin.rule, esc.origin.at.line
                 );
             }
             for l in &ev.logs {
