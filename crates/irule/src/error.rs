@@ -314,6 +314,20 @@ pub enum RuntimeErrorKind {
         /// The limit.
         limit: usize,
     },
+    /// The `log` lines of one event, together, longer than the value limit.
+    #[error("log output of {len} bytes in one event exceeds the limit of {limit} bytes")]
+    LogTooLarge {
+        /// The bytes the logs would have reached.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An expression nested deeper than the limit, built at run time.
+    #[error("expression nested deeper than {limit} levels")]
+    ExprTooDeep {
+        /// The limit.
+        limit: u32,
+    },
 }
 
 impl RuntimeErrorKind {
@@ -326,7 +340,10 @@ impl RuntimeErrorKind {
                 "`snat` takes `automap`, `none` or an address; is the variable holding the SNAT address empty?".into()
             }
             RuntimeErrorKind::StepBudget { .. } => {
-                "raise Settings::step_budget if the rule really needs that much work".into()
+                "raise Settings::step_budget if the rule really needs that much work (big values cost a step per 64 bytes and per list element; see docs/limits.md)".into()
+            }
+            RuntimeErrorKind::TooLarge { .. } | RuntimeErrorKind::LogTooLarge { .. } => {
+                "raise Settings::max_value_len if the rule really builds values that big (see docs/limits.md)".into()
             }
             _ => return None,
         })
@@ -340,6 +357,8 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::StepBudget { .. }
                 | RuntimeErrorKind::TooDeep
                 | RuntimeErrorKind::TooLarge { .. }
+                | RuntimeErrorKind::LogTooLarge { .. }
+                | RuntimeErrorKind::ExprTooDeep { .. }
         )
     }
 }

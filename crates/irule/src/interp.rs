@@ -9,11 +9,15 @@ use addrspace::{Addr, AddrSet};
 
 use crate::builtins::Builtin;
 use crate::error::{RuntimeErrorKind, Source};
-use crate::expr::{BinOp, Expr, ExprKind, UnOp};
+use crate::expr::{BinOp, Expr, ExprKind, MAX_EXPR_DEPTH, UnOp};
 use crate::host::{Connection, Host};
 use crate::outcome::{Answer, Escape, LogLine, Observed, ObservedBy, Origin, Recorded};
 use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
 use crate::program::Settings;
+
+/// The bytes one evaluation step pays for when a command reads or builds a value: about
+/// the cost of a command on short values, so a step measures time whatever the data.
+pub(crate) const BYTES_PER_STEP: usize = 64;
 use crate::span::{LineIndex, Location, Span};
 use crate::value::{
     Num, Taint, Text, Value, format_float, format_list, glob_match, parse_bool, parse_list,
@@ -132,6 +136,9 @@ pub(crate) struct Collected {
     pub logs: Vec<LogLine>,
     pub escapes: Vec<Escape>,
     pub observed: Vec<Observed>,
+    /// The bytes of `logs`, held under the value cap: a loop that logs is bounded in
+    /// memory, not only in steps.
+    pub log_bytes: usize,
 }
 
 pub(crate) struct Interp<'st, 'a> {
@@ -146,6 +153,8 @@ pub(crate) struct Interp<'st, 'a> {
     pub out: Collected,
     pub steps: u64,
     pub depth: u32,
+    /// Expression nodes being evaluated, across nested expressions.
+    pub expr_depth: u32,
     /// Plain Tcl (the differential tests): `puts` works, F5 commands do not exist.
     pub tcl_mode: bool,
 }
@@ -238,8 +247,15 @@ impl<'a> Interp<'_, 'a> {
         Ok(())
     }
 
-    /// Charges work proportional to a size, so big strings cost budget too.
+    /// Charges a value being built: past the value cap it fails, and its bytes cost
+    /// steps like any other work.
     pub(crate) fn charge(&mut self, len: usize, span: Span) -> R<'a, ()> {
+        self.cap(len, span)?;
+        self.work(len, 0, span)
+    }
+
+    /// Fails if a value of `len` bytes would exceed [`Settings::max_value_len`].
+    pub(crate) fn cap(&self, len: usize, span: Span) -> R<'a, ()> {
         if len > self.settings.max_value_len {
             return self.fail(
                 RuntimeErrorKind::TooLarge {
@@ -249,7 +265,16 @@ impl<'a> Interp<'_, 'a> {
                 span,
             );
         }
-        self.steps += (len / 256) as u64;
+        Ok(())
+    }
+
+    /// Charges work that reads or writes `bytes` bytes and `items` list elements: one
+    /// step per [`BYTES_PER_STEP`] bytes and one per element, so a loop over a big value
+    /// runs out of budget in time proportional to the budget, not to the value's size
+    /// times the budget.
+    pub(crate) fn work(&mut self, bytes: usize, items: usize, span: Span) -> R<'a, ()> {
+        let cost = (bytes / BYTES_PER_STEP).saturating_add(items);
+        self.steps = self.steps.saturating_add(cost as u64);
         self.step(span)
     }
 
@@ -726,6 +751,16 @@ impl<'a> Interp<'_, 'a> {
                 }
             }
         }
+        // Every command reads its arguments at least once (most scan them), so their size
+        // is charged here, whatever the command; small arguments cost nothing extra.
+        let bytes: usize = args.iter().map(|a| a.as_str().len()).sum();
+        if bytes >= BYTES_PER_STEP
+            && let Err(e) = self.work(bytes, 0, cmd.span)
+        {
+            args.clear();
+            self.st.arg_pool.push(args);
+            return Err(e);
+        }
         let r = if cmd.builtin == Some(Builtin::Set) && args.len() == 3 {
             self.set_simple(&args[1], args[2].clone(), cmd.span)
         } else {
@@ -735,7 +770,15 @@ impl<'a> Interp<'_, 'a> {
         if self.st.arg_pool.len() < 64 {
             self.st.arg_pool.push(args);
         }
-        r
+        // Any command's result counts against the value cap, so no command (builtin, F5
+        // or proc) can grow a value without bound, even one that builds it for free.
+        let v = r?;
+        let len = v.as_str().len();
+        self.cap(len, cmd.span)?;
+        if len >= BYTES_PER_STEP {
+            self.work(len, 0, cmd.span)?;
+        }
+        Ok(v)
     }
 
     /// `set name value` for a plain local name, reusing the name's text as the key.
@@ -911,8 +954,12 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
-    pub(crate) fn list(&self, text: &str, span: Span) -> R<'a, Vec<String>> {
-        parse_list(text).or_else(|message| self.fail(RuntimeErrorKind::BadList { message }, span))
+    /// Parses a list, charging its bytes and elements (see [`Interp::work`]).
+    pub(crate) fn list(&mut self, text: &str, span: Span) -> R<'a, Vec<String>> {
+        let items = parse_list(text)
+            .or_else(|message| self.fail(RuntimeErrorKind::BadList { message }, span))?;
+        self.work(text.len(), items.len(), span)?;
+        Ok(items)
     }
 
     // ---- control flow -----------------------------------------------------------------
@@ -1165,6 +1212,10 @@ impl<'a> Interp<'_, 'a> {
             let m = if k + 1 == n && pat.as_str() == "default" {
                 true
             } else {
+                let bytes = subject.as_str().len() + pat.as_str().len();
+                if bytes >= BYTES_PER_STEP {
+                    self.work(bytes, 0, span)?;
+                }
                 match mode {
                     "glob" => glob_match(pat.as_str(), subject.as_str(), false),
                     "regexp" => self
@@ -1260,6 +1311,23 @@ impl<'a> Interp<'_, 'a> {
         e: &'s Expr,
         l: L,
     ) -> R<'a, (Ev<'a>, Taint)> {
+        // Each tree is at most MAX_EXPR_DEPTH deep, but `[expr ...]` inside an
+        // expression nests trees; one counter over all of them bounds the stack.
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return self.fail(
+                RuntimeErrorKind::ExprTooDeep {
+                    limit: MAX_EXPR_DEPTH,
+                },
+                e.span,
+            );
+        }
+        self.expr_depth += 1;
+        let r = self.eval_expr_node(e, l);
+        self.expr_depth -= 1;
+        r
+    }
+
+    fn eval_expr_node<'s, L: Lits<'s, 'a>>(&mut self, e: &'s Expr, l: L) -> R<'a, (Ev<'a>, Taint)> {
         self.step(e.span)?;
         match &e.kind {
             // A literal keeps its text unless that is the number's canonical form, so
@@ -1269,18 +1337,15 @@ impl<'a> Interp<'_, 'a> {
             ExprKind::Str(s) => Ok((Ev::Str(l.lit(s)), Taint::Clean)),
             ExprKind::Quoted(parts) => {
                 let v = self.eval_parts(parts, e.span, l)?;
-                let t = v.taint();
-                Ok((Ev::Str(v), t))
+                self.operand(v, e.span)
             }
             ExprKind::Var(v) => {
                 let v = self.read_var(v, l)?;
-                let t = v.taint();
-                Ok((Ev::Str(v), t))
+                self.operand(v, e.span)
             }
             ExprKind::Cmd(s) => {
                 let v = self.eval_script(s, l)?;
-                let t = v.taint();
-                Ok((Ev::Str(v), t))
+                self.operand(v, e.span)
             }
             ExprKind::Unary(op, inner) => {
                 let v = self.eval_expr(inner, l)?;
@@ -1320,6 +1385,17 @@ impl<'a> Interp<'_, 'a> {
                 self.func(name, vals, e.span)
             }
         }
+    }
+
+    /// A string operand: operators scan it (compare, search, parse as a number), so its
+    /// size is charged once, as it enters the expression.
+    fn operand(&mut self, v: Value<'a>, span: Span) -> R<'a, (Ev<'a>, Taint)> {
+        let len = v.as_str().len();
+        if len >= BYTES_PER_STEP {
+            self.work(len, 0, span)?;
+        }
+        let t = v.taint();
+        Ok((Ev::Str(v), t))
     }
 
     fn need_num(&self, ev: &Ev<'_>, op: &str, span: Span) -> R<'a, Num> {
@@ -1469,14 +1545,11 @@ impl<'a> Interp<'_, 'a> {
                             span,
                         );
                     }
-                    if y >= 64 || (x != 0 && (x.abs().leading_zeros() as i64) <= y) {
-                        if x == 0 {
-                            0
-                        } else {
-                            return self.fail(RuntimeErrorKind::IntegerOverflow, span);
-                        }
-                    } else {
-                        x << y
+                    // Shifting back must give x again, or bits (or the sign) were lost.
+                    match u32::try_from(y).ok().filter(|&y| y < 64) {
+                        Some(y) if (x << y) >> y == x => x << y,
+                        _ if x == 0 => 0,
+                        _ => return self.fail(RuntimeErrorKind::IntegerOverflow, span),
                     }
                 }
                 Shr => {

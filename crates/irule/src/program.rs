@@ -22,11 +22,13 @@ pub struct Settings {
     /// the connection.
     pub v10_globals: bool,
     /// The most evaluation steps one event may take (commands, loop rounds, expression
-    /// nodes, and one step per 256 bytes of large strings); beyond it the event fails.
+    /// nodes, plus one step per 64 bytes a command reads or builds and one per list
+    /// element parsed); beyond it the event fails.
     pub step_budget: u64,
     /// The deepest nesting of script evaluations (bodies, `[...]`, proc calls).
     pub max_depth: u32,
-    /// The longest string a rule may build, in bytes.
+    /// The longest string or list a rule may build, in bytes; also the most bytes the
+    /// `log` lines of one event may hold together.
     pub max_value_len: usize,
 }
 
@@ -681,9 +683,11 @@ impl<'a> Session<'a> {
                 logs: std::mem::take(&mut ev.logs),
                 escapes: std::mem::take(&mut ev.escapes),
                 observed: std::mem::take(&mut ev.observed),
+                log_bytes: 0,
             },
             steps: 0,
             depth: 0,
+            expr_depth: 0,
             tcl_mode: false,
         };
         let mut failure: Option<Box<RtErr>> = None;
@@ -782,6 +786,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         out: Collected::default(),
         steps: 0,
         depth: 0,
+        expr_depth: 0,
         tcl_mode: true,
     };
     let r = interp.eval_script(&parsed, Borrowed);

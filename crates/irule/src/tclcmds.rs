@@ -351,8 +351,15 @@ impl<'a> Interp<'_, 'a> {
                 };
                 let t = self.taint_op("join", args, span);
                 let items = self.list(l.as_str(), span)?;
+                // Sized before it is built: a long separator between many elements would
+                // otherwise allocate far past the cap.
+                let len = items
+                    .iter()
+                    .map(std::string::String::len)
+                    .sum::<usize>()
+                    .saturating_add(sep.len().saturating_mul(items.len().saturating_sub(1)));
+                self.charge(len, span)?;
                 let text = items.join(sep);
-                self.charge(text.len(), span)?;
                 Ok(Value::tainted(text, t))
             }
             Regexp => self.regexp_cmd(args, span),
@@ -362,6 +369,17 @@ impl<'a> Interp<'_, 'a> {
                     [_, f, m] => (Some(f.as_str().to_string()), m),
                     _ => return self.wrong_args("log ?facility? message", span),
                 };
+                let bytes = self.out.log_bytes.saturating_add(msg.as_str().len());
+                if bytes > self.settings.max_value_len {
+                    return self.fail(
+                        RuntimeErrorKind::LogTooLarge {
+                            len: bytes,
+                            limit: self.settings.max_value_len,
+                        },
+                        span,
+                    );
+                }
+                self.out.log_bytes = bytes;
                 let origin = self.origin(span);
                 self.out.logs.push(LogLine {
                     facility,
@@ -617,7 +635,15 @@ impl<'a> Interp<'_, 'a> {
                         span,
                     );
                 }
-                Value::new(string_map(&pairs, x.as_str(), nocase))
+                let limit = self.settings.max_value_len;
+                match string_map(&pairs, x.as_str(), nocase, limit) {
+                    Ok(out) => {
+                        // Each position of the input is tried against every key.
+                        self.work(x.as_str().len(), pairs.len() / 2, span)?;
+                        Value::new(out)
+                    }
+                    Err(len) => return self.fail(RuntimeErrorKind::TooLarge { len, limit }, span),
+                }
             }
             _ => {
                 return self.fail(
@@ -668,7 +694,8 @@ impl<'a> Interp<'_, 'a> {
     }
 }
 
-fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
+/// Tcl's `string map`; `Err(len)` once the result passes `limit` bytes.
+fn string_map(pairs: &[String], s: &str, nocase: bool, limit: usize) -> Result<String, usize> {
     let mut out = String::with_capacity(s.len());
     let lower = if nocase {
         s.to_lowercase()
@@ -694,6 +721,9 @@ fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
                 && s.is_char_boundary(i + key.len())
             {
                 out.push_str(&pairs[k * 2 + 1]);
+                if out.len() > limit {
+                    return Err(out.len());
+                }
                 i += key.len();
                 continue 'outer;
             }
@@ -704,7 +734,7 @@ fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
         out.push(c);
         i += c.len_utf8();
     }
-    out
+    Ok(out)
 }
 
 fn join_values(args: &[Value<'_>], sep: &str) -> String {
