@@ -70,6 +70,14 @@ pub enum ImportErrorKind {
         /// The line.
         line: String,
     },
+    /// A `$name` expansion in `postconf -n` that loops or grows past the limit.
+    #[error("{property}: {message}")]
+    Expansion {
+        /// The parameter whose value was being expanded.
+        property: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A file whose format relaylab does not recognise.
     #[error("unrecognised format: {reason}")]
     UnknownFormat {

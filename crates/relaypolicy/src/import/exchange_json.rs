@@ -10,11 +10,12 @@ use crate::exchange::{
 };
 use crate::import::error::{ImportError, ImportErrorKind, offset_of};
 use crate::import::jsonspan::{self, J, Node};
-use crate::session::Origin;
+use crate::session::{Locator, Origin};
 
 pub(crate) struct Ctx<'a> {
     pub file: &'a str,
     pub text: &'a str,
+    pub lines: Locator<'a>,
 }
 
 impl Ctx<'_> {
@@ -30,7 +31,7 @@ impl Ctx<'_> {
     }
 
     fn origin(&self, span: &Range<usize>) -> Origin {
-        Origin::at(self.file, self.text, span.start)
+        self.lines.origin(self.file, span.start)
     }
 
     fn expected(&self, prop: &str, expected: &'static str, n: &Node) -> ImportError {
@@ -57,15 +58,27 @@ pub(crate) fn read_tree(file: &str, text: &str) -> Result<Node, ImportError> {
         return Err(ImportError::new(file, text, off..off + 1, ImportErrorKind::Json { message: msg })
             .with_hint("the file should be the output of `... | ConvertTo-Json` (PowerShell); check for truncated or hand-edited text"));
     }
-    jsonspan::parse(text).ok_or_else(|| {
-        ImportError::new(
+    jsonspan::parse(text).map_err(|why| match why {
+        jsonspan::Unread::TooDeep(at) => ImportError::new(
+            file,
+            text,
+            at..at + 1,
+            ImportErrorKind::Json {
+                message: format!(
+                    "arrays and objects nested deeper than {} levels",
+                    jsonspan::MAX_JSON_DEPTH
+                ),
+            },
+        )
+        .with_hint("exports of Get-ReceiveConnector, Get-ADPermission and Get-AcceptedDomain nest a few levels; is this the right file?"),
+        jsonspan::Unread::Syntax => ImportError::new(
             file,
             text,
             0..0,
             ImportErrorKind::Json {
                 message: "unreadable JSON".into(),
             },
-        )
+        ),
     })
 }
 
@@ -340,7 +353,11 @@ fn transport_role(n: &Node) -> Option<String> {
 
 /// Reads `Get-ReceiveConnector | ConvertTo-Json`.
 pub fn receive_connectors(text: &str, file: &str) -> Result<Vec<ReceiveConnector>, ImportError> {
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let root = read_tree(file, text)?;
     let mut out = Vec::new();
     for obj in objects(&root) {
@@ -461,7 +478,11 @@ fn identity_of(n: &Node) -> Option<(Option<String>, String)> {
 
 /// Reads `Get-ADPermission -Identity <connector> | ConvertTo-Json`.
 pub fn ad_permissions(text: &str, file: &str) -> Result<Vec<AdPermission>, ImportError> {
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let root = read_tree(file, text)?;
     let mut out = Vec::new();
     for obj in objects(&root) {
@@ -546,7 +567,11 @@ pub(crate) fn permission_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AdPermission, I
 /// Reads `Get-AcceptedDomain | ConvertTo-Json`. A `Recipients` array (a relaylab
 /// extension) lists known recipients.
 pub fn accepted_domains(text: &str, file: &str) -> Result<Vec<AcceptedDomain>, ImportError> {
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let root = read_tree(file, text)?;
     let mut out = Vec::new();
     for obj in objects(&root) {

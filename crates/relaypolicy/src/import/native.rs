@@ -15,7 +15,7 @@ use crate::exchange2003::{AccessList, ListEntry, ListMode, SmtpVirtualServer};
 use crate::import::PolicySet;
 use crate::import::error::{ImportError, ImportErrorKind};
 use crate::policy::Server;
-use crate::session::Origin;
+use crate::session::{Locator, Origin};
 
 type S = Spanned<String>;
 
@@ -106,11 +106,12 @@ struct DomainT {
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
+    lines: Locator<'a>,
 }
 
 impl Ctx<'_> {
     fn origin(&self, span: Range<usize>) -> Option<Origin> {
-        Some(Origin::at(self.file, self.text, span.start))
+        Some(self.lines.origin(self.file, span.start))
     }
     fn value_err(&self, s: &S, property: &str, expected: &str) -> ImportError {
         ImportError::new(
@@ -139,7 +140,11 @@ pub fn parse_native(text: &str, file: &str) -> Result<PolicySet, ImportError> {
             },
         )
     })?;
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let mut set = PolicySet::default();
     for d in &f.accepted_domain {
         set.accepted_domains.push(domain(&ctx, d)?);
