@@ -305,6 +305,22 @@ impl ExtendedRight {
             .map_or(ExtendedRight::Other(lower), |(_, r)| r.clone())
     }
 
+    /// For a name Exchange does not know that is a few letters away from one it does
+    /// (`ms-Exch-SMTP-Accept-Any-Recipent`), the right it was probably meant to be. Such a
+    /// typo would otherwise read as an unmodelled right and silently grant nothing.
+    pub fn near_miss(name: &str) -> Option<ExtendedRight> {
+        let lower = name.trim().to_ascii_lowercase();
+        if Self::NAMES.iter().any(|(n, _)| *n == lower) {
+            return None;
+        }
+        Self::NAMES
+            .iter()
+            .map(|(n, r)| (edit_distance(n, &lower), r))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, r)| r.clone())
+    }
+
     /// The AD name.
     pub fn name(&self) -> String {
         match self {
@@ -1612,4 +1628,20 @@ impl ExchangeServer {
             },
         }
     }
+}
+
+/// Levenshtein distance, for suggesting the name a typo was meant to be.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

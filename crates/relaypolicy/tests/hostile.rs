@@ -118,3 +118,33 @@ fn big_exports_import_in_near_linear_time() {
         assert!(sets >= n, "{file}: {sets}");
     }
 }
+
+/// A misspelt right read as an unmodelled one and granted nothing, silently.
+#[test]
+fn a_misspelt_extended_right_is_a_located_error() {
+    let json = "[\n  {\n    \"Identity\": \"EX1\\\\Relay\",\n    \"User\": \"NT AUTHORITY\\\\ANONYMOUS LOGON\",\n    \"ExtendedRights\": [\"ms-Exch-SMTP-Accept-Any-Recipent\"],\n    \"Deny\": false\n  }\n]\n";
+    let e = import::load_str(json, "perm.json").unwrap_err();
+    assert_eq!((e.line, e.column), (5, 24), "{e}");
+    assert!(
+        e.to_string()
+            .contains("did you mean ms-Exch-SMTP-Accept-Any-Recipient"),
+        "{e}"
+    );
+    // A right Exchange has that relaylab does not model is still read.
+    let other = json.replace(
+        "ms-Exch-SMTP-Accept-Any-Recipent",
+        "ms-Exch-SMTP-Submit-For-MLS",
+    );
+    assert!(import::load_str(&other, "perm.json").is_ok());
+    let toml = "[[server]]\nname = \"EX1\"\nflavour = \"exchange\"\n[[server.permission]]\nconnector = \"Relay\"\nuser = \"NT AUTHORITY\\\\ANONYMOUS LOGON\"\nextended_rights = [\"ms-Exch-SMTP-Acept-Any-Recipient\"]\n";
+    let e = import::load_str(toml, "ex.toml").unwrap_err();
+    assert_eq!(e.line, 7, "{e}");
+}
+
+/// `# relaylab-interfaces: 10.0.1.13/99` was accepted.
+#[test]
+fn an_interface_prefix_out_of_range_is_a_located_error() {
+    let text = "# relaylab-interfaces: 10.0.1.13/99\nmyhostname = mx\nmynetworks_style = subnet\n";
+    let e = import::load_str(text, "main.cf").unwrap_err();
+    assert_eq!((e.line, e.column), (1, 24), "{e}");
+}

@@ -34,6 +34,23 @@ impl Ctx<'_> {
         self.lines.origin(self.file, span.start)
     }
 
+    pub(crate) fn misspelt_right(
+        &self,
+        name: &str,
+        meant: &ExtendedRight,
+        span: Range<usize>,
+    ) -> ImportError {
+        self.err(
+            span,
+            ImportErrorKind::Value {
+                property: "ExtendedRights".into(),
+                value: name.to_string(),
+                expected: format!("the extended rights Exchange knows (did you mean {}?)", meant.name()),
+            },
+        )
+        .with_hint("Add-ADPermission refuses an extended right it does not know; relaylab would read this one as granting nothing")
+    }
+
     fn expected(&self, prop: &str, expected: &'static str, n: &Node) -> ImportError {
         self.err(
             n.span.clone(),
@@ -518,12 +535,20 @@ pub(crate) fn permission_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AdPermission, I
         )
     })?;
     let mut rights = Vec::new();
+    let right = |name: &str, at: &Node| match ExtendedRight::near_miss(name) {
+        Some(meant) => Err(ctx.misspelt_right(name, &meant, at.span.clone())),
+        None => Ok(ExtendedRight::parse(name)),
+    };
     if let Some(n) = obj.get("ExtendedRights") {
         for item in list_of(n) {
             match &unwrap_value(item).v {
-                J::Str(s) => rights.extend(split_words(s).iter().map(|w| ExtendedRight::parse(w))),
+                J::Str(s) => {
+                    for w in split_words(s) {
+                        rights.push(right(&w, unwrap_value(item))?);
+                    }
+                }
                 _ => match text_of(item) {
-                    Some(s) => rights.push(ExtendedRight::parse(&s)),
+                    Some(s) => rights.push(right(&s, item)?),
                     None => {
                         return Err(ctx.expected(
                             "ExtendedRights",

@@ -213,6 +213,29 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
             }
             for p in &v.permission {
                 let pv = p.get_ref();
+                for r in &pv.extended_rights {
+                    if let Some(meant) = ExtendedRight::near_miss(r) {
+                        // The table's span may be its header alone: look for the name after it.
+                        let from = p.span().start;
+                        let at = ctx.text[from..]
+                            .find(r.as_str())
+                            .map_or(p.span(), |i| from + i..from + i + r.len());
+                        return Err(ImportError::new(
+                            ctx.file,
+                            ctx.text,
+                            at,
+                            ImportErrorKind::Value {
+                                property: "extended_rights".into(),
+                                value: r.clone(),
+                                expected: format!(
+                                    "the extended rights Exchange knows (did you mean {}?)",
+                                    meant.name()
+                                ),
+                            },
+                        )
+                        .with_hint("Add-ADPermission refuses an extended right it does not know; relaylab would read this one as granting nothing"));
+                    }
+                }
                 ex.permissions.push(AdPermission {
                     connector: pv.connector.clone(),
                     server: None,
@@ -300,7 +323,9 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
             let mut ifaces: Vec<(IpAddr, u8)> = Vec::new();
             for i in &v.interfaces {
                 let parsed = i.get_ref().split_once('/').and_then(|(a, l)| {
-                    Some((a.trim_matches(['[', ']']).parse().ok()?, l.parse().ok()?))
+                    let a: IpAddr = a.trim_matches(['[', ']']).parse().ok()?;
+                    let l: u8 = l.parse().ok()?;
+                    (l <= if a.is_ipv4() { 32 } else { 128 }).then_some((a, l))
                 });
                 ifaces.push(parsed.ok_or_else(|| {
                     ctx.value_err(

@@ -291,8 +291,14 @@ pub(crate) fn parse_region(
 
 fn interface(word: &str) -> Option<(IpAddr, u8)> {
     let (a, l) = word.split_once('/')?;
-    let a = a.trim_start_matches('[').trim_end_matches(']');
-    Some((a.parse().ok()?, l.parse().ok()?))
+    let a: IpAddr = a
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    let l: u8 = l.parse().ok()?;
+    let max = if a.is_ipv4() { 32 } else { 128 };
+    (l <= max).then_some((a, l))
 }
 
 /// Splits a Postfix list (whitespace and commas; `{ }` groups are flattened) keeping each
