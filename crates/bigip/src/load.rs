@@ -1254,13 +1254,36 @@ impl Loader<'_> {
         let Some((text, body_span)) = &b.raw else {
             return;
         };
+        let (text_line, text_column) = self.index.locate(body_span.start);
         let r = Rule {
             name: full.clone(),
             line: self.line(span),
             text: text.clone(),
             offset: body_span.start,
-            text_line: self.line(body_span),
+            text_line,
+            text_column,
         };
+        // A rule that does not parse makes the file unusable, as on BIG-IP (the load
+        // fails): say so here, at the rule's line in this file, whatever reads it next.
+        if let Err(e) = irule::parse_placed(&full, text, r.placed(&self.config.source_name)) {
+            let at = body_span.start + e.span.start;
+            let end = (body_span.start + e.span.end).max(at);
+            let mut p = Problem::new(
+                Level::Error,
+                self.index,
+                at..end,
+                format!("iRule {full} does not parse: {}", e.message),
+                e.message.clone(),
+                e.hint.clone(),
+            );
+            if let Some((span, note)) = &e.related {
+                p.related = Some((
+                    body_span.start + span.start..body_span.start + span.end,
+                    note.clone(),
+                ));
+            }
+            self.problems.push(p);
+        }
         self.config.rules.insert(full, r);
     }
 

@@ -14,15 +14,15 @@ use crate::host::{Connection, Host};
 use crate::outcome::{Answer, Escape, LogLine, Observed, ObservedBy, Origin, Recorded};
 use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
 use crate::program::Settings;
-
-/// The bytes one evaluation step pays for when a command reads or builds a value: about
-/// the cost of a command on short values, so a step measures time whatever the data.
-pub(crate) const BYTES_PER_STEP: usize = 64;
 use crate::span::{LineIndex, Location, Span};
 use crate::value::{
     Num, Taint, Text, Value, format_float, format_list, glob_match, parse_bool, parse_list,
     parse_num,
 };
+
+/// The bytes one evaluation step pays for when a command reads or builds a value: about
+/// the cost of a command on short values, so a step measures time whatever the data.
+pub(crate) const BYTES_PER_STEP: usize = 64;
 
 /// A rule's identity and text, shared by everything that points into it.
 #[derive(Debug)]
@@ -32,6 +32,8 @@ pub(crate) struct RuleSrc {
     pub lines: LineIndex,
     /// The partition bare names resolve to first (`Common` for `/Common/rule`).
     pub partition: String,
+    /// Where the text stands in the user's file, for parse and load errors.
+    pub placed: Option<crate::error::Placed>,
 }
 
 impl RuleSrc {
@@ -46,6 +48,7 @@ impl RuleSrc {
             text: Arc::from(text),
             lines: LineIndex::new(text),
             partition,
+            placed: None,
         }
     }
 
@@ -53,7 +56,15 @@ impl RuleSrc {
         Source {
             name: self.name.clone(),
             text: self.text.clone(),
+            placed: self.placed.clone(),
         }
+    }
+
+    /// The line and column of an offset in the user's file (the rule's own when the rule
+    /// was not read from a file).
+    pub(crate) fn locate_in_file(&self, offset: usize) -> Location {
+        let at = self.lines.locate(&self.text, offset);
+        self.placed.as_ref().map_or(at, |p| p.shift(at))
     }
 }
 

@@ -118,7 +118,7 @@ mod value;
 
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};
 pub use error::{
-    Error, LoadError, LoadErrorKind, ParseError, RuntimeError, RuntimeErrorKind, Source,
+    Error, LoadError, LoadErrorKind, ParseError, Placed, RuntimeError, RuntimeErrorKind, Source,
 };
 pub use expr::MAX_EXPR_DEPTH;
 pub use host::{Connection, Host, StaticHost};
@@ -127,7 +127,8 @@ pub use outcome::{
     Snat,
 };
 pub use program::{
-    Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, run_tcl,
+    Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, parse_placed,
+    run_tcl,
 };
 pub use span::{Location, Span};
 pub use value::Taint;

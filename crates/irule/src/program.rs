@@ -93,7 +93,7 @@ impl Rule {
 fn parse_error(src: &RuleSrc, e: PErr) -> ParseError {
     ParseError {
         rule: src.name.clone(),
-        at: src.lines.locate(&src.text, e.span.start),
+        at: src.locate_in_file(e.span.start),
         message: e.message,
         span: e.span,
         hint: e.hint,
@@ -106,7 +106,25 @@ fn parse_error(src: &RuleSrc, e: PErr) -> ParseError {
 /// top-level `priority N` default. Every body written in braces is compiled now, so a
 /// syntax error anywhere in the rule is reported here, with its line and column.
 pub fn parse(name: &str, text: &str) -> Result<Rule, ParseError> {
-    let src = Arc::new(RuleSrc::new(name, text));
+    parse_src(RuleSrc::new(name, text))
+}
+
+/// As [`parse`], for a rule whose text begins at `placed` in a file the user wrote (the
+/// body of an `ltm rule` in bigip.conf): parse and load errors name that file's line and
+/// column. Run-time errors and origins stay in the rule's own lines, as reports cite them.
+pub fn parse_placed(
+    name: &str,
+    text: &str,
+    placed: crate::error::Placed,
+) -> Result<Rule, ParseError> {
+    let mut src = RuleSrc::new(name, text);
+    src.placed = Some(placed);
+    parse_src(src)
+}
+
+fn parse_src(src: RuleSrc) -> Result<Rule, ParseError> {
+    let src = Arc::new(src);
+    let text: &str = &src.text.clone();
     let script = parse_script(text).map_err(|e| parse_error(&src, e))?;
     let mut handlers = Vec::new();
     let mut procs = Vec::new();
@@ -336,7 +354,7 @@ impl Program {
         for r in &rules {
             for h in &r.handlers {
                 if !TCP_EVENTS.contains(&h.event.as_ref()) {
-                    let line = r.src.lines.locate(&r.src.text, h.span.start).line;
+                    let line = r.src.locate_in_file(h.span.start).line;
                     return Err(load_error(
                         &r.src,
                         LoadErrorKind::UnsupportedEvent {
@@ -488,7 +506,7 @@ fn seed_globals(statics: &Statics) -> Frame<'_> {
 fn load_error(src: &RuleSrc, kind: LoadErrorKind, span: Span) -> LoadError {
     LoadError {
         rule: src.name.clone(),
-        at: src.lines.locate(&src.text, span.start),
+        at: src.locate_in_file(span.start),
         kind,
         span,
         src: src.source(),
@@ -507,7 +525,7 @@ fn check_script(
                 || procs.contains_key(name.as_ref())
                 || procs.contains_key(format!("{}::{name}", src.name).as_str());
             if !known {
-                let line = src.lines.locate(&src.text, cmd.span.start).line;
+                let line = src.locate_in_file(cmd.span.start).line;
                 return Err(load_error(
                     src,
                     LoadErrorKind::UnsupportedCommand {

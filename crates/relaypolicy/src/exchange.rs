@@ -790,6 +790,18 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The connector the error is best shown at: the later of two, or the one at fault.
+    pub fn connector(&self) -> &str {
+        match self {
+            ConfigError::DuplicateConnector { second, .. } => second,
+            ConfigError::OverlappingRanges { second, .. } => &second.0,
+            ConfigError::RoleConflict { hub, .. } => hub,
+            ConfigError::ExternalAuthoritativeWithoutExchangeServers { connector } => connector,
+        }
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

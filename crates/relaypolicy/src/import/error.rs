@@ -78,6 +78,14 @@ pub enum ImportErrorKind {
         /// What went wrong.
         message: String,
     },
+    /// Bytes that are not UTF-8.
+    #[error("not UTF-8 text: byte 0x{byte:02x} (byte offset {offset}) is not valid UTF-8")]
+    NotUtf8 {
+        /// The first bad byte.
+        byte: u8,
+        /// Its offset in the file.
+        offset: usize,
+    },
     /// A file whose format relaylab does not recognise.
     #[error("unrecognised format: {reason}")]
     UnknownFormat {
@@ -146,6 +154,21 @@ impl ImportError {
             src: NamedSource::new(file, text.to_string()),
             span: SourceSpan::new(start.into(), end - start),
             label,
+            hint: None,
+        }))
+    }
+
+    /// An error at `line`, `column` that shows none of the file: for a file that is not
+    /// in any expected format, whose content is not the user's configuration to quote.
+    pub fn unquoted(file: &str, line: usize, column: usize, kind: ImportErrorKind) -> ImportError {
+        ImportError(Box::new(ImportErrorDetails {
+            file: file.to_string(),
+            line,
+            column,
+            kind,
+            src: NamedSource::new(file, String::new()),
+            span: SourceSpan::new(0.into(), 0),
+            label: "here".to_string(),
             hint: None,
         }))
     }

@@ -84,6 +84,20 @@ pub(crate) fn parse_region(
             }
         }
         let Some((k, v)) = line.split_once('=') else {
+            if params.is_empty() && last_key.is_none() {
+                // Nothing read so far looked like Postfix: this is some other file, whose
+                // lines are not ours to print.
+                let (l, c) = crate::session::line_col(full, line_start);
+                return Err(ImportError::unquoted(
+                    file,
+                    l,
+                    c,
+                    ImportErrorKind::UnknownFormat {
+                        reason: "expected `postconf -n` output (`name = value` lines), a Get-ReceiveConnector/Get-ADPermission/Get-AcceptedDomain JSON export (.json) or relaylab's TOML (.toml); this line is none of them".into(),
+                    },
+                )
+                .with_hint("check the path: relaylab reads a file it does not recognise as `postconf -n` output"));
+            }
             return Err(err(
                 line_start..line_start + line.len(),
                 ImportErrorKind::PostconfLine {
