@@ -70,14 +70,21 @@ impl BadInput {
         } else {
             GraphicalTheme::unicode()
         };
+        eprint!("{}", self.render(theme));
+    }
+
+    /// Every diagnostic as text, with source snippets, as [`BadInput::report`] prints it.
+    pub fn render(&self, theme: GraphicalTheme) -> String {
         let handler = GraphicalReportHandler::new_themed(theme);
+        let mut all = String::new();
         for d in &self.diagnostics {
             let mut out = String::new();
             if handler.render_report(&mut out, d.as_ref()).is_err() {
                 out = format!("error: {d}\n");
             }
-            eprint!("{out}");
+            all.push_str(&out);
         }
+        all
     }
 }
 
