@@ -532,6 +532,9 @@ pub struct ReceiveConnector {
     pub bare_linefeed_rejection: bool,
     /// Where the connector was read.
     pub origin: Option<Origin>,
+    /// `best_range`'s index over `remote_ranges`, built on first use.
+    #[serde(skip)]
+    range_index: crate::rangeindex::IndexCell,
 }
 
 impl ReceiveConnector {
@@ -557,6 +560,7 @@ impl ReceiveConnector {
             fqdn: None,
             bare_linefeed_rejection: false,
             origin: None,
+            range_index: Default::default(),
         }
     }
 
@@ -575,12 +579,30 @@ impl ReceiveConnector {
         AddrSet::from_sets(self.remote_ranges.iter().map(|r| &r.set))
     }
 
-    /// The most specific of the connector's ranges that holds `remote`.
+    /// The most specific of the connector's ranges that holds `remote` (the first of
+    /// equally specific ones).
     pub fn best_range(&self, remote: &Addr) -> Option<&RemoteRange> {
-        self.remote_ranges
-            .iter()
-            .filter(|r| r.set.contains(remote))
-            .min_by_key(|r| r.size())
+        let index = self.range_index.get(&self.remote_ranges, || {
+            crate::rangeindex::RangeIndex::new(self.remote_ranges.iter().enumerate().flat_map(
+                |(i, r)| {
+                    let size = r.size();
+                    r.set.domains().flat_map(move |d| {
+                        r.set
+                            .ranges(d)
+                            .into_iter()
+                            .map(move |(first, last)| (d, first, last, size, i))
+                    })
+                },
+            ))
+        });
+        match index {
+            Some(ix) => ix.best(remote).map(|i| &self.remote_ranges[i]),
+            None => self
+                .remote_ranges
+                .iter()
+                .filter(|r| r.set.contains(remote))
+                .min_by_key(|r| r.size()),
+        }
     }
 
     /// The principals a session is given on this connector: who it proved to be, if the

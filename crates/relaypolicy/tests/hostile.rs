@@ -148,3 +148,64 @@ fn an_interface_prefix_out_of_range_is_a_located_error() {
     let e = import::load_str(text, "main.cf").unwrap_err();
     assert_eq!((e.line, e.column), (1, 24), "{e}");
 }
+
+/// `policy show` asked `selected_from` of a connector with 8,000 ranges: every interval
+/// of the partition scanned every range (27 s in a debug build).
+#[test]
+fn selection_among_many_ranges_is_near_linear() {
+    let n = 20_000;
+    let mut ex = relaypolicy::exchange::ExchangeServer::new("EX1");
+    let mut relay = relaypolicy::exchange::ReceiveConnector::new("Relay");
+    relay.remote_ranges = (0..n)
+        .map(|i| {
+            let a = std::net::Ipv4Addr::from(0x0a00_0000u32 + (i as u32) * 4);
+            relaypolicy::exchange::RemoteRange::parse(&format!("{a}/30")).unwrap()
+        })
+        .collect();
+    ex.connectors
+        .push(relaypolicy::exchange::ReceiveConnector::new("Default"));
+    ex.connectors.push(relay);
+    let start = Instant::now();
+    let taken = ex.selected_from(&ex.connectors[1]);
+    assert!(start.elapsed() < BEHAVIOUR_BOUND, "{:?}", start.elapsed());
+    assert_eq!(taken.count_in(addrspace::Domain::V4), 4 * n as u128);
+}
+
+proptest::proptest! {
+    /// The index answers as a scan of every range would: the smallest range holding the
+    /// address, the first of equal sizes.
+    #[test]
+    fn best_range_agrees_with_a_scan(
+        ranges in proptest::collection::vec((0u32..64, 24u8..=32, proptest::bool::ANY), 1..40),
+        probes in proptest::collection::vec(0u32..80, 1..40),
+    ) {
+        let mut c = relaypolicy::exchange::ReceiveConnector::new("C");
+        c.remote_ranges = ranges
+            .iter()
+            .map(|&(base, len, v6)| {
+                let text = if v6 {
+                    format!("2001:db8::{:x}/{}", base, u32::from(len) + 96)
+                } else {
+                    format!("{}/{len}", std::net::Ipv4Addr::from(0x0a00_0000u32 + base))
+                };
+                relaypolicy::exchange::RemoteRange::parse(&text).unwrap()
+            })
+            .collect();
+        for p in probes {
+            for text in [
+                std::net::Ipv4Addr::from(0x0a00_0000u32 + p).to_string(),
+                format!("2001:db8::{p:x}"),
+            ] {
+                let addr: addrspace::Addr = text.parse().unwrap();
+                let scan = c
+                    .remote_ranges
+                    .iter()
+                    .filter(|r| r.set.contains(&addr))
+                    .min_by_key(|r| r.size())
+                    .map(|r| r as *const _);
+                let got = c.best_range(&addr).map(|r| r as *const _);
+                proptest::prop_assert_eq!(got, scan, "{}", text);
+            }
+        }
+    }
+}
