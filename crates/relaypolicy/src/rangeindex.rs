@@ -7,18 +7,25 @@ use std::sync::OnceLock;
 
 use addrspace::{Addr, Domain};
 
+/// A stretch of addresses: where it starts, and the entry answering for it.
+type Stretch = (u128, Option<usize>);
+
+/// A range's rank: smaller first, then earlier.
+type Rank = (u128, usize);
+
 /// For each domain, the start of every stretch of addresses with the same answer, and
 /// that answer: the index of the smallest range holding the stretch (the first of equal
 /// sizes), if any.
 #[derive(Debug, Default)]
 pub(crate) struct RangeIndex {
-    per_domain: Vec<(Domain, Vec<(u128, Option<usize>)>)>,
+    per_domain: Vec<(Domain, Vec<Stretch>)>,
 }
 
 impl RangeIndex {
     /// Indexes blocks `(domain, first, last)` of entries ranked by `(size, entry)`.
     pub(crate) fn new(blocks: impl IntoIterator<Item = (Domain, u128, u128, u128, usize)>) -> Self {
-        let mut by_domain: std::collections::BTreeMap<Domain, Vec<(u128, bool, (u128, usize))>> =
+        // Per domain: where a range opens (true) or closes (false), with its rank.
+        let mut by_domain: std::collections::BTreeMap<Domain, Vec<(u128, bool, Rank)>> =
             Default::default();
         for (domain, first, last, size, entry) in blocks {
             let events = by_domain.entry(domain).or_default();
@@ -30,8 +37,8 @@ impl RangeIndex {
         let mut per_domain = Vec::new();
         for (domain, mut events) in by_domain {
             events.sort_unstable_by_key(|e| e.0);
-            let mut active: BTreeSet<(u128, usize)> = BTreeSet::new();
-            let mut stretches: Vec<(u128, Option<usize>)> = Vec::new();
+            let mut active: BTreeSet<Rank> = BTreeSet::new();
+            let mut stretches: Vec<Stretch> = Vec::new();
             let mut i = 0;
             while i < events.len() {
                 let at = events[i].0;
