@@ -965,6 +965,27 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
+    /// A glob match, charged for its worst case: a `*` backtracks, so matching can take
+    /// the pattern's length times the text's.
+    pub(crate) fn glob(
+        &mut self,
+        pattern: &str,
+        text: &str,
+        nocase: bool,
+        span: Span,
+    ) -> R<'a, bool> {
+        let stars = pattern.matches('*').count().min(1);
+        let worst = pattern
+            .len()
+            .max(1)
+            .saturating_mul(text.len())
+            .saturating_mul(stars);
+        if worst >= BYTES_PER_STEP {
+            self.work(worst, 0, span)?;
+        }
+        Ok(glob_match(pattern, text, nocase))
+    }
+
     /// Parses a list, charging its bytes and elements (see [`Interp::work`]).
     pub(crate) fn list(&mut self, text: &str, span: Span) -> R<'a, Vec<String>> {
         let items = parse_list(text)
@@ -1228,7 +1249,7 @@ impl<'a> Interp<'_, 'a> {
                     self.work(bytes, 0, span)?;
                 }
                 match mode {
-                    "glob" => glob_match(pat.as_str(), subject.as_str(), false),
+                    "glob" => self.glob(pat.as_str(), subject.as_str(), false, span)?,
                     "regexp" => self
                         .regex(pat.as_str(), false, span)?
                         .is_match(subject.as_str()),
@@ -1496,7 +1517,7 @@ impl<'a> Interp<'_, 'a> {
             StartsWith => bool_ev(Self::text(&a).starts_with(Self::text(&b).as_ref())),
             EndsWith => bool_ev(Self::text(&a).ends_with(Self::text(&b).as_ref())),
             Contains => bool_ev(Self::text(&a).contains(Self::text(&b).as_ref())),
-            MatchesGlob => bool_ev(glob_match(&Self::text(&b), &Self::text(&a), false)),
+            MatchesGlob => bool_ev(self.glob(&Self::text(&b), &Self::text(&a), false, span)?),
             MatchesRegex => {
                 let re = self.regex(&Self::text(&b), false, span)?;
                 bool_ev(re.is_match(&Self::text(&a)))

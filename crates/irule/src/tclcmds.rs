@@ -5,7 +5,7 @@ use crate::error::RuntimeErrorKind;
 use crate::interp::{Code, Cond, Exc, Interp, Owned, R};
 use crate::outcome::LogLine;
 use crate::span::Span;
-use crate::value::{Taint, Value, format_list, glob_match, parse_int};
+use crate::value::{Taint, Value, format_list, parse_int};
 
 impl<'a> Interp<'_, 'a> {
     pub(crate) fn tcl(&mut self, b: Builtin, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
@@ -313,13 +313,18 @@ impl<'a> Interp<'_, 'a> {
                 let t = self.taint_op("lsearch", args, span);
                 let exact = opts.iter().any(|o| o.as_str() == "-exact");
                 let items = self.list(l.as_str(), span)?;
-                let pos = items.iter().position(|x| {
-                    if exact {
+                let mut pos = None;
+                for (i, x) in items.iter().enumerate() {
+                    let hit = if exact {
                         x == pat.as_str()
                     } else {
-                        glob_match(pat.as_str(), x, false)
+                        self.glob(pat.as_str(), x, false, span)?
+                    };
+                    if hit {
+                        pos = Some(i);
+                        break;
                     }
-                });
+                }
                 Ok(Value::int(pos.map(|p| p as i64).unwrap_or(-1)).with_taint(t))
             }
             Split => {
@@ -583,36 +588,38 @@ impl<'a> Interp<'_, 'a> {
                     )
                 }
             }
+            // str::find and rfind are linear in the haystack whatever the needle; a
+            // window-by-window comparison took the product of both lengths.
             ("first", [needle, hay] | [needle, hay, _]) => {
-                let hay_chars: Vec<char> = hay.as_str().chars().collect();
+                let hay = hay.as_str();
+                let chars = hay.chars().count();
                 let start = match rest.get(2) {
-                    Some(i) => self.index(i.as_str(), hay_chars.len(), span)?.max(0) as usize,
+                    Some(i) => self.index(i.as_str(), chars, span)?.max(0) as usize,
                     None => 0,
                 };
-                let nd: Vec<char> = needle.as_str().chars().collect();
-                let pos = if nd.is_empty() || start > hay_chars.len() {
+                let nd = needle.as_str();
+                let pos = if nd.is_empty() || start > chars {
                     None
                 } else {
-                    (start..=hay_chars.len().saturating_sub(nd.len()))
-                        .find(|&i| hay_chars.get(i..i + nd.len()) == Some(nd.as_slice()))
+                    let from = hay.char_indices().nth(start).map_or(hay.len(), |(b, _)| b);
+                    hay[from..]
+                        .find(nd)
+                        .map(|b| start + hay[from..from + b].chars().count())
                 };
                 Value::int(pos.map(|p| p as i64).unwrap_or(-1))
             }
             ("last", [needle, hay]) => {
-                let hay_chars: Vec<char> = hay.as_str().chars().collect();
-                let nd: Vec<char> = needle.as_str().chars().collect();
-                let pos = if nd.is_empty() || nd.len() > hay_chars.len() {
+                let (hay, nd) = (hay.as_str(), needle.as_str());
+                let pos = if nd.is_empty() {
                     None
                 } else {
-                    (0..=hay_chars.len() - nd.len())
-                        .rev()
-                        .find(|&i| hay_chars[i..i + nd.len()] == nd[..])
+                    hay.rfind(nd).map(|b| hay[..b].chars().count())
                 };
                 Value::int(pos.map(|p| p as i64).unwrap_or(-1))
             }
-            ("match", [p, x]) => Value::bool(glob_match(p.as_str(), x.as_str(), false)),
+            ("match", [p, x]) => Value::bool(self.glob(p.as_str(), x.as_str(), false, span)?),
             ("match", [o, p, x]) if o.as_str() == "-nocase" => {
-                Value::bool(glob_match(p.as_str(), x.as_str(), true))
+                Value::bool(self.glob(p.as_str(), x.as_str(), true, span)?)
             }
             ("compare", [a, b]) => Value::int(match a.as_str().cmp(b.as_str()) {
                 std::cmp::Ordering::Less => -1,

@@ -118,6 +118,36 @@ fn scanning_a_big_list_costs_steps_per_element() {
     }
 }
 
+/// Matching that took the product of two big lengths cost a few steps: a search for a
+/// long needle in a long haystack, a `*` glob that backtracks at every position.
+#[test]
+fn quadratic_matching_is_charged_or_linear() {
+    for script in [
+        "set h [string repeat a 1000000]; set n [string repeat a 400000]b; string first $n $h",
+        "set h [string repeat a 1000000]; set n b[string repeat a 400000]; string last $n $h",
+        "set h [string repeat a 1000000]; set p *[string repeat a 400000]b; string match $p $h",
+        "set h [string repeat a 1000000]; set p *[string repeat a 400000]b; expr {$h matches_glob $p}",
+        "set h [string repeat a 1000000]; set p *[string repeat a 400000]b; switch -glob -- $h $p {} default {}",
+        "set h [list [string repeat a 1000000]]; set p *[string repeat a 400000]b; lsearch $h $p",
+    ] {
+        let (r, took) = run(script);
+        assert!(took < BEHAVIOUR_BOUND, "{script}: {took:?}");
+        match &r {
+            Ok(v) => assert!(v == "-1" || v == "0" || v.is_empty(), "{script}: {v}"),
+            Err(_) => assert!(
+                matches!(runtime_kind(&r), RuntimeErrorKind::StepBudget { .. }),
+                "{script}: {r:?}"
+            ),
+        }
+    }
+    let (r, _) = run("string first b aab 1");
+    assert_eq!(r.unwrap(), "2");
+    let (r, _) = run("string first é xéyé 2");
+    assert_eq!(r.unwrap(), "3");
+    let (r, _) = run("string last é xéyé");
+    assert_eq!(r.unwrap(), "3");
+}
+
 fn chain(terms: usize) -> String {
     format!("set y 1\nset z [expr {{$y{}}}]\n", "+1".repeat(terms - 1))
 }
