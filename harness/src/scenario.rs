@@ -41,7 +41,7 @@ struct File {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OptionsT {
-    virtuals: Option<Vec<String>>,
+    virtuals: Option<Vec<S>>,
     automap: Option<S>,
     irule_mode: Option<S>,
 }
@@ -284,20 +284,31 @@ pub fn load_text(
         bigip_path.parent(),
     )?;
 
-    let options = options(&cx, file.options)?;
-    if let Some(names) = &options.virtuals {
-        for v in names {
-            if !loaded.config.virtuals.contains_key(&bigip::full_name(v)) {
-                return Err(BadInput::message(
-                    format!(
-                        "{name}: options.virtuals names `{v}`, which {} does not define",
-                        bigip_path.display()
-                    ),
-                    None,
-                ));
-            }
+    for v in file
+        .options
+        .as_ref()
+        .and_then(|o| o.virtuals.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        if !loaded
+            .config
+            .virtuals
+            .contains_key(&bigip::full_name(v.get_ref()))
+        {
+            return Err(cx.err(
+                v.span(),
+                format!(
+                    "options.virtuals names `{}`, which {} does not define",
+                    v.get_ref(),
+                    bigip_path.display()
+                ),
+                "no such virtual",
+                None,
+            ));
         }
     }
+    let options = options(&cx, file.options)?;
 
     let mut servers = Vec::new();
     for s in &file.server {
@@ -485,7 +496,7 @@ fn options(cx: &Ctx<'_>, o: Option<OptionsT>) -> Result<Options, BadInput> {
     };
     let virtuals = o
         .virtuals
-        .map(|v| v.iter().map(|n| bigip::full_name(n)).collect());
+        .map(|v| v.iter().map(|n| bigip::full_name(n.get_ref())).collect());
     Ok(Options {
         virtuals,
         automap,
