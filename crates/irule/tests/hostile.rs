@@ -170,6 +170,19 @@ fn the_deepest_expr_in_the_deepest_script_fits_a_2mb_stack() {
             .map_err(|e| e.to_string())
     });
     assert_eq!(r.unwrap(), deepest.to_string());
+    // Proc calls are the deepest frames: recurse as far as the budget allows, then
+    // evaluate the deepest expression.
+    let script = format!(
+        "proc f {{n}} {{ if {{$n > 0}} {{ return [f [expr {{$n - 1}}]] }} else {{ {} }} }}\nf {}",
+        chain(deepest).replace('\n', "; "),
+        nest / 3 - 2
+    );
+    let r = on_worker_stack(move || {
+        irule::run_tcl(&script, &Settings::default())
+            .result
+            .map_err(|e| e.to_string())
+    });
+    assert_eq!(r.unwrap(), deepest.to_string());
     // The same through `[expr]` nested in an expression: the depth is counted across.
     let inner = format!("[expr {{$y{}}}]", "+1".repeat(deepest - 1));
     let script = format!("set y 1\nexpr {{1+{inner}}}");
