@@ -200,9 +200,15 @@ fn scenario_mistakes_point_at_scenario_toml() {
     let out = relaylab(&["check", dir.join("scenario.toml").to_str().unwrap()]);
     exits_2_at(&out, &format!("scenario.toml:{line}:11"));
 
-    let with_option = s.replacen("bigip = \"bigip.conf\"\n", "bigip = \"bigip.conf\"\n[options]\nvirtuals = [\"SMTP_VS\", \"NOPE\"]\n", 1);
+    let with_option = s.replacen(
+        "bigip = \"bigip.conf\"\n",
+        "bigip = \"bigip.conf\"\n[options]\nvirtuals = [\"SMTP_VS\", \"NOPE\"]\n",
+        1,
+    );
     std::fs::write(dir.join("scenario.toml"), &with_option).unwrap();
-    let line = with_option[..with_option.find("\"NOPE\"").unwrap()].lines().count();
+    let line = with_option[..with_option.find("\"NOPE\"").unwrap()]
+        .lines()
+        .count();
     let out = relaylab(&["check", dir.join("scenario.toml").to_str().unwrap()]);
     exits_2_at(&out, &format!("scenario.toml:{line}:24"));
 }
