@@ -209,3 +209,19 @@ proptest::proptest! {
         }
     }
 }
+
+/// A file that could not be read said `:1:1`, as if its first character were to blame,
+/// and a foreign file's error carried a snippet of it.
+#[test]
+fn unreadable_and_foreign_files_show_no_location_or_snippet() {
+    let missing = std::env::temp_dir().join("relaylab-no-such-export.json");
+    let e = import::load_file(&missing).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{}: cannot read the file", missing.display())),
+        "{e}"
+    );
+    assert!(e.src.is_none() && e.span.is_none());
+    let e = import::load_str("root:x:0:0:root:/root:/bin/bash\n", "passwd").unwrap_err();
+    assert!(e.src.is_none() && !e.to_string().contains("root:x"), "{e}");
+}

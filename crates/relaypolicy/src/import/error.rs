@@ -109,9 +109,9 @@ impl std::ops::Deref for ImportError {
     }
 }
 
-/// The content of an [`ImportError`].
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{file}:{line}:{column}: {kind}")]
+/// The content of an [`ImportError`]: `file:line:column: what`, or `file: what` when the
+/// file could not be read at all (no line of it is to blame).
+#[derive(Debug, miette::Diagnostic)]
 #[diagnostic(code(relaypolicy::import))]
 pub struct ImportErrorDetails {
     /// The file name.
@@ -122,18 +122,34 @@ pub struct ImportErrorDetails {
     pub column: usize,
     /// What went wrong.
     pub kind: ImportErrorKind,
-    /// The source text.
+    /// The source text; none when no part of the file is to be shown (it could not be
+    /// read, or it is not a file of the expected kind).
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: Option<NamedSource<String>>,
     /// The offending span.
     #[label("{label}")]
-    pub span: SourceSpan,
+    pub span: Option<SourceSpan>,
     /// The label text.
     pub label: String,
     /// A hint.
     #[help]
     pub hint: Option<String>,
 }
+
+impl std::fmt::Display for ImportErrorDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            ImportErrorKind::Io { .. } => write!(f, "{}: {}", self.file, self.kind),
+            _ => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.kind
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ImportErrorDetails {}
 
 impl ImportError {
     /// An error at byte range `span` of `text`.
@@ -151,8 +167,8 @@ impl ImportError {
             line,
             column,
             kind,
-            src: NamedSource::new(file, text.to_string()),
-            span: SourceSpan::new(start.into(), end - start),
+            src: Some(NamedSource::new(file, text.to_string())),
+            span: Some(SourceSpan::new(start.into(), end - start)),
             label,
             hint: None,
         }))
@@ -166,8 +182,8 @@ impl ImportError {
             line,
             column,
             kind,
-            src: NamedSource::new(file, String::new()),
-            span: SourceSpan::new(0.into(), 0),
+            src: None,
+            span: None,
             label: "here".to_string(),
             hint: None,
         }))

@@ -212,10 +212,10 @@ pub fn load_str(text: &str, file: &str) -> Result<PolicySet, ImportError> {
 pub fn load_file(path: &Path) -> Result<PolicySet, ImportError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        ImportError::new(
+        ImportError::unquoted(
             &name,
-            "",
-            0..0,
+            1,
+            1,
             ImportErrorKind::Io {
                 message: e.to_string(),
             },
