@@ -243,4 +243,19 @@ fn a_file_of_another_format_is_never_quoted() {
         !err.contains("root:x") && !err.contains("secretuser"),
         "{err}"
     );
+    // The same file given as bigip.conf.
+    let out = relaylab(&["config", "show", dir.join("passwd").to_str().unwrap()]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    exits_2_at(&out, "not a tmsh configuration");
+    assert!(
+        !all.contains("root:x") && !all.contains("secretuser"),
+        "{all}"
+    );
+    let s = std::fs::read_to_string(dir.join("scenario.toml"))
+        .unwrap()
+        .replacen("bigip = \"bigip.conf\"", "bigip = \"passwd\"", 1);
+    std::fs::write(dir.join("scenario.toml"), s).unwrap();
+    let out = relaylab(&["check", dir.join("scenario.toml").to_str().unwrap()]);
+    exits_2_at(&out, "scenario.toml:11:9");
+    assert!(!text(&out.stderr).contains("root:x"));
 }

@@ -282,7 +282,16 @@ pub fn load_text(
         &bigip_path.display().to_string(),
         &bigip_text,
         bigip_path.parent(),
-    )?;
+    )
+    .map_err(|e| {
+        cx.err(
+            file.bigip.span(),
+            format!("{} cannot be used", bigip_path.display()),
+            "this configuration",
+            None,
+        )
+        .then(e)
+    })?;
 
     for v in file
         .options

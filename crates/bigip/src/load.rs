@@ -41,6 +41,28 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, FileProblems> {
         .find_map(|l| l.trim().strip_prefix("#TMSH-VERSION:"))
         .map(|v| v.trim().to_string());
     match syntax::parse(text, &is_tcl_body) {
+        Ok(stmts) if !stmts.is_empty() && !stmts.iter().any(is_tmsh_statement) => {
+            // Some other file: say what was expected, and show none of it (its lines are
+            // not a configuration the user meant to share).
+            let first = stmts[0].span();
+            let (line, column) = index.locate(first.start);
+            let mut p = Problem::new(
+                Level::Error,
+                &index,
+                0..0,
+                format!(
+                    "not a tmsh configuration: no statement begins with ltm, net, sys or another tmsh module (first statement at line {line}, column {column})"
+                ),
+                "here",
+                Some("relaylab reads bigip.conf as saved by `tmsh save sys config` (or `tmsh list`); check the path".into()),
+            );
+            (p.line, p.column) = (line, column);
+            return Err(FileProblems {
+                name: name.to_string(),
+                text: Arc::from(""),
+                problems: vec![p],
+            });
+        }
         Ok(stmts) => {
             for stmt in &stmts {
                 cx.top(stmt);
@@ -175,6 +197,61 @@ fn unquote(s: &str) -> String {
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(s)
         .replace("\\\"", "\"")
+}
+
+/// Whether a top-level statement is one tmsh writes: a module (`ltm`, `net`, `sys`, ...)
+/// or a v9/v10 object keyword.
+fn is_tmsh_statement(stmt: &Stmt) -> bool {
+    const FIRST_WORDS: &[&str] = &[
+        "ltm",
+        "net",
+        "sys",
+        "auth",
+        "cm",
+        "gtm",
+        "apm",
+        "asm",
+        "security",
+        "pem",
+        "wom",
+        "analytics",
+        "cli",
+        "ilx",
+        "vcmp",
+        "util",
+        "wam",
+        "afm",
+        "fpga",
+        "class",
+        "virtual",
+        "pool",
+        "rule",
+        "node",
+        "monitor",
+        "snatpool",
+        "snat",
+        "nat",
+        "profile",
+        "partition",
+        "self",
+        "vlan",
+        "route",
+        "user",
+        "shell",
+        "interface",
+        "trunk",
+        "persist",
+        "bigpipe",
+        "stp",
+        "route_domain",
+        "vlangroup",
+        "datastor",
+        "remote_users",
+        "snat_translation",
+    ];
+    stmt.words
+        .first()
+        .is_some_and(|w| FIRST_WORDS.contains(&w.text.as_str()))
 }
 
 fn is_tcl_body(words: &[Word]) -> bool {

@@ -168,3 +168,27 @@ fn deep_braces_are_a_located_error_on_a_small_stack() {
     assert!(p.message.contains("nested deeper than 64"), "{}", p.message);
     let _ = problems(POOL);
 }
+
+/// `config show /etc/passwd` listed every line of it as "not modelled".
+#[test]
+fn a_file_that_is_not_tmsh_is_refused_without_quoting_it() {
+    let e = bigip::parse(
+        "passwd",
+        "root:x:0:0:root:/root:/bin/bash\nsecretuser:x:1000:1000::/home/secretuser:/bin/sh\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.problems.len(), 1);
+    assert!(
+        e.problems[0]
+            .message
+            .starts_with("not a tmsh configuration")
+    );
+    assert!(e.text.is_empty());
+    let shown = format!("{e}");
+    assert!(
+        !shown.contains("root:x") && !shown.contains("secretuser"),
+        "{shown}"
+    );
+    // A configuration with one tmsh statement among unknown ones is read as one.
+    assert!(bigip::parse("x.conf", &format!("{POOL}whatever {{ }}\n")).is_ok());
+}
