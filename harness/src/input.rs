@@ -52,6 +52,12 @@ impl BadInput {
         }
     }
 
+    /// This, then `more` (the cause, from another file).
+    pub fn then(mut self, more: BadInput) -> BadInput {
+        self.diagnostics.extend(more.diagnostics);
+        self
+    }
+
     /// A scenario whose iRules cannot be used: the headline, then the engine's own
     /// diagnostic pointing into the rule.
     pub fn plan(headline: String, e: verify::ProveError) -> BadInput {
@@ -88,14 +94,21 @@ impl BadInput {
         } else {
             GraphicalTheme::unicode()
         };
+        errout!("{}", self.render(theme));
+    }
+
+    /// Every diagnostic as text, with source snippets, as [`BadInput::report`] prints it.
+    pub fn render(&self, theme: GraphicalTheme) -> String {
         let handler = GraphicalReportHandler::new_themed(theme);
+        let mut all = String::new();
         for d in &self.diagnostics {
             let mut out = String::new();
             if handler.render_report(&mut out, d.as_ref()).is_err() {
                 out = format!("error: {d}\n");
             }
-            errout!("{out}");
+            all.push_str(&out);
         }
+        all
     }
 }
 
@@ -114,12 +127,28 @@ impl Diagnostic for Plain {
     }
 }
 
-/// Reads a text file the user named.
+/// Reads a text file the user named. Bytes that are not UTF-8 are reported at their line
+/// and column, without quoting the file (it may not be the file the user meant).
 pub fn read_text(path: &Path) -> Result<String, BadInput> {
-    std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         BadInput::message(
             format!("cannot read {}: {e}", path.display()),
             Some("check the path; relaylab reads configuration exports as UTF-8 text".into()),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = String::from_utf8_lossy(&bytes[..at]);
+        let line = valid.matches('\n').count() + 1;
+        let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        BadInput::message(
+            format!(
+                "{}:{line}:{column}: not UTF-8 text: byte 0x{:02x} (byte offset {at}) is not valid UTF-8",
+                path.display(),
+                bytes[at]
+            ),
+            Some("relaylab reads configuration exports as UTF-8 text; convert the file (for example `iconv -f latin1 -t utf-8`), or check that this is the file you meant".into()),
         )
     })
 }

@@ -41,7 +41,7 @@ struct File {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OptionsT {
-    virtuals: Option<Vec<String>>,
+    virtuals: Option<Vec<S>>,
     automap: Option<S>,
     irule_mode: Option<S>,
 }
@@ -72,7 +72,7 @@ struct CaseT {
     rcpt: String,
     expect: S,
     #[serde(rename = "virtual")]
-    virtual_name: Option<String>,
+    virtual_name: Option<S>,
     /// The client's source port; a rule may read it (`TCP::client_port`).
     port: Option<toml::Spanned<u16>>,
 }
@@ -271,34 +271,55 @@ pub fn load_text(
     })?;
 
     let bigip_path = cx.dir.join(file.bigip.get_ref());
-    let bigip_text = read(&bigip_path).map_err(|_| {
+    let bigip_text = read(&bigip_path).map_err(|e| {
         cx.err(
             file.bigip.span(),
             format!("cannot read {}", bigip_path.display()),
             "this file",
             None,
         )
+        .then(e)
     })?;
     let loaded = load_bigip_text(
         &bigip_path.display().to_string(),
         &bigip_text,
         bigip_path.parent(),
-    )?;
+    )
+    .map_err(|e| {
+        cx.err(
+            file.bigip.span(),
+            format!("{} cannot be used", bigip_path.display()),
+            "this configuration",
+            None,
+        )
+        .then(e)
+    })?;
 
-    let options = options(&cx, file.options)?;
-    if let Some(names) = &options.virtuals {
-        for v in names {
-            if !loaded.config.virtuals.contains_key(&bigip::full_name(v)) {
-                return Err(BadInput::message(
-                    format!(
-                        "{name}: options.virtuals names `{v}`, which {} does not define",
-                        bigip_path.display()
-                    ),
-                    None,
-                ));
-            }
+    for v in file
+        .options
+        .as_ref()
+        .and_then(|o| o.virtuals.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        if !loaded
+            .config
+            .virtuals
+            .contains_key(&bigip::full_name(v.get_ref()))
+        {
+            return Err(cx.err(
+                v.span(),
+                format!(
+                    "options.virtuals names `{}`, which {} does not define",
+                    v.get_ref(),
+                    bigip_path.display()
+                ),
+                "no such virtual",
+                None,
+            ));
         }
     }
+    let options = options(&cx, file.options)?;
 
     let mut servers = Vec::new();
     for s in &file.server {
@@ -334,7 +355,21 @@ pub fn load_text(
             from: cx.addr(&t.from, "case from")?,
             rcpt: t.rcpt.clone(),
             expect,
-            virtual_name: t.virtual_name.as_deref().map(bigip::full_name),
+            virtual_name: match &t.virtual_name {
+                None => None,
+                Some(v) => {
+                    let full = bigip::full_name(v.get_ref());
+                    if !loaded.config.virtuals.contains_key(&full) {
+                        return Err(cx.err(
+                            v.span(),
+                            format!("case names virtual server `{}`, which {} does not define", v.get_ref(), bigip_path.display()),
+                            "no such virtual",
+                            Some("write the virtual's name as in bigip.conf (/Common/SMTP_VS), or leave `virtual` out to check the case on every virtual"),
+                        ));
+                    }
+                    Some(full)
+                }
+            },
             port: match &t.port {
                 Some(p) if *p.get_ref() == 0 => {
                     return Err(cx.err(
@@ -386,6 +421,50 @@ pub fn load_text(
             example,
             line: cx.line(&span),
         });
+    }
+
+    // Every member of a checked virtual's pool needs a server behind it; say so here,
+    // where the [[server]] list is written, rather than when the prover reaches it.
+    let in_scope: Vec<&bigip::Virtual> = match &options.virtuals {
+        Some(names) => names
+            .iter()
+            .filter_map(|n| loaded.config.virtuals.get(&bigip::full_name(n)))
+            .collect(),
+        None => loaded
+            .config
+            .virtuals
+            .values()
+            .filter(|v| !v.disabled && v.destination.is_some_and(|d| d.port == 25 || d.port == 0))
+            .collect(),
+    };
+    for v in in_scope {
+        let Some(pool) = v.pool.as_ref().and_then(|p| loaded.config.pools.get(p)) else {
+            continue;
+        };
+        for m in pool.members.iter().filter(|m| !m.disabled) {
+            if servers.iter().any(|s| s.member == m.endpoint.addr) {
+                continue;
+            }
+            let (span, label) = match file.server.last() {
+                Some(last) => (last.span(), "add a [[server]] after this one"),
+                None => (file.bigip.span(), "no [[server]] in this scenario"),
+            };
+            return Err(cx.err(
+                span,
+                format!(
+                    "pool member {} of {} ({} line {}) has no [[server]]",
+                    m.endpoint,
+                    v.name,
+                    bigip_path.display(),
+                    m.line
+                ),
+                label,
+                Some(&format!(
+                    "add [[server]] with member = \"{}\" and the policy files of the mail server behind it",
+                    m.endpoint.addr
+                )),
+            ));
+        }
     }
 
     let model = Model {
@@ -440,7 +519,7 @@ fn options(cx: &Ctx<'_>, o: Option<OptionsT>) -> Result<Options, BadInput> {
     };
     let virtuals = o
         .virtuals
-        .map(|v| v.iter().map(|n| bigip::full_name(n)).collect());
+        .map(|v| v.iter().map(|n| bigip::full_name(n.get_ref())).collect());
     Ok(Options {
         virtuals,
         automap,
@@ -467,16 +546,25 @@ fn server(
     let mut set = relaypolicy::import::PolicySet::default();
     for p in &t.policy {
         let path = cx.dir.join(p.get_ref());
-        let text = read(&path).map_err(|_| {
+        let text = read(&path).map_err(|e| {
             cx.err(
                 p.span(),
                 format!("cannot read {}", path.display()),
                 "this file",
                 None,
             )
+            .then(e)
         })?;
-        let part = relaypolicy::import::load_str(&text, &path.display().to_string())
-            .map_err(BadInput::diagnostic)?;
+        let part =
+            relaypolicy::import::load_str(&text, &path.display().to_string()).map_err(|e| {
+                cx.err(
+                    p.span(),
+                    format!("policy file {} cannot be used", path.display()),
+                    "this policy file",
+                    None,
+                )
+                .then(BadInput::diagnostic(e))
+            })?;
         set.merge(part);
     }
     let servers = set.resolved();

@@ -323,10 +323,13 @@ impl Plan {
                 let Some(r) = config.rules.get(name) else {
                     continue;
                 };
-                let parsed = irule::parse(&r.name, &r.text).map_err(|e| PlanError::Parse {
-                    rule: r.name.clone(),
-                    line: r.line,
-                    error: Box::new(e),
+                let placed = r.placed(&config.source_name);
+                let parsed = irule::parse_placed(&r.name, &r.text, placed).map_err(|e| {
+                    PlanError::Parse {
+                        rule: r.name.clone(),
+                        line: r.line,
+                        error: Box::new(e),
+                    }
                 })?;
                 rules.push(parsed);
             }

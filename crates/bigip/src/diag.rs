@@ -62,6 +62,10 @@ pub struct Problem {
     pub line: usize,
     /// 1-based column.
     pub column: usize,
+    /// Another place the problem involves (the first definition of a name defined
+    /// twice), with a note for its label.
+    #[serde(skip)]
+    pub related: Option<(Span, String)>,
 }
 
 impl Problem {
@@ -82,6 +86,7 @@ impl Problem {
             span,
             line,
             column,
+            related: None,
         }
     }
 }
@@ -181,11 +186,19 @@ impl Diagnostic for SourcedProblem {
             .len()
             .max(1)
             .min(self.src.inner().len().saturating_sub(span.start));
-        Some(Box::new(std::iter::once(LabeledSpan::new(
+        let main = LabeledSpan::new(
             Some(self.problem.label.clone()),
             span.start.min(self.src.inner().len()),
             len,
-        ))))
+        );
+        let related = self.problem.related.as_ref().map(|(span, note)| {
+            LabeledSpan::new(
+                Some(note.clone()),
+                span.start.min(self.src.inner().len()),
+                span.len().max(1),
+            )
+        });
+        Some(Box::new(std::iter::once(main).chain(related)))
     }
 }
 

@@ -29,6 +29,7 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, FileProblems> {
         problems: Vec::new(),
         refs: Vec::new(),
         snat_members: Vec::new(),
+        defined: Default::default(),
         config: Config {
             source_name: name.to_string(),
             ..Config::default()
@@ -40,6 +41,28 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, FileProblems> {
         .find_map(|l| l.trim().strip_prefix("#TMSH-VERSION:"))
         .map(|v| v.trim().to_string());
     match syntax::parse(text, &is_tcl_body) {
+        Ok(stmts) if !stmts.is_empty() && !stmts.iter().any(is_tmsh_statement) => {
+            // Some other file: say what was expected, and show none of it (its lines are
+            // not a configuration the user meant to share).
+            let first = stmts[0].span();
+            let (line, column) = index.locate(first.start);
+            let mut p = Problem::new(
+                Level::Error,
+                &index,
+                0..0,
+                format!(
+                    "not a tmsh configuration: no statement begins with ltm, net, sys or another tmsh module (first statement at line {line}, column {column})"
+                ),
+                "here",
+                Some("relaylab reads bigip.conf as saved by `tmsh save sys config` (or `tmsh list`); check the path".into()),
+            );
+            (p.line, p.column) = (line, column);
+            return Err(FileProblems {
+                name: name.to_string(),
+                text: Arc::from(""),
+                problems: vec![p],
+            });
+        }
         Ok(stmts) => {
             for stmt in &stmts {
                 cx.top(stmt);
@@ -75,6 +98,29 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, FileProblems> {
         })
     }
 }
+
+/// The load-balancing modes of an LTM pool (tmsh `ltm pool load-balancing-mode`).
+const LB_MODES: &[&str] = &[
+    "round-robin",
+    "ratio-member",
+    "ratio-node",
+    "ratio-session",
+    "ratio-least-connections-member",
+    "ratio-least-connections-node",
+    "least-connections-member",
+    "least-connections-node",
+    "least-sessions",
+    "observed-member",
+    "observed-node",
+    "predictive-member",
+    "predictive-node",
+    "fastest-node",
+    "fastest-app-response",
+    "dynamic-ratio-member",
+    "dynamic-ratio-node",
+    "weighted-least-connections-member",
+    "weighted-least-connections-node",
+];
 
 /// Reads an external data-group file (`network 10.0.0.0 prefixlen 8 := "x",`,
 /// `host 1.2.3.4 := "y",`, `10.0.0.0/8 := "z",`, `"key" := "value",`) into records.
@@ -151,6 +197,61 @@ fn unquote(s: &str) -> String {
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(s)
         .replace("\\\"", "\"")
+}
+
+/// Whether a top-level statement is one tmsh writes: a module (`ltm`, `net`, `sys`, ...)
+/// or a v9/v10 object keyword.
+fn is_tmsh_statement(stmt: &Stmt) -> bool {
+    const FIRST_WORDS: &[&str] = &[
+        "ltm",
+        "net",
+        "sys",
+        "auth",
+        "cm",
+        "gtm",
+        "apm",
+        "asm",
+        "security",
+        "pem",
+        "wom",
+        "analytics",
+        "cli",
+        "ilx",
+        "vcmp",
+        "util",
+        "wam",
+        "afm",
+        "fpga",
+        "class",
+        "virtual",
+        "pool",
+        "rule",
+        "node",
+        "monitor",
+        "snatpool",
+        "snat",
+        "nat",
+        "profile",
+        "partition",
+        "self",
+        "vlan",
+        "route",
+        "user",
+        "shell",
+        "interface",
+        "trunk",
+        "persist",
+        "bigpipe",
+        "stp",
+        "route_domain",
+        "vlangroup",
+        "datastor",
+        "remote_users",
+        "snat_translation",
+    ];
+    stmt.words
+        .first()
+        .is_some_and(|w| FIRST_WORDS.contains(&w.text.as_str()))
 }
 
 fn is_tcl_body(words: &[Word]) -> bool {
@@ -239,6 +340,8 @@ struct Loader<'a> {
     problems: Vec<Problem>,
     refs: Vec<(RefKind, String, Span, String)>,
     snat_members: Vec<(String, Vec<Word>)>,
+    /// Objects read so far, by kind and full name, with where their name stands.
+    defined: std::collections::HashMap<(&'static str, String), Span>,
     config: Config,
 }
 
@@ -289,7 +392,64 @@ impl Loader<'_> {
         ));
     }
 
+    /// Refuses a second object of the same kind and full name: BIG-IP keeps one, and
+    /// which one a reader keeps would silently decide the verdict.
+    fn first_definition(&mut self, stmt: &Stmt) -> bool {
+        let words: Vec<&str> = stmt.words.iter().map(|w| w.text.as_str()).collect();
+        let kind = match words.as_slice() {
+            ["ltm", "virtual", _] | ["virtual", _] => "ltm virtual",
+            ["ltm", "pool", _] | ["pool", _] => "ltm pool",
+            ["ltm", "node", _] => "ltm node",
+            // One namespace for monitors of every type, as for data groups and classes:
+            // they share one table here and on BIG-IP.
+            ["ltm", "monitor", _, _] => "ltm monitor",
+            ["ltm", "data-group", _, _] | ["class", _] => "ltm data-group",
+            ["ltm", "snatpool", _] | ["snatpool", _] => "ltm snatpool",
+            ["ltm", "snat-translation", _] => "ltm snat-translation",
+            ["ltm", "snat", _] => "ltm snat",
+            ["ltm", "persistence", _, _] => "ltm persistence",
+            ["ltm", "rule", _] | ["rule", _] => "ltm rule",
+            ["net", "self", _] => "net self",
+            ["net", "vlan", _] => "net vlan",
+            ["net", "route-domain", _] => "net route-domain",
+            _ => return true,
+        };
+        let Some(name) = stmt.words.last() else {
+            return true;
+        };
+        let full = full_name(&name.text);
+        match self.defined.get(&(kind, full.clone())) {
+            None => {
+                self.defined.insert((kind, full), name.span.clone());
+                true
+            }
+            Some(first) => {
+                let first = first.clone();
+                let (line, column) = self.index.locate(first.start);
+                let mut p = Problem::new(
+                    Level::Error,
+                    self.index,
+                    name.span.clone(),
+                    format!(
+                        "{kind} {full} is defined twice (first at line {line}, column {column}); BIG-IP keeps one definition per name"
+                    ),
+                    "defined again here",
+                    Some(
+                        "remove one of the two definitions, or rename one and its references"
+                            .into(),
+                    ),
+                );
+                p.related = Some((first, "first defined here".into()));
+                self.problems.push(p);
+                false
+            }
+        }
+    }
+
     fn top(&mut self, stmt: &Stmt) {
+        if stmt.block.is_some() && !self.first_definition(stmt) {
+            return;
+        }
         let words: Vec<&str> = stmt.words.iter().map(|w| w.text.as_str()).collect();
         let span = stmt.span();
         let block = stmt.block.as_ref();
@@ -428,7 +588,10 @@ impl Loader<'_> {
                         v.destination = self.endpoint(val, "destination");
                         destination_written = true;
                     }
-                    "mask" => v.mask = Some(val.text.clone()),
+                    "mask" => {
+                        self.check_mask(val, &object);
+                        v.mask = Some(val.text.clone());
+                    }
                     "source" => {
                         if let Some(s) = self.addr_set(val, "source") {
                             v.source = s;
@@ -522,6 +685,42 @@ impl Loader<'_> {
         self.config.virtuals.insert(full, v);
     }
 
+    /// A virtual's `mask`: an address of the destination's family whose bits are a run of
+    /// ones then zeros (`any` and `any6` as tmsh writes them).
+    fn check_mask(&mut self, val: &Word, object: &str) {
+        let text = val.text.as_str();
+        if matches!(text, "any" | "any6" | "none") {
+            return;
+        }
+        let contiguous = match text.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(m)) => {
+                let bits = u32::from(m);
+                bits.leading_ones() + bits.trailing_zeros() == 32
+            }
+            Ok(std::net::IpAddr::V6(m)) => {
+                let bits = u128::from(m);
+                bits.leading_ones() + bits.trailing_zeros() == 128
+            }
+            Err(_) => {
+                self.error(
+                    val.span.clone(),
+                    format!("{object}: mask `{text}` is not a netmask"),
+                    "expected a netmask",
+                    Some("write it as 255.255.255.255 (one address) or 255.255.255.0"),
+                );
+                return;
+            }
+        };
+        if !contiguous {
+            self.error(
+                val.span.clone(),
+                format!("{object}: mask `{text}` is not contiguous"),
+                "not a run of ones then zeros",
+                Some("BIG-IP refuses a non-contiguous destination mask"),
+            );
+        }
+    }
+
     fn translation(&mut self, b: &Block, object: &str) -> SourceTranslation {
         let mut kind = None;
         let mut pool = None;
@@ -571,8 +770,21 @@ impl Loader<'_> {
             Attr::Value(_, v) => vec![*v],
             Attr::Words(_, rest, block) => match (rest, block) {
                 ([m, n, of], Some(list)) if m.text == "min" && of.text == "of" => {
-                    min = n.text.parse().ok();
-                    list.names()
+                    let names = list.names();
+                    match n.text.parse::<u32>() {
+                        Ok(k) if k >= 1 && k as usize <= names.len() => min = Some(k),
+                        _ => self.error(
+                            n.span.clone(),
+                            format!(
+                                "{object}: monitor min `{}` is not between 1 and the {} monitors listed",
+                                n.text,
+                                names.len()
+                            ),
+                            "expected a count of monitors",
+                            Some("BIG-IP refuses a `min` larger than the list; write `monitor min <n> of { a b }`"),
+                        ),
+                    }
+                    names
                 }
                 _ => rest.iter().filter(|w| w.text != "and").collect(),
             },
@@ -601,15 +813,40 @@ impl Loader<'_> {
         };
         for attr in b.attrs() {
             match attr {
-                Attr::Value(k, v) => match k.text.as_str() {
-                    "load-balancing-mode" | "lb-method" => p.load_balancing_mode = v.text.clone(),
-                    "service-down-action" | "action-on-service-down" => {
-                        p.service_down_action = v.text.clone()
+                Attr::Value(k, v) => {
+                    match k.text.as_str() {
+                        "load-balancing-mode" | "lb-method" => {
+                            if !LB_MODES.contains(&v.text.as_str()) {
+                                let near = closest(
+                                    &v.text,
+                                    &LB_MODES
+                                        .iter()
+                                        .map(|m| m.to_string())
+                                        .collect::<Vec<_>>()
+                                        .iter()
+                                        .collect::<Vec<_>>(),
+                                )
+                                .cloned();
+                                self.error(
+                                v.span.clone(),
+                                format!("{object}: unknown load-balancing-mode `{}`", v.text),
+                                "unknown mode",
+                                Some(&match near {
+                                    Some(m) => format!("did you mean `{m}`? BIG-IP refuses a mode it does not know"),
+                                    None => format!("BIG-IP's modes are {}", LB_MODES.join(", ")),
+                                }),
+                            );
+                            }
+                            p.load_balancing_mode = v.text.clone()
+                        }
+                        "service-down-action" | "action-on-service-down" => {
+                            p.service_down_action = v.text.clone()
+                        }
+                        "monitor" => p.monitors = self.monitor_list(&attr, &object).0,
+                        k if IGNORED_ATTRS.contains(&k) => {}
+                        _ => self.unknown_attr(&object, &attr),
                     }
-                    "monitor" => p.monitors = self.monitor_list(&attr, &object).0,
-                    k if IGNORED_ATTRS.contains(&k) => {}
-                    _ => self.unknown_attr(&object, &attr),
-                },
+                }
                 Attr::Words(k, ..) | Attr::Block(k, _) if k.text == "monitor" => {
                     (p.monitors, p.monitor_min) = self.monitor_list(&attr, &object);
                 }
@@ -796,7 +1033,26 @@ impl Loader<'_> {
         data: Option<String>,
         out: &mut Vec<Record>,
     ) {
-        match record_key(kind, &key.text) {
+        let parsed = match (record_key(kind, &key.text), raw_v6_block(&key.text)) {
+            (Err(_), Some(k)) if kind == DataGroupKind::Ip => {
+                // An IPv6 block that takes in part of ::ffff:0:0/96, which relaylab reads
+                // as IPv4 (`::/0`, `::/64`): one IPv6 record all the same.
+                self.problems.push(Problem::new(
+                    Level::Warning,
+                    self.index,
+                    key.span.clone(),
+                    format!(
+                        "data-group record `{}` spans the IPv4-mapped block ::ffff:0:0/96; relaylab assumes it matches IPv6 clients only, not IPv4 ones (UNCONFIRMED)",
+                        key.text
+                    ),
+                    "IPv6 clients only",
+                    Some("add an IPv4 record (0.0.0.0/0) if IPv4 clients should match too".into()),
+                ));
+                Ok(k)
+            }
+            (r, _) => r,
+        };
+        match parsed {
             Ok(k) => out.push(Record {
                 name: key.text.clone(),
                 key: k,
@@ -1075,13 +1331,36 @@ impl Loader<'_> {
         let Some((text, body_span)) = &b.raw else {
             return;
         };
+        let (text_line, text_column) = self.index.locate(body_span.start);
         let r = Rule {
             name: full.clone(),
             line: self.line(span),
             text: text.clone(),
             offset: body_span.start,
-            text_line: self.line(body_span),
+            text_line,
+            text_column,
         };
+        // A rule that does not parse makes the file unusable, as on BIG-IP (the load
+        // fails): say so here, at the rule's line in this file, whatever reads it next.
+        if let Err(e) = irule::parse_placed(&full, text, r.placed(&self.config.source_name)) {
+            let at = body_span.start + e.span.start;
+            let end = (body_span.start + e.span.end).max(at);
+            let mut p = Problem::new(
+                Level::Error,
+                self.index,
+                at..end,
+                format!("iRule {full} does not parse: {}", e.message),
+                e.message.clone(),
+                e.hint.clone(),
+            );
+            if let Some((span, note)) = &e.related {
+                p.related = Some((
+                    body_span.start + span.start..body_span.start + span.end,
+                    note.clone(),
+                ));
+            }
+            self.problems.push(p);
+        }
         self.config.rules.insert(full, r);
     }
 
@@ -1355,6 +1634,28 @@ fn record_key(kind: DataGroupKind, text: &str) -> Result<RecordKey, String> {
         }),
         DataGroupKind::String => Ok(RecordKey::Text(text.to_string())),
     }
+}
+
+/// `a/len` (or `a%N/len`) written as IPv6, as one block of IPv6 numbers, without folding
+/// the IPv4-mapped part into IPv4 as address sets do.
+fn raw_v6_block(text: &str) -> Option<RecordKey> {
+    let (a, len) = text.trim().split_once('/').unwrap_or((text.trim(), "128"));
+    let (ip, rd) = match a.split_once('%') {
+        Some((ip, rd)) => (ip, rd.parse::<u16>().ok()?),
+        None => (a, 0),
+    };
+    let ip: std::net::Ipv6Addr = ip.trim_matches(['[', ']']).parse().ok()?;
+    let len: u32 = len.parse().ok().filter(|l| *l <= 128)?;
+    let host = u128::MAX.checked_shr(len).unwrap_or(0);
+    let n = u128::from(ip);
+    Some(RecordKey::Ip {
+        domain: addrspace::Domain {
+            family: addrspace::Family::V6,
+            route_domain: rd,
+        },
+        first: n & !host,
+        last: n | host,
+    })
 }
 
 /// Splits `addr:port` (IPv4) or `addr.port` (IPv6, tmsh style) at the port separator.

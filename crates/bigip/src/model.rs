@@ -315,6 +315,21 @@ pub struct Rule {
     pub offset: usize,
     /// 1-based line on which `text` begins.
     pub text_line: usize,
+    /// 1-based column (in bytes) at which `text` begins.
+    #[serde(skip)]
+    pub text_column: usize,
+}
+
+impl Rule {
+    /// Where the rule's text stands in the configuration file `file`, so the iRule
+    /// engine's parse and load errors name that file's lines.
+    pub fn placed(&self, file: &str) -> irule::Placed {
+        irule::Placed {
+            file: std::sync::Arc::from(file),
+            line: self.text_line,
+            col: self.text_column,
+        }
+    }
 }
 
 /// `net self`.

@@ -141,6 +141,11 @@ impl Block {
     }
 }
 
+/// The deepest `{ }` nesting read. Saved configurations nest about six levels
+/// (`ltm virtual { persist { /Common/x { default yes } } }`); the parser recurses once per
+/// level, so a bound keeps a hostile file from exhausting the stack.
+pub const MAX_BLOCK_DEPTH: usize = 64;
+
 /// A syntax error: what, where, and a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -161,7 +166,7 @@ pub fn parse(text: &str, raw_body: &dyn Fn(&[Word]) -> bool) -> Result<Vec<Stmt>
         pos: 0,
         raw_body,
     };
-    let (stmts, _) = p.stmts(None)?;
+    let (stmts, _) = p.stmts(None, 0)?;
     Ok(stmts)
 }
 
@@ -174,7 +179,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     /// Statements until the closing brace of the block opened at `open` (or end of input).
-    fn stmts(&mut self, open: Option<usize>) -> Result<(Vec<Stmt>, usize), SyntaxError> {
+    fn stmts(
+        &mut self,
+        open: Option<usize>,
+        depth: usize,
+    ) -> Result<(Vec<Stmt>, usize), SyntaxError> {
         let mut stmts = Vec::new();
         let mut words: Vec<Word> = Vec::new();
         loop {
@@ -202,7 +211,18 @@ impl Parser<'_> {
                     let block = if (self.raw_body)(&words) {
                         self.raw_block(start)?
                     } else {
-                        let (inner, end) = self.stmts(Some(start))?;
+                        if depth >= MAX_BLOCK_DEPTH {
+                            return Err(SyntaxError {
+                                message: format!(
+                                    "blocks nested deeper than {MAX_BLOCK_DEPTH} levels"
+                                ),
+                                span: start..start + 1,
+                                help: Some(format!(
+                                    "tmsh configurations nest a few levels; relaylab stops at {MAX_BLOCK_DEPTH} (bigip::syntax::MAX_BLOCK_DEPTH): look for a run of `{{` without their `}}`"
+                                )),
+                            });
+                        }
+                        let (inner, end) = self.stmts(Some(start), depth + 1)?;
                         Block {
                             stmts: inner,
                             span: start..end,
@@ -394,6 +414,19 @@ mod tests {
             " when X { if {1} { set a \\{ } } "
         );
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_located_error_not_a_stack_overflow() {
+        let text = format!(
+            "ltm pool /Common/p {}\n{}",
+            "{ ".repeat(5000),
+            "} ".repeat(5000)
+        );
+        let e = parse(&text, &|_| false).unwrap_err();
+        let open = 19 + 2 * MAX_BLOCK_DEPTH;
+        assert_eq!(e.span, open..open + 1);
+        assert!(e.message.contains("nested deeper"), "{}", e.message);
     }
 
     #[test]

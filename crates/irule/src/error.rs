@@ -18,6 +18,72 @@ pub struct Source {
     pub name: Arc<str>,
     /// The rule's text.
     pub text: Arc<str>,
+    /// Where the text stands in the file the user wrote, if it came from one.
+    pub placed: Option<Placed>,
+}
+
+/// Where a rule's text begins in the file it was read from (the body of an `ltm rule` in
+/// bigip.conf), so errors name the file's line and column, not the rule's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The file's name.
+    pub file: Arc<str>,
+    /// The 1-based line of the text's first character.
+    pub line: usize,
+    /// The 1-based column of the text's first character.
+    pub col: usize,
+}
+
+impl Placed {
+    /// A location in the rule text as a location in the file.
+    pub fn shift(&self, at: Location) -> Location {
+        Location {
+            line: at.line + self.line - 1,
+            col: if at.line == 1 {
+                at.col + self.col - 1
+            } else {
+                at.col
+            },
+        }
+    }
+}
+
+impl Source {
+    /// `rule:line:col`, or `file:line:col (iRule rule)` for a placed rule.
+    fn prefix(&self, at: &Location) -> String {
+        match &self.placed {
+            None => format!("{}:{}:{}", self.name, at.line, at.col),
+            Some(p) => format!("{}:{}:{} (iRule {})", p.file, at.line, at.col, self.name),
+        }
+    }
+}
+
+/// Snippets of a placed rule carry the file's name and line numbers.
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let Some(p) = &self.placed else {
+            return Ok(inner);
+        };
+        let column = if inner.line() == 0 {
+            inner.column() + p.col - 1
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            p.file.to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + p.line - 1,
+            column,
+            inner.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for Source {
@@ -28,7 +94,7 @@ impl fmt::Debug for Source {
 
 /// The text could not be parsed.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{rule}:{}:{}: {message}", at.line, at.col)]
+#[error("{}: {message}", src.prefix(at))]
 pub struct ParseError {
     /// The rule's name.
     pub rule: Arc<str>,
@@ -56,7 +122,7 @@ impl Diagnostic for ParseError {
             .map(|h| Box::new(h.clone()) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.src.text)
+        Some(&self.src)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let mut v = vec![label(self.span, &self.message)];
@@ -73,7 +139,7 @@ fn label(span: Span, text: &str) -> LabeledSpan {
 
 /// A rule that parses but cannot run on the virtual it is attached to.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{rule}:{}:{}: {kind}", at.line, at.col)]
+#[error("{}: {kind}", src.prefix(at))]
 pub struct LoadError {
     /// The rule's name.
     pub rule: Arc<str>,
@@ -128,7 +194,7 @@ impl Diagnostic for LoadError {
         ))
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.src.text)
+        Some(&self.src)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(std::iter::once(label(self.span, "here"))))
@@ -314,6 +380,20 @@ pub enum RuntimeErrorKind {
         /// The limit.
         limit: usize,
     },
+    /// The `log` lines of one event, together, longer than the value limit.
+    #[error("log output of {len} bytes in one event exceeds the limit of {limit} bytes")]
+    LogTooLarge {
+        /// The bytes the logs would have reached.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An expression nested deeper than the limit, built at run time.
+    #[error("expression nested deeper than {limit} levels")]
+    ExprTooDeep {
+        /// The limit.
+        limit: u32,
+    },
 }
 
 impl RuntimeErrorKind {
@@ -326,7 +406,10 @@ impl RuntimeErrorKind {
                 "`snat` takes `automap`, `none` or an address; is the variable holding the SNAT address empty?".into()
             }
             RuntimeErrorKind::StepBudget { .. } => {
-                "raise Settings::step_budget if the rule really needs that much work".into()
+                "raise Settings::step_budget if the rule really needs that much work (big values cost a step per 64 bytes and per list element; see docs/limits.md)".into()
+            }
+            RuntimeErrorKind::TooLarge { .. } | RuntimeErrorKind::LogTooLarge { .. } => {
+                "raise Settings::max_value_len if the rule really builds values that big (see docs/limits.md)".into()
             }
             _ => return None,
         })
@@ -340,6 +423,8 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::StepBudget { .. }
                 | RuntimeErrorKind::TooDeep
                 | RuntimeErrorKind::TooLarge { .. }
+                | RuntimeErrorKind::LogTooLarge { .. }
+                | RuntimeErrorKind::ExprTooDeep { .. }
         )
     }
 }

@@ -7,11 +7,52 @@ use crate::parse::{MAX_NESTING, PErr, PResult, Parser, Part, Script, VarRef};
 use crate::span::Span;
 use crate::value::{Num, parse_num};
 
+/// The deepest expression tree accepted (a chain `a+b+c+...` is as deep as it is long).
+/// Evaluation recurses once per level, so this bounds the stack an expression can take,
+/// together with [`crate::Settings::max_depth`] for scripts; it is sized to leave room on
+/// the 2 MB stack of a tokio worker thread even in a debug build.
+pub const MAX_EXPR_DEPTH: u32 = 128;
+
 /// A compiled expression node.
 #[derive(Debug, Clone)]
 pub(crate) struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// The height of the tree under this node (a leaf is 1).
+    pub depth: u32,
+}
+
+impl Expr {
+    fn new(kind: ExprKind, span: Span) -> Expr {
+        let below = match &kind {
+            ExprKind::Unary(_, a) => a.depth,
+            ExprKind::Binary(_, a, b) => a.depth.max(b.depth),
+            ExprKind::Ternary(a, b, c) => a.depth.max(b.depth).max(c.depth),
+            ExprKind::Call(_, args) => args.iter().map(|a| a.depth).max().unwrap_or(0),
+            _ => 0,
+        };
+        Expr {
+            kind,
+            span,
+            depth: below + 1,
+        }
+    }
+}
+
+/// Refuses a node deeper than [`MAX_EXPR_DEPTH`], pointing at its operator.
+fn bounded(p: &Parser<'_>, e: Expr, op_start: usize, op_end: usize) -> PResult<Expr> {
+    if e.depth > MAX_EXPR_DEPTH {
+        return Err(p
+            .err(
+                op_start,
+                op_end,
+                format!("expression nested deeper than {MAX_EXPR_DEPTH} levels"),
+            )
+            .with_hint(format!(
+                "relaylab evaluates expressions up to {MAX_EXPR_DEPTH} operators deep; split a long chain with intermediate `set`s (or sum a list with `foreach`)"
+            )));
+    }
+    Ok(e)
 }
 
 #[derive(Debug, Clone)]
@@ -271,8 +312,9 @@ fn expr(p: &mut Parser<'_>, min_prec: u8) -> PResult<Expr> {
     loop {
         skip(p);
         if min_prec == 0 && p.pos < p.end && p.b[p.pos] == b'?' {
+            let op = p.pos;
             p.pos += 1;
-            let yes = expr(p, 0)?;
+            let yes = expr_nested(p, 0)?;
             skip(p);
             if p.pos >= p.end || p.b[p.pos] != b':' {
                 return Err(p
@@ -280,11 +322,12 @@ fn expr(p: &mut Parser<'_>, min_prec: u8) -> PResult<Expr> {
                     .with_hint("`cond ? a : b` needs the `:` part"));
             }
             p.pos += 1;
-            let no = expr(p, 0)?;
-            lhs = Expr {
-                span: p.span(start, p.pos),
-                kind: ExprKind::Ternary(Box::new(lhs), Box::new(yes), Box::new(no)),
-            };
+            let no = expr_nested(p, 0)?;
+            let node = Expr::new(
+                ExprKind::Ternary(Box::new(lhs), Box::new(yes), Box::new(no)),
+                p.span(start, p.pos),
+            );
+            lhs = bounded(p, node, op, op + 1)?;
             continue;
         }
         let Some((op, len)) = peek_binop(p) else {
@@ -294,20 +337,30 @@ fn expr(p: &mut Parser<'_>, min_prec: u8) -> PResult<Expr> {
         if prec < min_prec.max(1) {
             return Ok(lhs);
         }
+        let op_start = p.pos;
         p.pos += len;
         // `**` is right-associative; everything else is left-associative.
         let next = if op == BinOp::Pow { prec } else { prec + 1 };
         let rhs = expr_nested(p, next)?;
-        lhs = Expr {
-            span: p.span(start, p.pos),
-            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-        };
+        let node = Expr::new(
+            ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            p.span(start, p.pos),
+        );
+        lhs = bounded(p, node, op_start, op_start + len)?;
     }
 }
 
 fn expr_nested(p: &mut Parser<'_>, min_prec: u8) -> PResult<Expr> {
     if p.depth >= MAX_NESTING {
-        return Err(p.err(p.pos, p.pos, "expression nested too deeply"));
+        return Err(p
+            .err(
+                p.pos,
+                p.pos,
+                format!("expression nested deeper than {MAX_NESTING} levels"),
+            )
+            .with_hint(format!(
+                "relaylab stops at {MAX_NESTING} levels of nested parentheses and operators"
+            )));
     }
     p.depth += 1;
     let r = expr(p, min_prec);
@@ -329,7 +382,15 @@ fn unary(p: &mut Parser<'_>) -> PResult<Expr> {
     if let Some((op, len)) = op {
         p.pos += len;
         if p.depth >= MAX_NESTING {
-            return Err(p.err(start, p.pos, "expression nested too deeply"));
+            return Err(p
+                .err(
+                    start,
+                    p.pos,
+                    format!("expression nested deeper than {MAX_NESTING} levels"),
+                )
+                .with_hint(format!(
+                    "relaylab stops at {MAX_NESTING} levels of nested parentheses and operators"
+                )));
         }
         p.depth += 1;
         let inner = unary(p);
@@ -337,10 +398,8 @@ fn unary(p: &mut Parser<'_>) -> PResult<Expr> {
         let inner = inner?;
         // `**` binds tighter than unary minus in Tcl: -2**2 is -4.
         let inner = pow_tail(p, inner, start)?;
-        return Ok(Expr {
-            span: p.span(start, p.pos),
-            kind: ExprKind::Unary(op, Box::new(inner)),
-        });
+        let node = Expr::new(ExprKind::Unary(op, Box::new(inner)), p.span(start, p.pos));
+        return bounded(p, node, start, start + len);
     }
     let prim = primary(p)?;
     Ok(prim)
@@ -349,12 +408,14 @@ fn unary(p: &mut Parser<'_>) -> PResult<Expr> {
 fn pow_tail(p: &mut Parser<'_>, lhs: Expr, start: usize) -> PResult<Expr> {
     skip(p);
     if p.b[p.pos..p.end].starts_with(b"**") {
+        let op = p.pos;
         p.pos += 2;
         let rhs = expr_nested(p, BinOp::Pow.prec())?;
-        return Ok(Expr {
-            span: p.span(start, p.pos),
-            kind: ExprKind::Binary(BinOp::Pow, Box::new(lhs), Box::new(rhs)),
-        });
+        let node = Expr::new(
+            ExprKind::Binary(BinOp::Pow, Box::new(lhs), Box::new(rhs)),
+            p.span(start, p.pos),
+        );
+        return bounded(p, node, op, op + 2);
     }
     Ok(lhs)
 }
@@ -381,6 +442,7 @@ fn primary(p: &mut Parser<'_>) -> PResult<Expr> {
             return Ok(Expr {
                 span: p.span(start, p.pos),
                 kind: inner.kind,
+                depth: inner.depth,
             });
         }
         b'$' => match p.var_ref()? {
@@ -508,11 +570,8 @@ fn primary(p: &mut Parser<'_>) -> PResult<Expr> {
                 .with_hint("a number, `$variable`, `[command]`, quoted or braced string, or `(` was expected"));
         }
     };
-    let prim = Expr {
-        span: p.span(start, p.pos),
-        kind,
-    };
-    Ok(prim)
+    let prim = Expr::new(kind, p.span(start, p.pos));
+    bounded(p, prim, start, p.pos)
 }
 
 fn invalid_bareword(p: &Parser<'_>, start: usize, w: &str) -> PErr {

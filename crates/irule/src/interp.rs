@@ -9,7 +9,7 @@ use addrspace::{Addr, AddrSet, PortSet};
 
 use crate::builtins::Builtin;
 use crate::error::{RuntimeErrorKind, Source};
-use crate::expr::{BinOp, Expr, ExprKind, UnOp};
+use crate::expr::{BinOp, Expr, ExprKind, MAX_EXPR_DEPTH, UnOp};
 use crate::host::{Connection, Host};
 use crate::outcome::{
     Answer, Escape, LogLine, Observed, ObservedBy, Origin, PortObserved, Recorded,
@@ -22,6 +22,10 @@ use crate::value::{
     parse_num,
 };
 
+/// The bytes one evaluation step pays for when a command reads or builds a value: about
+/// the cost of a command on short values, so a step measures time whatever the data.
+pub(crate) const BYTES_PER_STEP: usize = 64;
+
 /// A rule's identity and text, shared by everything that points into it.
 #[derive(Debug)]
 pub(crate) struct RuleSrc {
@@ -30,6 +34,8 @@ pub(crate) struct RuleSrc {
     pub lines: LineIndex,
     /// The partition bare names resolve to first (`Common` for `/Common/rule`).
     pub partition: String,
+    /// Where the text stands in the user's file, for parse and load errors.
+    pub placed: Option<crate::error::Placed>,
 }
 
 impl RuleSrc {
@@ -44,6 +50,7 @@ impl RuleSrc {
             text: Arc::from(text),
             lines: LineIndex::new(text),
             partition,
+            placed: None,
         }
     }
 
@@ -51,7 +58,15 @@ impl RuleSrc {
         Source {
             name: self.name.clone(),
             text: self.text.clone(),
+            placed: self.placed.clone(),
         }
+    }
+
+    /// The line and column of an offset in the user's file (the rule's own when the rule
+    /// was not read from a file).
+    pub(crate) fn locate_in_file(&self, offset: usize) -> Location {
+        let at = self.lines.locate(&self.text, offset);
+        self.placed.as_ref().map_or(at, |p| p.shift(at))
     }
 }
 
@@ -138,6 +153,9 @@ pub(crate) struct Collected {
     pub escapes: Vec<Escape>,
     pub observed: Vec<Observed>,
     pub observed_ports: Vec<PortObserved>,
+    /// The bytes of `logs`, held under the value cap: a loop that logs is bounded in
+    /// memory, not only in steps.
+    pub log_bytes: usize,
 }
 
 pub(crate) struct Interp<'st, 'a> {
@@ -154,6 +172,8 @@ pub(crate) struct Interp<'st, 'a> {
     pub out: Collected,
     pub steps: u64,
     pub depth: u32,
+    /// Expression nodes being evaluated, across nested expressions.
+    pub expr_depth: u32,
     /// Plain Tcl (the differential tests): `puts` works, F5 commands do not exist.
     pub tcl_mode: bool,
 }
@@ -246,8 +266,15 @@ impl<'a> Interp<'_, 'a> {
         Ok(())
     }
 
-    /// Charges work proportional to a size, so big strings cost budget too.
+    /// Charges a value being built: past the value cap it fails, and its bytes cost
+    /// steps like any other work.
     pub(crate) fn charge(&mut self, len: usize, span: Span) -> R<'a, ()> {
+        self.cap(len, span)?;
+        self.work(len, 0, span)
+    }
+
+    /// Fails if a value of `len` bytes would exceed [`Settings::max_value_len`].
+    pub(crate) fn cap(&self, len: usize, span: Span) -> R<'a, ()> {
         if len > self.settings.max_value_len {
             return self.fail(
                 RuntimeErrorKind::TooLarge {
@@ -257,7 +284,16 @@ impl<'a> Interp<'_, 'a> {
                 span,
             );
         }
-        self.steps += (len / 256) as u64;
+        Ok(())
+    }
+
+    /// Charges work that reads or writes `bytes` bytes and `items` list elements: one
+    /// step per [`BYTES_PER_STEP`] bytes and one per element, so a loop over a big value
+    /// runs out of budget in time proportional to the budget, not to the value's size
+    /// times the budget.
+    pub(crate) fn work(&mut self, bytes: usize, items: usize, span: Span) -> R<'a, ()> {
+        let cost = (bytes / BYTES_PER_STEP).saturating_add(items);
+        self.steps = self.steps.saturating_add(cost as u64);
         self.step(span)
     }
 
@@ -766,6 +802,16 @@ impl<'a> Interp<'_, 'a> {
                 }
             }
         }
+        // Every command reads its arguments at least once (most scan them), so their size
+        // is charged here, whatever the command; small arguments cost nothing extra.
+        let bytes: usize = args.iter().map(|a| a.as_str().len()).sum();
+        if bytes >= BYTES_PER_STEP
+            && let Err(e) = self.work(bytes, 0, cmd.span)
+        {
+            args.clear();
+            self.st.arg_pool.push(args);
+            return Err(e);
+        }
         let r = if cmd.builtin == Some(Builtin::Set) && args.len() == 3 {
             self.set_simple(&args[1], args[2].clone(), cmd.span)
         } else {
@@ -775,7 +821,15 @@ impl<'a> Interp<'_, 'a> {
         if self.st.arg_pool.len() < 64 {
             self.st.arg_pool.push(args);
         }
-        r
+        // Any command's result counts against the value cap, so no command (builtin, F5
+        // or proc) can grow a value without bound, even one that builds it for free.
+        let v = r?;
+        let len = v.as_str().len();
+        self.cap(len, cmd.span)?;
+        if len >= BYTES_PER_STEP {
+            self.work(len, 0, cmd.span)?;
+        }
+        Ok(v)
     }
 
     /// `set name value` for a plain local name, reusing the name's text as the key.
@@ -951,8 +1005,33 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
-    pub(crate) fn list(&self, text: &str, span: Span) -> R<'a, Vec<String>> {
-        parse_list(text).or_else(|message| self.fail(RuntimeErrorKind::BadList { message }, span))
+    /// A glob match, charged for its worst case: a `*` backtracks, so matching can take
+    /// the pattern's length times the text's.
+    pub(crate) fn glob(
+        &mut self,
+        pattern: &str,
+        text: &str,
+        nocase: bool,
+        span: Span,
+    ) -> R<'a, bool> {
+        let stars = pattern.matches('*').count().min(1);
+        let worst = pattern
+            .len()
+            .max(1)
+            .saturating_mul(text.len())
+            .saturating_mul(stars);
+        if worst >= BYTES_PER_STEP {
+            self.work(worst, 0, span)?;
+        }
+        Ok(glob_match(pattern, text, nocase))
+    }
+
+    /// Parses a list, charging its bytes and elements (see [`Interp::work`]).
+    pub(crate) fn list(&mut self, text: &str, span: Span) -> R<'a, Vec<String>> {
+        let items = parse_list(text)
+            .or_else(|message| self.fail(RuntimeErrorKind::BadList { message }, span))?;
+        self.work(text.len(), items.len(), span)?;
+        Ok(items)
     }
 
     // ---- control flow -----------------------------------------------------------------
@@ -1205,8 +1284,12 @@ impl<'a> Interp<'_, 'a> {
             let m = if k + 1 == n && pat.as_str() == "default" {
                 true
             } else {
+                let bytes = subject.as_str().len() + pat.as_str().len();
+                if bytes >= BYTES_PER_STEP {
+                    self.work(bytes, 0, span)?;
+                }
                 match mode {
-                    "glob" => glob_match(pat.as_str(), subject.as_str(), false),
+                    "glob" => self.glob(pat.as_str(), subject.as_str(), false, span)?,
                     "regexp" => self
                         .regex(pat.as_str(), false, span)?
                         .is_match(subject.as_str()),
@@ -1300,6 +1383,23 @@ impl<'a> Interp<'_, 'a> {
         e: &'s Expr,
         l: L,
     ) -> R<'a, (Ev<'a>, Taint)> {
+        // Each tree is at most MAX_EXPR_DEPTH deep, but `[expr ...]` inside an
+        // expression nests trees; one counter over all of them bounds the stack.
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return self.fail(
+                RuntimeErrorKind::ExprTooDeep {
+                    limit: MAX_EXPR_DEPTH,
+                },
+                e.span,
+            );
+        }
+        self.expr_depth += 1;
+        let r = self.eval_expr_node(e, l);
+        self.expr_depth -= 1;
+        r
+    }
+
+    fn eval_expr_node<'s, L: Lits<'s, 'a>>(&mut self, e: &'s Expr, l: L) -> R<'a, (Ev<'a>, Taint)> {
         self.step(e.span)?;
         match &e.kind {
             // A literal keeps its text unless that is the number's canonical form, so
@@ -1309,18 +1409,15 @@ impl<'a> Interp<'_, 'a> {
             ExprKind::Str(s) => Ok((Ev::Str(l.lit(s)), Taint::Clean)),
             ExprKind::Quoted(parts) => {
                 let v = self.eval_parts(parts, e.span, l)?;
-                let t = v.taint();
-                Ok((Ev::Str(v), t))
+                self.operand(v, e.span)
             }
             ExprKind::Var(v) => {
                 let v = self.read_var(v, l)?;
-                let t = v.taint();
-                Ok((Ev::Str(v), t))
+                self.operand(v, e.span)
             }
             ExprKind::Cmd(s) => {
                 let v = self.eval_script(s, l)?;
-                let t = v.taint();
-                Ok((Ev::Str(v), t))
+                self.operand(v, e.span)
             }
             ExprKind::Unary(op, inner) => {
                 let v = self.eval_expr(inner, l)?;
@@ -1360,6 +1457,17 @@ impl<'a> Interp<'_, 'a> {
                 self.func(name, vals, e.span)
             }
         }
+    }
+
+    /// A string operand: operators scan it (compare, search, parse as a number), so its
+    /// size is charged once, as it enters the expression.
+    fn operand(&mut self, v: Value<'a>, span: Span) -> R<'a, (Ev<'a>, Taint)> {
+        let len = v.as_str().len();
+        if len >= BYTES_PER_STEP {
+            self.work(len, 0, span)?;
+        }
+        let t = v.taint();
+        Ok((Ev::Str(v), t))
     }
 
     fn need_num(&self, ev: &Ev<'_>, op: &str, span: Span) -> R<'a, Num> {
@@ -1472,6 +1580,10 @@ impl<'a> Interp<'_, 'a> {
             None => {
                 let other = other.clone();
                 let mut failed = None;
+                // Asking every port is the prover's bookkeeping, not the rule's work: it
+                // must not spend the rule's step budget (the comparison below charges the
+                // connection's own port once, as any comparison does).
+                let steps = self.steps;
                 let set = PortSet::from_predicate(|p| {
                     let port = Ev::Str(Value::tainted(p.to_string(), Taint::Clean));
                     let (x, y) = if port_left {
@@ -1479,6 +1591,7 @@ impl<'a> Interp<'_, 'a> {
                     } else {
                         (other.clone(), port)
                     };
+                    self.steps = steps;
                     match self.apply_binary(op, x, y, span) {
                         Ok(r) => matches!(r, Ev::Int(1)),
                         Err(e) => {
@@ -1487,6 +1600,7 @@ impl<'a> Interp<'_, 'a> {
                         }
                     }
                 });
+                self.steps = steps;
                 // An operand that makes the comparison fail fails it for every port
                 // alike; the evaluation that follows raises the same error.
                 if let Some(e) = failed {
@@ -1521,7 +1635,7 @@ impl<'a> Interp<'_, 'a> {
             StartsWith => bool_ev(Self::text(&a).starts_with(Self::text(&b).as_ref())),
             EndsWith => bool_ev(Self::text(&a).ends_with(Self::text(&b).as_ref())),
             Contains => bool_ev(Self::text(&a).contains(Self::text(&b).as_ref())),
-            MatchesGlob => bool_ev(glob_match(&Self::text(&b), &Self::text(&a), false)),
+            MatchesGlob => bool_ev(self.glob(&Self::text(&b), &Self::text(&a), false, span)?),
             MatchesRegex => {
                 let re = self.regex(&Self::text(&b), false, span)?;
                 bool_ev(re.is_match(&Self::text(&a)))
@@ -1581,14 +1695,11 @@ impl<'a> Interp<'_, 'a> {
                             span,
                         );
                     }
-                    if y >= 64 || (x != 0 && (x.abs().leading_zeros() as i64) <= y) {
-                        if x == 0 {
-                            0
-                        } else {
-                            return self.fail(RuntimeErrorKind::IntegerOverflow, span);
-                        }
-                    } else {
-                        x << y
+                    // Shifting back must give x again, or bits (or the sign) were lost.
+                    match u32::try_from(y).ok().filter(|&y| y < 64) {
+                        Some(y) if (x << y) >> y == x => x << y,
+                        _ if x == 0 => 0,
+                        _ => return self.fail(RuntimeErrorKind::IntegerOverflow, span),
                     }
                 }
                 Shr => {

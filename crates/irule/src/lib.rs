@@ -77,11 +77,23 @@
 //!   holds for the sampled address only. Ports are not tracked.
 //! - **Errors** follow BIG-IP: a Tcl error aborts the rules for the connection and resets
 //!   it; `reject`/`drop` are recorded and execution continues; `return` ends one handler.
-//! - **Limits**: every event has a step budget ([`Settings::step_budget`]) and bounds on
-//!   nesting and string size, so no input loops forever or exhausts memory or stack.
-//!   Integers are 64-bit (Tcl's big integers become an `integer overflow` error).
-//!   `regexp` and `matches_regex` use Rust's `regex` syntax, close to Tcl's AREs for
-//!   common patterns but without backreferences.
+//! - **Limits**: no input loops forever or exhausts memory or stack; each limit is a
+//!   located run-time error that resets the connection (as on BIG-IP), or a parse error.
+//!   `catch` cannot intercept the run-time ones. The workspace's `docs/limits.md` lists
+//!   them all.
+//!   - [`Settings::step_budget`] (1,000,000 per event): a step is a command, a loop
+//!     round or an expression node, plus one per 64 bytes a command reads or builds and
+//!     one per list element parsed, so a loop over a big value runs out in seconds.
+//!   - [`Settings::max_value_len`] (1 MB): any string or list a command returns or
+//!     builds, and the `log` lines of one event together.
+//!   - [`Settings::max_depth`] (100): nested script evaluations (bodies, `[...]`, procs).
+//!   - [`MAX_EXPR_DEPTH`] (128): the depth of an expression tree (`$a+1+1+...` is as
+//!     deep as it is long), at parse time and across nested `[expr]` at run time;
+//!     100 levels of parentheses and brackets while parsing. Together they fit a 2 MB
+//!     thread stack (a tokio worker's) even in a debug build.
+//!   - Integers are 64-bit (Tcl's big integers become an `integer overflow` error).
+//! - **Regular expressions**: `regexp` and `matches_regex` use Rust's `regex` syntax,
+//!   close to Tcl's AREs for common patterns but without backreferences.
 //!
 //! Errors render as [`miette`] diagnostics: `miette::Report::new(error)`.
 
@@ -107,15 +119,17 @@ mod value;
 
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};
 pub use error::{
-    Error, LoadError, LoadErrorKind, ParseError, RuntimeError, RuntimeErrorKind, Source,
+    Error, LoadError, LoadErrorKind, ParseError, Placed, RuntimeError, RuntimeErrorKind, Source,
 };
+pub use expr::MAX_EXPR_DEPTH;
 pub use host::{Connection, Host, StaticHost};
 pub use outcome::{
     Answer, Decision, Escape, Evaluation, LogLine, Observed, ObservedBy, Origin, Persist,
     PortObserved, Recorded, Snat,
 };
 pub use program::{
-    Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, run_tcl,
+    Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, parse_placed,
+    run_tcl,
 };
 pub use span::{Location, Span};
 pub use value::Taint;

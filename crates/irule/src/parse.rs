@@ -514,12 +514,20 @@ impl<'a> Parser<'a> {
     }
 
     fn cond(&self, w: &Word) -> PResult<Option<Expr>> {
-        match w.braced() {
-            Some(inner) => {
+        match (w.braced(), &w.kind) {
+            (Some(inner), _) => {
                 let p = self.sub(inner.start, inner.end)?;
                 Ok(Some(crate::expr::parse_expr(p)?))
             }
-            None => Ok(None),
+            // A bare word without substitutions (`while 1 { ... }`) is compiled too, so
+            // errors in the body point at their own command, not at the `while`.
+            (None, WordKind::Lit(text, None))
+                if self.src.get(w.span.start..w.span.end) == Some(&**text) =>
+            {
+                let p = self.sub(w.span.start, w.span.end)?;
+                Ok(crate::expr::parse_expr(p).ok())
+            }
+            _ => Ok(None),
         }
     }
 

@@ -23,11 +23,13 @@ pub struct Settings {
     /// the connection.
     pub v10_globals: bool,
     /// The most evaluation steps one event may take (commands, loop rounds, expression
-    /// nodes, and one step per 256 bytes of large strings); beyond it the event fails.
+    /// nodes, plus one step per 64 bytes a command reads or builds and one per list
+    /// element parsed); beyond it the event fails.
     pub step_budget: u64,
     /// The deepest nesting of script evaluations (bodies, `[...]`, proc calls).
     pub max_depth: u32,
-    /// The longest string a rule may build, in bytes.
+    /// The longest string or list a rule may build, in bytes; also the most bytes the
+    /// `log` lines of one event may hold together.
     pub max_value_len: usize,
 }
 
@@ -92,7 +94,7 @@ impl Rule {
 fn parse_error(src: &RuleSrc, e: PErr) -> ParseError {
     ParseError {
         rule: src.name.clone(),
-        at: src.lines.locate(&src.text, e.span.start),
+        at: src.locate_in_file(e.span.start),
         message: e.message,
         span: e.span,
         hint: e.hint,
@@ -105,7 +107,25 @@ fn parse_error(src: &RuleSrc, e: PErr) -> ParseError {
 /// top-level `priority N` default. Every body written in braces is compiled now, so a
 /// syntax error anywhere in the rule is reported here, with its line and column.
 pub fn parse(name: &str, text: &str) -> Result<Rule, ParseError> {
-    let src = Arc::new(RuleSrc::new(name, text));
+    parse_src(RuleSrc::new(name, text))
+}
+
+/// As [`parse`], for a rule whose text begins at `placed` in a file the user wrote (the
+/// body of an `ltm rule` in bigip.conf): parse and load errors name that file's line and
+/// column. Run-time errors and origins stay in the rule's own lines, as reports cite them.
+pub fn parse_placed(
+    name: &str,
+    text: &str,
+    placed: crate::error::Placed,
+) -> Result<Rule, ParseError> {
+    let mut src = RuleSrc::new(name, text);
+    src.placed = Some(placed);
+    parse_src(src)
+}
+
+fn parse_src(src: RuleSrc) -> Result<Rule, ParseError> {
+    let src = Arc::new(src);
+    let text: &str = &src.text.clone();
     let script = parse_script(text).map_err(|e| parse_error(&src, e))?;
     let mut handlers = Vec::new();
     let mut procs = Vec::new();
@@ -336,7 +356,7 @@ impl Program {
         for r in &rules {
             for h in &r.handlers {
                 if !TCP_EVENTS.contains(&h.event.as_ref()) {
-                    let line = r.src.lines.locate(&r.src.text, h.span.start).line;
+                    let line = r.src.locate_in_file(h.span.start).line;
                     return Err(load_error(
                         &r.src,
                         LoadErrorKind::UnsupportedEvent {
@@ -498,7 +518,7 @@ fn seed_globals(statics: &Statics) -> Frame<'_> {
 fn load_error(src: &RuleSrc, kind: LoadErrorKind, span: Span) -> LoadError {
     LoadError {
         rule: src.name.clone(),
-        at: src.lines.locate(&src.text, span.start),
+        at: src.locate_in_file(span.start),
         kind,
         span,
         src: src.source(),
@@ -517,7 +537,7 @@ fn check_script(
                 || procs.contains_key(name.as_ref())
                 || procs.contains_key(format!("{}::{name}", src.name).as_str());
             if !known {
-                let line = src.lines.locate(&src.text, cmd.span.start).line;
+                let line = src.locate_in_file(cmd.span.start).line;
                 return Err(load_error(
                     src,
                     LoadErrorKind::UnsupportedCommand {
@@ -696,9 +716,11 @@ impl<'a> Session<'a> {
                 escapes: std::mem::take(&mut ev.escapes),
                 observed: std::mem::take(&mut ev.observed),
                 observed_ports: std::mem::take(&mut ev.observed_ports),
+                log_bytes: 0,
             },
             steps: 0,
             depth: 0,
+            expr_depth: 0,
             tcl_mode: false,
         };
         let mut failure: Option<Box<RtErr>> = None;
@@ -800,6 +822,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         out: Collected::default(),
         steps: 0,
         depth: 0,
+        expr_depth: 0,
         tcl_mode: true,
     };
     let r = interp.eval_script(&parsed, Borrowed);

@@ -5,7 +5,7 @@ use crate::error::RuntimeErrorKind;
 use crate::interp::{Code, Cond, Exc, Interp, Owned, R};
 use crate::outcome::LogLine;
 use crate::span::Span;
-use crate::value::{Taint, Value, format_list, glob_match, parse_int};
+use crate::value::{Taint, Value, format_list, parse_int};
 
 impl<'a> Interp<'_, 'a> {
     pub(crate) fn tcl(&mut self, b: Builtin, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
@@ -314,13 +314,18 @@ impl<'a> Interp<'_, 'a> {
                 let t = self.taint_op("lsearch", args, span);
                 let exact = opts.iter().any(|o| o.as_str() == "-exact");
                 let items = self.list(l.as_str(), span)?;
-                let pos = items.iter().position(|x| {
-                    if exact {
+                let mut pos = None;
+                for (i, x) in items.iter().enumerate() {
+                    let hit = if exact {
                         x == pat.as_str()
                     } else {
-                        glob_match(pat.as_str(), x, false)
+                        self.glob(pat.as_str(), x, false, span)?
+                    };
+                    if hit {
+                        pos = Some(i);
+                        break;
                     }
-                });
+                }
                 Ok(Value::int(pos.map(|p| p as i64).unwrap_or(-1)).with_taint(t))
             }
             Split => {
@@ -352,8 +357,15 @@ impl<'a> Interp<'_, 'a> {
                 };
                 let t = self.taint_op("join", args, span);
                 let items = self.list(l.as_str(), span)?;
+                // Sized before it is built: a long separator between many elements would
+                // otherwise allocate far past the cap.
+                let len = items
+                    .iter()
+                    .map(std::string::String::len)
+                    .sum::<usize>()
+                    .saturating_add(sep.len().saturating_mul(items.len().saturating_sub(1)));
+                self.charge(len, span)?;
                 let text = items.join(sep);
-                self.charge(text.len(), span)?;
                 Ok(Value::tainted(text, t))
             }
             Regexp => self.regexp_cmd(args, span),
@@ -363,6 +375,17 @@ impl<'a> Interp<'_, 'a> {
                     [_, f, m] => (Some(f.as_str().to_string()), m),
                     _ => return self.wrong_args("log ?facility? message", span),
                 };
+                let bytes = self.out.log_bytes.saturating_add(msg.as_str().len());
+                if bytes > self.settings.max_value_len {
+                    return self.fail(
+                        RuntimeErrorKind::LogTooLarge {
+                            len: bytes,
+                            limit: self.settings.max_value_len,
+                        },
+                        span,
+                    );
+                }
+                self.out.log_bytes = bytes;
                 let origin = self.origin(span);
                 self.out.logs.push(LogLine {
                     facility,
@@ -566,36 +589,38 @@ impl<'a> Interp<'_, 'a> {
                     )
                 }
             }
+            // str::find and rfind are linear in the haystack whatever the needle; a
+            // window-by-window comparison took the product of both lengths.
             ("first", [needle, hay] | [needle, hay, _]) => {
-                let hay_chars: Vec<char> = hay.as_str().chars().collect();
+                let hay = hay.as_str();
+                let chars = hay.chars().count();
                 let start = match rest.get(2) {
-                    Some(i) => self.index(i.as_str(), hay_chars.len(), span)?.max(0) as usize,
+                    Some(i) => self.index(i.as_str(), chars, span)?.max(0) as usize,
                     None => 0,
                 };
-                let nd: Vec<char> = needle.as_str().chars().collect();
-                let pos = if nd.is_empty() || start > hay_chars.len() {
+                let nd = needle.as_str();
+                let pos = if nd.is_empty() || start > chars {
                     None
                 } else {
-                    (start..=hay_chars.len().saturating_sub(nd.len()))
-                        .find(|&i| hay_chars.get(i..i + nd.len()) == Some(nd.as_slice()))
+                    let from = hay.char_indices().nth(start).map_or(hay.len(), |(b, _)| b);
+                    hay[from..]
+                        .find(nd)
+                        .map(|b| start + hay[from..from + b].chars().count())
                 };
                 Value::int(pos.map(|p| p as i64).unwrap_or(-1))
             }
             ("last", [needle, hay]) => {
-                let hay_chars: Vec<char> = hay.as_str().chars().collect();
-                let nd: Vec<char> = needle.as_str().chars().collect();
-                let pos = if nd.is_empty() || nd.len() > hay_chars.len() {
+                let (hay, nd) = (hay.as_str(), needle.as_str());
+                let pos = if nd.is_empty() {
                     None
                 } else {
-                    (0..=hay_chars.len() - nd.len())
-                        .rev()
-                        .find(|&i| hay_chars[i..i + nd.len()] == nd[..])
+                    hay.rfind(nd).map(|b| hay[..b].chars().count())
                 };
                 Value::int(pos.map(|p| p as i64).unwrap_or(-1))
             }
-            ("match", [p, x]) => Value::bool(glob_match(p.as_str(), x.as_str(), false)),
+            ("match", [p, x]) => Value::bool(self.glob(p.as_str(), x.as_str(), false, span)?),
             ("match", [o, p, x]) if o.as_str() == "-nocase" => {
-                Value::bool(glob_match(p.as_str(), x.as_str(), true))
+                Value::bool(self.glob(p.as_str(), x.as_str(), true, span)?)
             }
             ("compare", [a, b]) => Value::int(match a.as_str().cmp(b.as_str()) {
                 std::cmp::Ordering::Less => -1,
@@ -618,7 +643,15 @@ impl<'a> Interp<'_, 'a> {
                         span,
                     );
                 }
-                Value::new(string_map(&pairs, x.as_str(), nocase))
+                let limit = self.settings.max_value_len;
+                match string_map(&pairs, x.as_str(), nocase, limit) {
+                    Ok(out) => {
+                        // Each position of the input is tried against every key.
+                        self.work(x.as_str().len(), pairs.len() / 2, span)?;
+                        Value::new(out)
+                    }
+                    Err(len) => return self.fail(RuntimeErrorKind::TooLarge { len, limit }, span),
+                }
             }
             _ => {
                 return self.fail(
@@ -669,7 +702,8 @@ impl<'a> Interp<'_, 'a> {
     }
 }
 
-fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
+/// Tcl's `string map`; `Err(len)` once the result passes `limit` bytes.
+fn string_map(pairs: &[String], s: &str, nocase: bool, limit: usize) -> Result<String, usize> {
     let mut out = String::with_capacity(s.len());
     let lower = if nocase {
         s.to_lowercase()
@@ -695,6 +729,9 @@ fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
                 && s.is_char_boundary(i + key.len())
             {
                 out.push_str(&pairs[k * 2 + 1]);
+                if out.len() > limit {
+                    return Err(out.len());
+                }
                 i += key.len();
                 continue 'outer;
             }
@@ -705,7 +742,7 @@ fn string_map(pairs: &[String], s: &str, nocase: bool) -> String {
         out.push(c);
         i += c.len_utf8();
     }
-    out
+    Ok(out)
 }
 
 fn join_values(args: &[Value<'_>], sep: &str) -> String {

@@ -143,3 +143,21 @@ when CLIENT_ACCEPTED { snat $static::relay }"#;
         );
     }
 }
+
+/// Deciding a port comparison for every port must not spend the rule's step budget, even
+/// for an operator that charges per character.
+#[test]
+fn observing_a_port_comparison_costs_the_rule_no_steps() {
+    // `in` is charged per list element: 200 elements asked of 65,535 ports would be 13
+    // million steps, far over the budget of one connection.
+    let list: Vec<String> = (1000..1200).map(|p| p.to_string()).collect();
+    let rule = format!(
+        "when CLIENT_ACCEPTED {{\n  if {{ [TCP::client_port] in {{{}}} }} {{ reject }}\n}}",
+        list.join(" ")
+    );
+    let ev = at_port(&rule, "192.0.2.7", 1100);
+    assert!(ev.error.is_none(), "{:?}", ev.error);
+    assert!(ev.resets());
+    assert_eq!(ev.observed_ports[0].ports.to_string(), "ports 1000-1199");
+    assert!(ev.steps < 10_000, "{} steps", ev.steps);
+}

@@ -305,6 +305,22 @@ impl ExtendedRight {
             .map_or(ExtendedRight::Other(lower), |(_, r)| r.clone())
     }
 
+    /// For a name Exchange does not know that is a few letters away from one it does
+    /// (`ms-Exch-SMTP-Accept-Any-Recipent`), the right it was probably meant to be. Such a
+    /// typo would otherwise read as an unmodelled right and silently grant nothing.
+    pub fn near_miss(name: &str) -> Option<ExtendedRight> {
+        let lower = name.trim().to_ascii_lowercase();
+        if Self::NAMES.iter().any(|(n, _)| *n == lower) {
+            return None;
+        }
+        Self::NAMES
+            .iter()
+            .map(|(n, r)| (edit_distance(n, &lower), r))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, r)| r.clone())
+    }
+
     /// The AD name.
     pub fn name(&self) -> String {
         match self {
@@ -516,6 +532,9 @@ pub struct ReceiveConnector {
     pub bare_linefeed_rejection: bool,
     /// Where the connector was read.
     pub origin: Option<Origin>,
+    /// `best_range`'s index over `remote_ranges`, built on first use.
+    #[serde(skip)]
+    range_index: crate::rangeindex::IndexCell,
 }
 
 impl ReceiveConnector {
@@ -541,6 +560,7 @@ impl ReceiveConnector {
             fqdn: None,
             bare_linefeed_rejection: false,
             origin: None,
+            range_index: Default::default(),
         }
     }
 
@@ -559,12 +579,30 @@ impl ReceiveConnector {
         AddrSet::from_sets(self.remote_ranges.iter().map(|r| &r.set))
     }
 
-    /// The most specific of the connector's ranges that holds `remote`.
+    /// The most specific of the connector's ranges that holds `remote` (the first of
+    /// equally specific ones).
     pub fn best_range(&self, remote: &Addr) -> Option<&RemoteRange> {
-        self.remote_ranges
-            .iter()
-            .filter(|r| r.set.contains(remote))
-            .min_by_key(|r| r.size())
+        let index = self.range_index.get(&self.remote_ranges, || {
+            crate::rangeindex::RangeIndex::new(self.remote_ranges.iter().enumerate().flat_map(
+                |(i, r)| {
+                    let size = r.size();
+                    r.set.domains().flat_map(move |d| {
+                        r.set
+                            .ranges(d)
+                            .into_iter()
+                            .map(move |(first, last)| (d, first, last, size, i))
+                    })
+                },
+            ))
+        });
+        match index {
+            Some(ix) => ix.best(remote).map(|i| &self.remote_ranges[i]),
+            None => self
+                .remote_ranges
+                .iter()
+                .filter(|r| r.set.contains(remote))
+                .min_by_key(|r| r.size()),
+        }
     }
 
     /// The principals a session is given on this connector: who it proved to be, if the
@@ -772,6 +810,18 @@ pub enum ConfigError {
         /// The connector.
         connector: String,
     },
+}
+
+impl ConfigError {
+    /// The connector the error is best shown at: the later of two, or the one at fault.
+    pub fn connector(&self) -> &str {
+        match self {
+            ConfigError::DuplicateConnector { second, .. } => second,
+            ConfigError::OverlappingRanges { second, .. } => &second.0,
+            ConfigError::RoleConflict { hub, .. } => hub,
+            ConfigError::ExternalAuthoritativeWithoutExchangeServers { connector } => connector,
+        }
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -1612,4 +1662,20 @@ impl ExchangeServer {
             },
         }
     }
+}
+
+/// Levenshtein distance, for suggesting the name a typo was meant to be.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

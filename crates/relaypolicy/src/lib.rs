@@ -129,6 +129,7 @@ pub mod import;
 pub mod policy;
 pub mod postfix;
 pub mod probes;
+mod rangeindex;
 pub mod recipient;
 pub mod session;
 pub mod show;

@@ -256,7 +256,12 @@ impl Server {
         match self {
             Server::Exchange(s) => {
                 for e in s.config_errors() {
-                    add(Severity::ConfigError, e.to_string(), None);
+                    let origin = s
+                        .connectors
+                        .iter()
+                        .find(|c| c.name == e.connector())
+                        .and_then(|c| c.origin.clone());
+                    add(Severity::ConfigError, e.to_string(), origin);
                 }
                 use crate::exchange::AuthMechanism as M;
                 for c in &s.connectors {

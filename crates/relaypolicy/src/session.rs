@@ -37,6 +37,57 @@ impl fmt::Display for Origin {
     }
 }
 
+/// Line and column lookups in one text: the line by binary search over line starts, the
+/// column counted from the previous lookup when it was earlier on the same line. Importers
+/// give every entry an origin, so one scan of the text per entry made a 10,000-entry export
+/// quadratic.
+pub(crate) struct Locator<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+    /// The last lookup: byte offset, line, column.
+    last: std::cell::Cell<(usize, usize, usize)>,
+}
+
+impl<'t> Locator<'t> {
+    pub(crate) fn new(text: &'t str) -> Locator<'t> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Locator {
+            text,
+            starts,
+            last: std::cell::Cell::new((0, 1, 1)),
+        }
+    }
+
+    /// As [`line_col`].
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let (last_off, last_line, last_col) = self.last.get();
+        let column = if last_line == line && last_off <= offset && last_off >= line_start {
+            last_col + self.text[last_off..offset].chars().count()
+        } else {
+            self.text[line_start..offset].chars().count() + 1
+        };
+        self.last.set((offset, line, column));
+        (line, column)
+    }
+
+    /// As [`Origin::at`].
+    pub(crate) fn origin(&self, file: &str, offset: usize) -> Origin {
+        let (line, column) = self.line_col(offset);
+        Origin {
+            file: file.to_string(),
+            line,
+            column,
+        }
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

@@ -70,6 +70,22 @@ pub enum ImportErrorKind {
         /// The line.
         line: String,
     },
+    /// A `$name` expansion in `postconf -n` that loops or grows past the limit.
+    #[error("{property}: {message}")]
+    Expansion {
+        /// The parameter whose value was being expanded.
+        property: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Bytes that are not UTF-8.
+    #[error("not UTF-8 text: byte 0x{byte:02x} (byte offset {offset}) is not valid UTF-8")]
+    NotUtf8 {
+        /// The first bad byte.
+        byte: u8,
+        /// Its offset in the file.
+        offset: usize,
+    },
     /// A file whose format relaylab does not recognise.
     #[error("unrecognised format: {reason}")]
     UnknownFormat {
@@ -93,9 +109,9 @@ impl std::ops::Deref for ImportError {
     }
 }
 
-/// The content of an [`ImportError`].
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{file}:{line}:{column}: {kind}")]
+/// The content of an [`ImportError`]: `file:line:column: what`, or `file: what` when the
+/// file could not be read at all (no line of it is to blame).
+#[derive(Debug, miette::Diagnostic)]
 #[diagnostic(code(relaypolicy::import))]
 pub struct ImportErrorDetails {
     /// The file name.
@@ -106,18 +122,34 @@ pub struct ImportErrorDetails {
     pub column: usize,
     /// What went wrong.
     pub kind: ImportErrorKind,
-    /// The source text.
+    /// The source text; none when no part of the file is to be shown (it could not be
+    /// read, or it is not a file of the expected kind).
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: Option<NamedSource<String>>,
     /// The offending span.
     #[label("{label}")]
-    pub span: SourceSpan,
+    pub span: Option<SourceSpan>,
     /// The label text.
     pub label: String,
     /// A hint.
     #[help]
     pub hint: Option<String>,
 }
+
+impl std::fmt::Display for ImportErrorDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            ImportErrorKind::Io { .. } => write!(f, "{}: {}", self.file, self.kind),
+            _ => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.kind
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ImportErrorDetails {}
 
 impl ImportError {
     /// An error at byte range `span` of `text`.
@@ -135,9 +167,24 @@ impl ImportError {
             line,
             column,
             kind,
-            src: NamedSource::new(file, text.to_string()),
-            span: SourceSpan::new(start.into(), end - start),
+            src: Some(NamedSource::new(file, text.to_string())),
+            span: Some(SourceSpan::new(start.into(), end - start)),
             label,
+            hint: None,
+        }))
+    }
+
+    /// An error at `line`, `column` that shows none of the file: for a file that is not
+    /// in any expected format, whose content is not the user's configuration to quote.
+    pub fn unquoted(file: &str, line: usize, column: usize, kind: ImportErrorKind) -> ImportError {
+        ImportError(Box::new(ImportErrorDetails {
+            file: file.to_string(),
+            line,
+            column,
+            kind,
+            src: None,
+            span: None,
+            label: "here".to_string(),
             hint: None,
         }))
     }

@@ -10,11 +10,12 @@ use crate::exchange::{
 };
 use crate::import::error::{ImportError, ImportErrorKind, offset_of};
 use crate::import::jsonspan::{self, J, Node};
-use crate::session::Origin;
+use crate::session::{Locator, Origin};
 
 pub(crate) struct Ctx<'a> {
     pub file: &'a str,
     pub text: &'a str,
+    pub lines: Locator<'a>,
 }
 
 impl Ctx<'_> {
@@ -30,7 +31,24 @@ impl Ctx<'_> {
     }
 
     fn origin(&self, span: &Range<usize>) -> Origin {
-        Origin::at(self.file, self.text, span.start)
+        self.lines.origin(self.file, span.start)
+    }
+
+    pub(crate) fn misspelt_right(
+        &self,
+        name: &str,
+        meant: &ExtendedRight,
+        span: Range<usize>,
+    ) -> ImportError {
+        self.err(
+            span,
+            ImportErrorKind::Value {
+                property: "ExtendedRights".into(),
+                value: name.to_string(),
+                expected: format!("the extended rights Exchange knows (did you mean {}?)", meant.name()),
+            },
+        )
+        .with_hint("Add-ADPermission refuses an extended right it does not know; relaylab would read this one as granting nothing")
     }
 
     fn expected(&self, prop: &str, expected: &'static str, n: &Node) -> ImportError {
@@ -57,15 +75,27 @@ pub(crate) fn read_tree(file: &str, text: &str) -> Result<Node, ImportError> {
         return Err(ImportError::new(file, text, off..off + 1, ImportErrorKind::Json { message: msg })
             .with_hint("the file should be the output of `... | ConvertTo-Json` (PowerShell); check for truncated or hand-edited text"));
     }
-    jsonspan::parse(text).ok_or_else(|| {
-        ImportError::new(
+    jsonspan::parse(text).map_err(|why| match why {
+        jsonspan::Unread::TooDeep(at) => ImportError::new(
+            file,
+            text,
+            at..at + 1,
+            ImportErrorKind::Json {
+                message: format!(
+                    "arrays and objects nested deeper than {} levels",
+                    jsonspan::MAX_JSON_DEPTH
+                ),
+            },
+        )
+        .with_hint("exports of Get-ReceiveConnector, Get-ADPermission and Get-AcceptedDomain nest a few levels; is this the right file?"),
+        jsonspan::Unread::Syntax => ImportError::new(
             file,
             text,
             0..0,
             ImportErrorKind::Json {
                 message: "unreadable JSON".into(),
             },
-        )
+        ),
     })
 }
 
@@ -340,7 +370,11 @@ fn transport_role(n: &Node) -> Option<String> {
 
 /// Reads `Get-ReceiveConnector | ConvertTo-Json`.
 pub fn receive_connectors(text: &str, file: &str) -> Result<Vec<ReceiveConnector>, ImportError> {
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let root = read_tree(file, text)?;
     let mut out = Vec::new();
     for obj in objects(&root) {
@@ -461,7 +495,11 @@ fn identity_of(n: &Node) -> Option<(Option<String>, String)> {
 
 /// Reads `Get-ADPermission -Identity <connector> | ConvertTo-Json`.
 pub fn ad_permissions(text: &str, file: &str) -> Result<Vec<AdPermission>, ImportError> {
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let root = read_tree(file, text)?;
     let mut out = Vec::new();
     for obj in objects(&root) {
@@ -497,12 +535,20 @@ pub(crate) fn permission_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AdPermission, I
         )
     })?;
     let mut rights = Vec::new();
+    let right = |name: &str, at: &Node| match ExtendedRight::near_miss(name) {
+        Some(meant) => Err(ctx.misspelt_right(name, &meant, at.span.clone())),
+        None => Ok(ExtendedRight::parse(name)),
+    };
     if let Some(n) = obj.get("ExtendedRights") {
         for item in list_of(n) {
             match &unwrap_value(item).v {
-                J::Str(s) => rights.extend(split_words(s).iter().map(|w| ExtendedRight::parse(w))),
+                J::Str(s) => {
+                    for w in split_words(s) {
+                        rights.push(right(&w, unwrap_value(item))?);
+                    }
+                }
                 _ => match text_of(item) {
-                    Some(s) => rights.push(ExtendedRight::parse(&s)),
+                    Some(s) => rights.push(right(&s, item)?),
                     None => {
                         return Err(ctx.expected(
                             "ExtendedRights",
@@ -546,7 +592,11 @@ pub(crate) fn permission_of(ctx: &Ctx<'_>, obj: &Node) -> Result<AdPermission, I
 /// Reads `Get-AcceptedDomain | ConvertTo-Json`. A `Recipients` array (a relaylab
 /// extension) lists known recipients.
 pub fn accepted_domains(text: &str, file: &str) -> Result<Vec<AcceptedDomain>, ImportError> {
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let root = read_tree(file, text)?;
     let mut out = Vec::new();
     for obj in objects(&root) {

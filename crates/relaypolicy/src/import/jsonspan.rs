@@ -55,22 +55,43 @@ impl Node {
     }
 }
 
+/// The deepest nesting of arrays and objects read, as serde_json's default limit: exports
+/// nest four or five levels, and the reader recurses once per level.
+pub const MAX_JSON_DEPTH: usize = 128;
+
 struct P<'a> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
+    depth: usize,
+    /// Where nesting went past [`MAX_JSON_DEPTH`], if it did.
+    too_deep: Option<usize>,
+}
+
+/// Why the text could not be read: unreadable at a byte offset, or nested too deep there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unread {
+    /// Not the JSON serde_json accepted (should not happen).
+    Syntax,
+    /// An array or object opened past [`MAX_JSON_DEPTH`] at this byte offset.
+    TooDeep(usize),
 }
 
 /// Reads `text` (already accepted by serde_json).
-pub(crate) fn parse(text: &str) -> Option<Node> {
+pub(crate) fn parse(text: &str) -> Result<Node, Unread> {
     let mut p = P {
         s: text.as_bytes(),
         text,
         i: 0,
+        depth: 0,
+        too_deep: None,
     };
     p.ws();
-    let n = p.value()?;
-    Some(n)
+    match (p.value(), p.too_deep) {
+        (_, Some(at)) => Err(Unread::TooDeep(at)),
+        (Some(n), None) => Ok(n),
+        (None, None) => Err(Unread::Syntax),
+    }
 }
 
 impl P<'_> {
@@ -86,6 +107,22 @@ impl P<'_> {
     }
 
     fn value(&mut self) -> Option<Node> {
+        let start = self.i;
+        if matches!(self.s.get(self.i), Some(b'{' | b'[')) {
+            if self.depth >= MAX_JSON_DEPTH {
+                self.too_deep = Some(start);
+                return None;
+            }
+            self.depth += 1;
+            let v = self.node();
+            self.depth -= 1;
+            return v;
+        }
+        self.node()
+    }
+
+    /// One value; nested ones through [`P::value`], which counts the depth.
+    fn node(&mut self) -> Option<Node> {
         let start = self.i;
         let v = match *self.s.get(self.i)? {
             b'{' => {
@@ -226,6 +263,18 @@ impl P<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_stops_at_the_limit() {
+        let t = format!("{}{}", "[".repeat(7000), "]".repeat(7000));
+        assert_eq!(parse(&t), Err(Unread::TooDeep(MAX_JSON_DEPTH)));
+        let t = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
+        assert!(parse(&t).is_ok());
+    }
 
     #[test]
     fn spans() {

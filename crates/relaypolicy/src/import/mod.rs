@@ -211,15 +211,30 @@ pub fn load_str(text: &str, file: &str) -> Result<PolicySet, ImportError> {
 /// Reads a file of any supported format (the one function here that does IO).
 pub fn load_file(path: &Path) -> Result<PolicySet, ImportError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ImportError::new(
+    let bytes = std::fs::read(path).map_err(|e| {
+        ImportError::unquoted(
             &name,
-            "",
-            0..0,
+            1,
+            1,
             ImportErrorKind::Io {
                 message: e.to_string(),
             },
         )
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+        let (line, column) = crate::session::line_col(&valid, valid.len());
+        ImportError::unquoted(
+            &name,
+            line,
+            column,
+            ImportErrorKind::NotUtf8 {
+                byte: e.as_bytes()[at],
+                offset: at,
+            },
+        )
+        .with_hint("exports are read as UTF-8 (PowerShell: `Out-File -Encoding utf8`); convert the file, or check that this is the file you meant")
     })?;
     load_str(&text, &name)
 }

@@ -15,7 +15,7 @@ use crate::exchange2003::{AccessList, ListEntry, ListMode, SmtpVirtualServer};
 use crate::import::PolicySet;
 use crate::import::error::{ImportError, ImportErrorKind};
 use crate::policy::Server;
-use crate::session::Origin;
+use crate::session::{Locator, Origin};
 
 type S = Spanned<String>;
 
@@ -106,11 +106,12 @@ struct DomainT {
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
+    lines: Locator<'a>,
 }
 
 impl Ctx<'_> {
     fn origin(&self, span: Range<usize>) -> Option<Origin> {
-        Some(Origin::at(self.file, self.text, span.start))
+        Some(self.lines.origin(self.file, span.start))
     }
     fn value_err(&self, s: &S, property: &str, expected: &str) -> ImportError {
         ImportError::new(
@@ -139,7 +140,11 @@ pub fn parse_native(text: &str, file: &str) -> Result<PolicySet, ImportError> {
             },
         )
     })?;
-    let ctx = Ctx { file, text };
+    let ctx = Ctx {
+        file,
+        text,
+        lines: Locator::new(text),
+    };
     let mut set = PolicySet::default();
     for d in &f.accepted_domain {
         set.accepted_domains.push(domain(&ctx, d)?);
@@ -208,6 +213,29 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
             }
             for p in &v.permission {
                 let pv = p.get_ref();
+                for r in &pv.extended_rights {
+                    if let Some(meant) = ExtendedRight::near_miss(r) {
+                        // The table's span may be its header alone: look for the name after it.
+                        let from = p.span().start;
+                        let at = ctx.text[from..]
+                            .find(r.as_str())
+                            .map_or(p.span(), |i| from + i..from + i + r.len());
+                        return Err(ImportError::new(
+                            ctx.file,
+                            ctx.text,
+                            at,
+                            ImportErrorKind::Value {
+                                property: "extended_rights".into(),
+                                value: r.clone(),
+                                expected: format!(
+                                    "the extended rights Exchange knows (did you mean {}?)",
+                                    meant.name()
+                                ),
+                            },
+                        )
+                        .with_hint("Add-ADPermission refuses an extended right it does not know; relaylab would read this one as granting nothing"));
+                    }
+                }
                 ex.permissions.push(AdPermission {
                     connector: pv.connector.clone(),
                     server: None,
@@ -295,7 +323,9 @@ fn server(ctx: &Ctx<'_>, s: &Spanned<ServerT>) -> Result<Server, ImportError> {
             let mut ifaces: Vec<(IpAddr, u8)> = Vec::new();
             for i in &v.interfaces {
                 let parsed = i.get_ref().split_once('/').and_then(|(a, l)| {
-                    Some((a.trim_matches(['[', ']']).parse().ok()?, l.parse().ok()?))
+                    let a: IpAddr = a.trim_matches(['[', ']']).parse().ok()?;
+                    let l: u8 = l.parse().ok()?;
+                    (l <= if a.is_ipv4() { 32 } else { 128 }).then_some((a, l))
                 });
                 ifaces.push(parsed.ok_or_else(|| {
                     ctx.value_err(

@@ -8,7 +8,7 @@ use addrspace::{Addr, AddrSet};
 
 use crate::import::error::{ImportError, ImportErrorKind};
 use crate::postfix::{DomainEntry, NetEntry, NetworksStyle, PostfixServer, Restriction};
-use crate::session::Origin;
+use crate::session::Locator;
 
 /// A parameter as read: value and the byte range of the value in the source.
 #[derive(Debug, Clone)]
@@ -39,7 +39,8 @@ pub(crate) fn parse_region(
     interfaces: &[(IpAddr, u8)],
 ) -> Result<PostfixServer, ImportError> {
     let err = |span: Range<usize>, kind| ImportError::new(file, full, span, kind);
-    let origin = |off: usize| Some(Origin::at(file, full, off));
+    let lines = Locator::new(full);
+    let origin = |off: usize| Some(lines.origin(file, off));
     let mut params: BTreeMap<String, Param> = BTreeMap::new();
     let mut comment_ifaces: Vec<(IpAddr, u8)> = Vec::new();
     let body = &full[region.clone()];
@@ -83,6 +84,20 @@ pub(crate) fn parse_region(
             }
         }
         let Some((k, v)) = line.split_once('=') else {
+            if params.is_empty() && last_key.is_none() {
+                // Nothing read so far looked like Postfix: this is some other file, whose
+                // lines are not ours to print.
+                let (l, c) = crate::session::line_col(full, line_start);
+                return Err(ImportError::unquoted(
+                    file,
+                    l,
+                    c,
+                    ImportErrorKind::UnknownFormat {
+                        reason: "expected `postconf -n` output (`name = value` lines), a Get-ReceiveConnector/Get-ADPermission/Get-AcceptedDomain JSON export (.json) or relaylab's TOML (.toml); this line is none of them".into(),
+                    },
+                )
+                .with_hint("check the path: relaylab reads a file it does not recognise as `postconf -n` output"));
+            }
             return Err(err(
                 line_start..line_start + line.len(),
                 ImportErrorKind::PostconfLine {
@@ -125,7 +140,26 @@ pub(crate) fn parse_region(
     s.origin = origin(region.start);
     s.interfaces = ifaces;
     let get = |k: &str| params.get(k);
-    let expand = |v: &str| expand_vars(v, &params, &s.myhostname, 0);
+    let mut expander = Expander {
+        params: &params,
+        myhostname: s.myhostname.clone(),
+        done: Default::default(),
+        active: Vec::new(),
+    };
+    let mut expand = |v: &str, property: &str, r: &Range<usize>| {
+        expander.expand(v).map_err(|message| {
+            err(
+                r.clone(),
+                ImportErrorKind::Expansion {
+                    property: property.to_string(),
+                    message,
+                },
+            )
+            .with_hint(format!(
+                "relaylab expands `$name` up to {MAX_EXPANSION} bytes and {MAX_EXPANSION_DEPTH} levels (relaypolicy::import::postconf); check the parameters this value refers to"
+            ))
+        })
+    };
     if let Some(p) = get("mynetworks_style") {
         s.mynetworks_style = match p.value.as_str() {
             "host" => NetworksStyle::Host,
@@ -146,7 +180,7 @@ pub(crate) fn parse_region(
     if let Some(p) = get("mynetworks") {
         let mut entries = Vec::new();
         for (word, r) in words(&p.value, p.span.start) {
-            let word = expand(&word);
+            let word = expand(&word, "mynetworks", &r)?;
             for w in word.split([' ', ',']).filter(|w| !w.is_empty()) {
                 let (negated, body) = match w.strip_prefix('!') {
                     Some(b) => (true, b),
@@ -211,7 +245,10 @@ pub(crate) fn parse_region(
         if let Some(p) = get(key) {
             let mut list = Vec::new();
             for (word, r) in words(&p.value, p.span.start) {
-                for w in expand(&word).split([' ', ',']).filter(|w| !w.is_empty()) {
+                for w in expand(&word, key, &r)?
+                    .split([' ', ','])
+                    .filter(|w| !w.is_empty())
+                {
                     list.push(DomainEntry {
                         domain: w.to_ascii_lowercase(),
                         origin: origin(r.start),
@@ -268,8 +305,14 @@ pub(crate) fn parse_region(
 
 fn interface(word: &str) -> Option<(IpAddr, u8)> {
     let (a, l) = word.split_once('/')?;
-    let a = a.trim_start_matches('[').trim_end_matches(']');
-    Some((a.parse().ok()?, l.parse().ok()?))
+    let a: IpAddr = a
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    let l: u8 = l.parse().ok()?;
+    let max = if a.is_ipv4() { 32 } else { 128 };
+    (l <= max).then_some((a, l))
 }
 
 /// Splits a Postfix list (whitespace and commas; `{ }` groups are flattened) keeping each
@@ -294,40 +337,90 @@ fn words(value: &str, base: usize) -> Vec<(String, Range<usize>)> {
     out
 }
 
+/// The longest value a `$name` expansion may produce. Postfix itself has no such limit,
+/// but a few lines of `a = $b $b $b ...` grow a value tenfold per level; a real
+/// `mynetworks` or `relay_domains` is a few kilobytes.
+pub const MAX_EXPANSION: usize = 1 << 20;
+
+/// How deep `$name` references may chain, as Postfix's own `unreasonable macro call
+/// nesting` limit.
+pub const MAX_EXPANSION_DEPTH: usize = 100;
+
 /// `$name` and `${name}` expansion with Postfix's defaults for the names relay depends on.
-fn expand_vars(v: &str, params: &BTreeMap<String, Param>, myhostname: &str, depth: u8) -> String {
-    if depth > 8 || !v.contains('$') {
-        return v.to_string();
+/// Each name is expanded once (the result is kept), so the work is linear in the size of
+/// the result, and the result is capped at [`MAX_EXPANSION`] bytes.
+struct Expander<'p> {
+    params: &'p BTreeMap<String, Param>,
+    myhostname: String,
+    done: std::collections::HashMap<String, std::rc::Rc<str>>,
+    /// Names being expanded, outermost first: a name met again is a loop.
+    active: Vec<String>,
+}
+
+impl Expander<'_> {
+    fn expand(&mut self, v: &str) -> Result<String, String> {
+        if !v.contains('$') {
+            return Ok(v.to_string());
+        }
+        let mut out = String::new();
+        let mut rest = v;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let (name, len) = if let Some(b) = after.strip_prefix('{') {
+                let end = b.find('}').unwrap_or(b.len());
+                (&b[..end], end + 2)
+            } else {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], end)
+            };
+            let value = self.name(name)?;
+            out.push_str(&value);
+            if out.len() > MAX_EXPANSION {
+                return Err(format!(
+                    "expanding `${name}` makes a value longer than {MAX_EXPANSION} bytes"
+                ));
+            }
+            rest = &after[len.min(after.len())..];
+        }
+        out.push_str(rest);
+        Ok(out)
     }
-    let mut out = String::new();
-    let mut rest = v;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let (name, len) = if let Some(b) = after.strip_prefix('{') {
-            let end = b.find('}').unwrap_or(b.len());
-            (&b[..end], end + 2)
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], end)
-        };
-        let value = match params.get(name) {
+
+    fn name(&mut self, name: &str) -> Result<std::rc::Rc<str>, String> {
+        if let Some(v) = self.done.get(name) {
+            return Ok(v.clone());
+        }
+        if self.active.iter().any(|a| a == name) {
+            return Err(format!(
+                "`${name}` refers to itself (through {}); Postfix stops with \"unreasonable macro call nesting\"",
+                self.active.join(" -> ")
+            ));
+        }
+        if self.active.len() >= MAX_EXPANSION_DEPTH {
+            return Err(format!(
+                "`$name` references nest deeper than {MAX_EXPANSION_DEPTH} levels"
+            ));
+        }
+        let raw = match self.params.get(name) {
             Some(p) => p.value.clone(),
             None => match name {
-                "myhostname" => myhostname.to_string(),
-                "mydomain" => myhostname
+                "myhostname" | "myorigin" => self.myhostname.clone(),
+                "mydomain" => self
+                    .myhostname
                     .split_once('.')
                     .map_or("localdomain", |(_, d)| d)
                     .to_string(),
-                "myorigin" => myhostname.to_string(),
                 _ => String::new(),
             },
         };
-        out.push_str(&expand_vars(&value, params, myhostname, depth + 1));
-        rest = &after[len.min(after.len())..];
+        self.active.push(name.to_string());
+        let r = self.expand(&raw);
+        self.active.pop();
+        let v: std::rc::Rc<str> = r?.into();
+        self.done.insert(name.to_string(), v.clone());
+        Ok(v)
     }
-    out.push_str(rest);
-    out
 }
