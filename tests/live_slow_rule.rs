@@ -80,9 +80,15 @@ fn a_rule_that_spends_its_budget_delays_only_its_own_virtual() {
             panic!("scenario loads")
         });
     let client = "192.0.2.7".parse().unwrap();
+    // The engine charges work by size, so within the default budget no rule is slow;
+    // a budget this large lets the loop run for seconds, past the 2 s decision budget.
     let opts = LabOptions {
         carrier_base: Some(Ipv4Addr::new(127, 111, 0, 1)),
         clients: vec![client],
+        lb: lb::Settings {
+            step_budget: 60_000_000,
+            ..LabOptions::default().lb
+        },
         ..LabOptions::default()
     };
     let lab: Lab = lab_rt.block_on(Lab::start(&s.model, opts)).unwrap();
@@ -153,4 +159,6 @@ fn a_rule_that_spends_its_budget_delays_only_its_own_virtual() {
     assert!(attempts.load(Ordering::Relaxed) >= HOSTILE as u64);
     // Every hostile connection ended at the balancer: its rule never decides anything.
     assert!(counters.resets >= HOSTILE as u64, "{counters:?}");
+    // The rule was slow for real: decisions ran out of wall-clock time, not of steps.
+    assert!(counters.rule_timeouts >= HOSTILE as u64, "{counters:?}");
 }

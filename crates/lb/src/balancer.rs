@@ -50,6 +50,8 @@ pub struct Settings {
     /// iRule decisions running at once per virtual server, on blocking threads off the
     /// async workers, so a slow rule delays only the connections of its own virtual.
     pub rule_threads: usize,
+    /// Evaluation steps one event may take (the iRule engine's budget; see its Limits).
+    pub step_budget: u64,
 }
 
 impl Default for Settings {
@@ -66,6 +68,7 @@ impl Default for Settings {
             idle_timeout: Duration::from_secs(300),
             rule_budget: Duration::from_secs(2),
             rule_threads: 2,
+            step_budget: irule::Settings::default().step_budget,
         }
     }
 }
@@ -151,6 +154,7 @@ impl Balancer {
         let index = Arc::new(DataGroupIndex::new(&config));
         let irule_settings = irule::Settings {
             v10_globals: settings.v10_globals,
+            step_budget: settings.step_budget,
             ..irule::Settings::default()
         };
         let names: Vec<String> = match &settings.virtuals {
