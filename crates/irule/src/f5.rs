@@ -703,16 +703,21 @@ impl<'a> Interp<'_, 'a> {
                     }
                 };
                 if let Some(lit) = lit {
-                    let block = block_of(lit, len);
-                    let what = args[if b.taint() == Taint::Clean { 3 } else { 1 }]
-                        .as_str()
-                        .to_string();
-                    self.observe(
-                        ObservedBy::IpAddr(what),
-                        Arc::from(vec![block]),
-                        Answer::AnyHolds,
-                        span,
-                    );
+                    let (what, sets) = match self.st.ip_blocks.get(&(lit, len)) {
+                        Some(hit) => hit.clone(),
+                        None => {
+                            let what: Arc<str> = Arc::from(
+                                args[if b.taint() == Taint::Clean { 3 } else { 1 }].as_str(),
+                            );
+                            let made = (what, Arc::from(vec![block_of(lit, len)]));
+                            // Bounded: operands computed at run time could be endless.
+                            if self.st.ip_blocks.len() < 65_536 {
+                                self.st.ip_blocks.insert((lit, len), made.clone());
+                            }
+                            made
+                        }
+                    };
+                    self.observe(ObservedBy::IpAddr(what), sets, Answer::AnyHolds, span);
                 }
                 Ok(Value::bool(eq))
             }

@@ -143,6 +143,10 @@ pub(crate) struct State<'a> {
     /// The ports for which a comparison with the client port holds, by operator, clean
     /// operand and side: computed once per session, since it asks every port.
     pub port_tests: FxMap<(BinOp, Box<str>, bool), Arc<PortSet>>,
+    /// The block an `IP::addr` operand names, with its text, by (address, prefix): a
+    /// rule's literals are met again on every connection, and a prover evaluates a chain
+    /// of a thousand branches thousands of times.
+    pub ip_blocks: FxMap<(Addr, u32), (Arc<str>, Arc<[AddrSet]>)>,
 }
 
 /// What one event collects.

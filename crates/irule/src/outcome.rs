@@ -131,7 +131,7 @@ pub enum ObservedBy {
     /// path.
     DataGroup(Arc<str>),
     /// `IP::addr` with a literal address or network.
-    IpAddr(String),
+    IpAddr(Arc<str>),
     /// String equality with a literal address (`eq`, `==`, `equals`, `string equal`,
     /// `switch`).
     Equality(String),

@@ -32,24 +32,32 @@ pub struct Location {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LineIndex {
     starts: Vec<usize>,
+    /// Whether the text is ASCII: then a column is a byte distance, and locating does not
+    /// walk the line (a rule written on one long line is located once per comparison).
+    ascii: bool,
 }
 
 impl LineIndex {
     pub(crate) fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            ascii: text.is_ascii(),
+        }
     }
 
     pub(crate) fn locate(&self, text: &str, offset: usize) -> Location {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let col = text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start)
-            + 1;
+        let col = if self.ascii {
+            offset - start
+        } else {
+            text.get(start..offset)
+                .map(|s| s.chars().count())
+                .unwrap_or(offset - start)
+        } + 1;
         Location { line, col }
     }
 }

@@ -742,33 +742,54 @@ fn evaluate_all(
         };
         evaluations += 1;
         let outcome = decider.decide(rep.addr, rep.port);
-        let mut cut = None;
+        // The part of the region that answers every comparison as the representative did
+        // follows the representative's path: this evaluation decides it, and only the
+        // rest is evaluated again. (Cutting at one comparison at a time evaluated a chain
+        // of n branches about 2n times over.)
+        let mut same = Region {
+            addrs: region.addrs.clone(),
+            ports: region.ports.clone(),
+        };
         if let Some(ev) = &outcome.evaluation {
             let fault = model.options.fault;
-            cut = ev
-                .observed
-                .iter()
-                .filter(|obs| {
-                    !(fault == Some(Fault::IgnoreRecordBoundaries)
-                        && obs.answer == Answer::WhichHold)
-                })
-                .find_map(|obs| memo.address_cut(obs, &region.addrs, &rep.addr))
-                .map(Cut::Addrs);
-            if cut.is_none() && fault != Some(Fault::IgnorePortComparisons) {
-                cut = ev.observed_ports.iter().find_map(|obs| {
-                    let same = if obs.ports.contains(rep.port) {
-                        region.ports.intersection(&obs.ports)
+            for obs in ev.observed.iter().filter(|obs| {
+                !(fault == Some(Fault::IgnoreRecordBoundaries) && obs.answer == Answer::WhichHold)
+            }) {
+                if let Some(part) = memo.address_cut(obs, &same.addrs, &rep.addr) {
+                    same.addrs = part;
+                }
+            }
+            if fault != Some(Fault::IgnorePortComparisons) {
+                for obs in &ev.observed_ports {
+                    same.ports = if obs.ports.contains(rep.port) {
+                        same.ports.intersection(&obs.ports)
                     } else {
-                        region.ports.difference(&obs.ports)
+                        same.ports.difference(&obs.ports)
                     };
-                    (same != region.ports).then_some(Cut::Ports(same))
+                }
+            }
+        }
+        if same != region {
+            // Region minus (same.addrs x same.ports), as two disjoint products.
+            let other_addrs = region.addrs.difference(&same.addrs);
+            if !other_addrs.is_empty() {
+                work.push(Region {
+                    addrs: other_addrs,
+                    ports: region.ports.clone(),
+                });
+            }
+            let other_ports = region.ports.difference(&same.ports);
+            if !other_ports.is_empty() {
+                work.push(Region {
+                    addrs: same.addrs.clone(),
+                    ports: other_ports,
                 });
             }
         }
-        if cut.is_none() && outcome.paths.iter().any(|p| p.snat == SnatHow::None) {
+        if outcome.paths.iter().any(|p| p.snat == SnatHow::None) {
             // A server sees the plain address (route domains are the BIG-IP's own), so a
             // region in route domain N is cut where the servers' sets cut domain 0.
-            let domains: Vec<Domain> = region.addrs.domains().collect();
+            let domains: Vec<Domain> = same.addrs.domains().collect();
             let mut sets = Vec::new();
             for d in &domains {
                 let homed = server_sets.entry(*d).or_insert_with(|| {
@@ -797,48 +818,21 @@ fn evaluate_all(
             let inside: Vec<AddrSet> = pieces
                 .intervals()
                 .iter()
-                .map(|iv| iv.to_set().intersection(&region.addrs))
+                .map(|iv| iv.to_set().intersection(&same.addrs))
                 .filter(|p| !p.is_empty())
                 .collect();
             if inside.len() > 1 {
+                // Each piece meets a different server decision: evaluate each on its own.
                 work.extend(inside.into_iter().map(|addrs| Region {
                     addrs,
-                    ports: region.ports.clone(),
+                    ports: same.ports.clone(),
                 }));
                 continue;
             }
         }
-        match cut {
-            Some(Cut::Addrs(same)) => {
-                work.push(Region {
-                    addrs: region.addrs.difference(&same),
-                    ports: region.ports.clone(),
-                });
-                work.push(Region {
-                    addrs: same,
-                    ports: region.ports,
-                });
-            }
-            Some(Cut::Ports(same)) => {
-                work.push(Region {
-                    addrs: region.addrs.clone(),
-                    ports: region.ports.difference(&same),
-                });
-                work.push(Region {
-                    addrs: region.addrs,
-                    ports: same,
-                });
-            }
-            None => done(region, outcome)?,
-        }
+        done(same, outcome)?;
     }
     Ok(evaluations)
-}
-
-/// Where a region stops answering like its representative: the part that does.
-enum Cut {
-    Addrs(AddrSet),
-    Ports(PortSet),
 }
 
 /// Unions and boundaries of observed set groups, computed once per group. A group is
@@ -869,7 +863,9 @@ impl SetMemo {
         match obs.answer {
             Answer::AnyHolds => {
                 let owned;
-                let u = if obs.sets.len() <= Self::SMALL {
+                let u = if let [one] = &obs.sets[..] {
+                    one
+                } else if obs.sets.len() <= Self::SMALL {
                     owned = AddrSet::from_sets(obs.sets.iter());
                     &owned
                 } else {
@@ -1002,6 +998,15 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
             Some(g) => *g,
             None => {
                 index.insert(key, groups.len());
+                // A class keeps its outcome for the decisions and the ending; the
+                // comparisons only mattered for cutting, and a chain of a thousand
+                // branches would otherwise be kept once per class.
+                let mut outcome = outcome;
+                if let Some(ev) = outcome.evaluation.as_mut() {
+                    ev.observed = Vec::new();
+                    ev.observed_ports = Vec::new();
+                    ev.logs = Vec::new();
+                }
                 groups.push(Group {
                     allowed,
                     label,
