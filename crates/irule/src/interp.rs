@@ -119,6 +119,9 @@ pub(crate) enum Var<'a> {
 
 pub(crate) type Frame<'a> = FxMap<Text<'a>, Var<'a>>;
 
+/// An `IP::addr` operand's text and the block it names.
+pub(crate) type IpBlock = (Arc<str>, Arc<[AddrSet]>);
+
 /// Everything that outlives one event on one connection.
 #[derive(Debug, Default)]
 pub(crate) struct State<'a> {
@@ -146,7 +149,7 @@ pub(crate) struct State<'a> {
     /// The block an `IP::addr` operand names, with its text, by (address, prefix): a
     /// rule's literals are met again on every connection, and a prover evaluates a chain
     /// of a thousand branches thousands of times.
-    pub ip_blocks: FxMap<(Addr, u32), (Arc<str>, Arc<[AddrSet]>)>,
+    pub ip_blocks: FxMap<(Addr, u32), IpBlock>,
 }
 
 /// What one event collects.
