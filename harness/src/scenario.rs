@@ -266,7 +266,7 @@ pub fn load_text(
             span,
             e.message().to_string(),
             "here",
-            Some("see the scenario format in the README"),
+            Some("see the scenario format in docs/GUIDE.md"),
         )
     })?;
 
