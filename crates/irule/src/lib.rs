@@ -71,10 +71,16 @@
 //!   (`set`, `list`, proc arguments, `log`) keeps the mark. The modelled predicates (ip
 //!   data-group `equals` lookups, `IP::addr ... equals`, string equality with a literal
 //!   address, `switch -exact`) record the compared [`Observed`] sets and give clean
-//!   results, which are constant on every interval of a partition cut at those sets.
+//!   results, which are constant on every region of the address space cut at those sets.
 //!   Anything else a marked value reaches (string and list inspection, arithmetic,
 //!   regexp, globs, a condition, a decision argument) records an [`Escape`]: the result
-//!   holds for the sampled address only. Ports are not tracked.
+//!   holds for the sampled address only.
+//! - **Free inputs**: the source port (`TCP::client_port`, `TCP::remote_port`) is marked
+//!   too; a comparison of it with a value independent of the client is decided for every
+//!   port with the engine's own comparison and recorded as a [`PortObserved`] set, and
+//!   anything else done with it is an escape. Reading a `static::` variable or a global
+//!   that a connection event or proc may set (found when the rules load) is an escape:
+//!   on BIG-IP its value depends on earlier connections, which the engine does not keep.
 //! - **Errors** follow BIG-IP: a Tcl error aborts the rules for the connection and resets
 //!   it; `reject`/`drop` are recorded and execution continues; `return` ends one handler.
 //! - **Limits**: no input loops forever or exhausts memory or stack; each limit is a

@@ -114,8 +114,9 @@ pub struct LogLine {
     pub origin: Origin,
 }
 
-/// A value derived from the client address reached an operation the model cannot reason
-/// about: results for the address's interval are a sample, not a proof.
+/// A value derived from the client (address or port), or state earlier connections may have
+/// left, reached an operation the model cannot reason about: results for the client's
+/// region are a sample, not a proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Escape {
     /// The operation (`string range`, `expr +`, `if condition`, `snat address`).
@@ -231,9 +232,9 @@ impl Evaluation {
         !self.escapes.is_empty()
     }
 
-    /// Every address set the client address was compared against: cut the partition at
-    /// their boundaries and this evaluation stands for its whole interval (unless
-    /// [`Evaluation::is_sampled`]).
+    /// Every address set the client address was compared against: cut the address space
+    /// at their boundaries (and the ports at [`Evaluation::observed_ports`]) and this
+    /// evaluation stands for its whole region (unless [`Evaluation::is_sampled`]).
     pub fn observed_sets(&self) -> impl Iterator<Item = &AddrSet> {
         self.observed.iter().flat_map(|o| o.sets.iter())
     }

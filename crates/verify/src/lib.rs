@@ -6,15 +6,19 @@
 //! - A [`Model`] is a parsed BIG-IP configuration, the relay policy of the server behind
 //!   each pool member ([`MemberServer`]), the owner's [`Intent`], explicit [`Case`]s and the
 //!   violations a pitfall scenario expects.
-//! - [`prove()`] splits each virtual's client space into regions of addresses that get the
-//!   same answer to every comparison the iRules make (see `prove::evaluate_all`), decides
+//! - [`prove()`] splits each virtual's client space (source addresses times source ports,
+//!   see [`Region`] and [`ClientSet`]) into regions of clients that get the same answer to
+//!   every comparison the iRules make (see `prove::evaluate_all`), decides
 //!   one representative per region with [`bigip::decide`] (the code the live balancer
 //!   runs), asks each server's policy what it answers on every path (member x SNAT
 //!   address), and checks the five [`Property`]s. Regions with the same verdicts form a
 //!   [`Class`]; a failing property is a [`Violation`] with its addresses, a counterexample,
 //!   the path and the configuration lines involved.
-//! - A region is [`Label::Proved`] unless a value derived from the client address reached
-//!   an operation the model cannot reason about; then it is labelled sampled.
+//! - A region is [`Label::Proved`] unless a value derived from the client reached an
+//!   operation the model cannot reason about, or the rules read state that earlier
+//!   connections may have set; then it is labelled sampled, naming the operation.
+//! - `tests/oracle.rs` is what keeps "proved" honest: it generates configurations and
+//!   decides clients one by one against the proof.
 //! - [`explain::explain`] tells the story of one address, hop by hop.
 //!
 //! No IO and no async: the harness reads files and renders reports.

@@ -1,6 +1,6 @@
-//! The proof: partition each virtual's client space, decide one representative per
-//! interval, refine where an evaluation observed a boundary the partition lacked, then
-//! check every property on every path.
+//! The proof: cut each virtual's client space (addresses times source ports) into regions,
+//! decide one representative per region, cut again wherever its evaluation's comparisons
+//! are not constant on the region, then check every property on every path.
 
 use std::collections::HashMap;
 use std::sync::Arc;
