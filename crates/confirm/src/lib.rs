@@ -180,22 +180,14 @@ impl Question {
         Question::AuthPlain,
     ];
 
-    /// The prover's probe for the question.
+    /// The prover's probe for the question (the prover's own list, so they cannot drift).
     pub fn probe(self, model: &Model) -> Probe {
-        let external_domain = model.intent.external_domain.clone();
+        let [relay, inbound, auth_tls, auth_plain] = verify::prove::probes(model);
         match self {
-            Question::AnonymousRelay => Probe::AnonymousRelay { external_domain },
-            Question::Inbound => Probe::AnonymousLocal {
-                recipient: model.intent.local_recipient.clone(),
-            },
-            Question::AuthTls => Probe::AuthenticatedRelay {
-                external_domain,
-                tls: true,
-            },
-            Question::AuthPlain => Probe::AuthenticatedRelay {
-                external_domain,
-                tls: false,
-            },
+            Question::AnonymousRelay => relay,
+            Question::Inbound => inbound,
+            Question::AuthTls => auth_tls,
+            Question::AuthPlain => auth_plain,
         }
     }
 

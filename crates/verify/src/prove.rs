@@ -464,7 +464,9 @@ pub fn server_view(addr: &Addr) -> Addr {
     }
 }
 
-fn probes(model: &Model) -> [Probe; 4] {
+/// The four probes every path is asked, in the order of [`PathVerdict`]'s verdicts:
+/// anonymous relay, anonymous inbound, authenticated relay after STARTTLS, without it.
+pub fn probes(model: &Model) -> [Probe; 4] {
     let ext = model.intent.external_domain.clone();
     [
         Probe::AnonymousRelay {

@@ -26,7 +26,7 @@ use bigip::decide::{DataGroupIndex, End, Plan};
 use irule::Settings;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use relaypolicy::policy::{Probe, Server};
+use relaypolicy::policy::Server;
 use relaypolicy::session::Endpoint as PolicyEndpoint;
 use verify::prove::{VerdictWord, branch_text, server_view};
 use verify::{Client, Fault, Intent, Label, MemberServer, Model, Options, prove};
@@ -796,26 +796,6 @@ fn seen_key(snat: &bigip::decide::SnatHow, seen: Addr) -> String {
     }
 }
 
-fn probes() -> [Probe; 4] {
-    let ext = "example.net".to_string();
-    [
-        Probe::AnonymousRelay {
-            external_domain: ext.clone(),
-        },
-        Probe::AnonymousLocal {
-            recipient: "postmaster@contoso.com".into(),
-        },
-        Probe::AuthenticatedRelay {
-            external_domain: ext.clone(),
-            tls: true,
-        },
-        Probe::AuthenticatedRelay {
-            external_domain: ext,
-            tls: false,
-        },
-    ]
-}
-
 fn server<'m>(model: &'m Model, member: &Addr) -> &'m Server {
     model.server_for(member).unwrap()
 }
@@ -962,8 +942,8 @@ fn check(spec: &Spec, fault: Option<Fault>) -> Result<usize, String> {
                     let srv = server(&model, &p.member.addr);
                     let local = PolicyEndpoint::new(server_view(&p.member.addr), p.member.port);
                     let seen = server_view(&p.seen);
-                    let v =
-                        probes().map(|pr| VerdictWord::from(&srv.probe(local, seen, &pr).verdict));
+                    let v = verify::prove::probes(&model)
+                        .map(|pr| VerdictWord::from(&srv.probe(local, seen, &pr).verdict));
                     (p.member.to_string(), seen_key(&p.snat, seen), v)
                 })
                 .collect(),
