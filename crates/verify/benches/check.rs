@@ -222,5 +222,67 @@ fn main() {
         "  ratio: whole-space proof is {:.0}x faster than the /8 one by one (goal >= 1000x)",
         full / wall_100k.as_secs_f64()
     );
+
+    // An iRule that lists clients in a chain of `if`/`elseif IP::addr` branches instead of
+    // a data group: each region walks the chain to its branch, so n branches cost n^2/2
+    // comparisons. Baseline in the same run: the same entries as a data group.
+    println!("  chains of IP::addr branches (goal: 10,000 under 1 s):");
+    for n in [1_000usize, 3_000, 10_000] {
+        let chain = chain_model(n, false);
+        let group = chain_model(n, true);
+        let (wall, regions, _) = timed_check(&chain);
+        let (base, _, _) = timed_check(&group);
+        println!(
+            "  {n:>7} branches: {:>8.1} ms  {regions:>6} regions; as a data group {:>6.1} ms ({:.0}x)",
+            wall.as_secs_f64() * 1e3,
+            base.as_secs_f64() * 1e3,
+            wall.as_secs_f64() / base.as_secs_f64().max(1e-9)
+        );
+    }
     let _ = AddrSet::empty();
+}
+
+/// The generated scenario's rule with `n` /24 blocks of clients written as a chain of
+/// `IP::addr` branches, or (`as_group`) as a data group of the same blocks.
+fn chain_model(n: usize, as_group: bool) -> Model {
+    let blocks: Vec<String> = (0..n)
+        .map(|i| format!("10.{}.{}.0/24", 100 + i / 256, i % 256))
+        .collect();
+    let mut m = model(1_000);
+    let mut conf = String::new();
+    let rule = if as_group {
+        conf.push_str("ltm data-group internal /Common/chain {\n    records {\n");
+        for b in &blocks {
+            let _ = writeln!(conf, "        {b} {{ }}");
+        }
+        conf.push_str("    }\n    type ip\n}\n");
+        "when CLIENT_ACCEPTED {\n  if { [class match [IP::client_addr] equals chain] } {\n    snat 10.200.0.20\n  } else {\n    snat automap\n  }\n}\n".to_string()
+    } else {
+        let mut r = String::from("when CLIENT_ACCEPTED {\n");
+        for (i, b) in blocks.iter().enumerate() {
+            let kw = if i == 0 { "  if" } else { "  } elseif" };
+            let _ = writeln!(
+                r,
+                "{kw} {{ [IP::addr [IP::client_addr] equals {b}] }} {{\n    snat 10.200.0.20"
+            );
+        }
+        r.push_str("  } else {\n    snat automap\n  }\n}\n");
+        r
+    };
+    let text = bigip_conf(0, &mut StdRng::seed_from_u64(0)).replace(
+        "when CLIENT_ACCEPTED {\n  if { [class match [IP::client_addr] equals smtp_relay_allowed] } {\n    snat 10.200.0.20\n  } else {\n    snat automap\n  }\n}\n",
+        &rule,
+    );
+    conf.push_str(&text);
+    let config = bigip::parse("chain.conf", &conf).unwrap().config;
+    // The allowed clients are the chain's blocks, so the scenario holds.
+    let allowed = AddrSet::from_sets(
+        &blocks
+            .iter()
+            .map(|b| AddrSet::parse(b).unwrap())
+            .collect::<Vec<_>>(),
+    );
+    m.config = std::sync::Arc::new(config);
+    m.intent.relay_allowed = allowed;
+    m
 }
