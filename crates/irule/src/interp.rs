@@ -119,6 +119,31 @@ pub(crate) enum Var<'a> {
 
 pub(crate) type Frame<'a> = FxMap<Text<'a>, Var<'a>>;
 
+/// The ports for which a comparison with the client port holds, by operator, clean operand
+/// and side. Asking all 65,535 ports costs a few milliseconds, so the answer is kept by the
+/// program and shared by every session: the live balancer starts one per connection.
+/// Bounded, since an operand may be computed at run time.
+#[derive(Debug, Default)]
+pub(crate) struct PortTests(std::sync::Mutex<FxMap<PortTestKey, Arc<PortSet>>>);
+
+type PortTestKey = (BinOp, Box<str>, bool);
+
+impl PortTests {
+    const MAX: usize = 4096;
+
+    pub(crate) fn get(&self, key: &PortTestKey) -> Option<Arc<PortSet>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    pub(crate) fn insert(&self, key: PortTestKey, set: Arc<PortSet>) {
+        if let Ok(mut m) = self.0.lock()
+            && m.len() < Self::MAX
+        {
+            m.insert(key, set);
+        }
+    }
+}
+
 /// An `IP::addr` operand's text and the block it names.
 pub(crate) type IpBlock = (Arc<str>, Arc<[AddrSet]>);
 
@@ -143,9 +168,6 @@ pub(crate) struct State<'a> {
     /// Argument vectors for reuse, so a command costs no allocation for its words.
     pub arg_pool: Vec<Vec<Value<'a>>>,
     pub output: String,
-    /// The ports for which a comparison with the client port holds, by operator, clean
-    /// operand and side: computed once per session, since it asks every port.
-    pub port_tests: FxMap<(BinOp, Box<str>, bool), Arc<PortSet>>,
     /// The block an `IP::addr` operand names, with its text, by (address, prefix): a
     /// rule's literals are met again on every connection, and a prover evaluates a chain
     /// of a thousand branches thousands of times.
@@ -172,6 +194,8 @@ pub(crate) struct Interp<'st, 'a> {
     pub program_procs: &'a FxMap<Arc<str>, Arc<ProcDef>>,
     /// Shared variables a connection may set (see [`crate::shared`]).
     pub shared: &'a crate::shared::SharedWrites,
+    /// Port comparisons already decided for every port, kept by the program.
+    pub port_tests: &'a PortTests,
     pub base_statics: Option<&'a FxMap<Box<str>, Box<str>>>,
     pub st: &'st mut State<'a>,
     pub src: &'a RuleSrc,
@@ -1582,7 +1606,7 @@ impl<'a> Interp<'_, 'a> {
         let other = if port_left { &b.0 } else { &a.0 };
         let operand: Box<str> = Self::text(other).as_ref().into();
         let key = (op, operand, port_left);
-        let ports = match self.st.port_tests.get(&key) {
+        let ports = match self.port_tests.get(&key) {
             Some(p) => p.clone(),
             None => {
                 let other = other.clone();
@@ -1614,7 +1638,7 @@ impl<'a> Interp<'_, 'a> {
                     return Err(e);
                 }
                 let set = Arc::new(set);
-                self.st.port_tests.insert(key.clone(), set.clone());
+                self.port_tests.insert(key.clone(), set.clone());
                 set
             }
         };

@@ -8,7 +8,9 @@ use crate::builtins::Builtin;
 use crate::error::{LoadError, LoadErrorKind, ParseError, RuntimeError};
 use crate::expr::{Expr, ExprKind};
 use crate::host::{Connection, Host};
-use crate::interp::{Borrowed, Collected, Exc, Frame, Interp, ProcDef, RtErr, RuleSrc, State, Var};
+use crate::interp::{
+    Borrowed, Collected, Exc, Frame, Interp, PortTests, ProcDef, RtErr, RuleSrc, State, Var,
+};
 use crate::outcome::Evaluation;
 use crate::parse::{Op, PErr, Part, Script, WordKind, parse_script};
 use crate::shared::SharedWrites;
@@ -328,6 +330,7 @@ pub struct Program {
     procs: FxMap<Arc<str>, Arc<ProcDef>>,
     order: FxMap<Arc<str>, Vec<(usize, usize)>>,
     shared: SharedWrites,
+    port_tests: PortTests,
 }
 
 impl Program {
@@ -403,6 +406,7 @@ impl Program {
             procs,
             order,
             shared,
+            port_tests: PortTests::default(),
         })
     }
 
@@ -706,6 +710,7 @@ impl<'a> Session<'a> {
             conn: self.conn,
             program_procs: &program.procs,
             shared: &program.shared,
+            port_tests: &program.port_tests,
             base_statics: Some(&statics.vars),
             st: &mut self.state,
             src: &program.rules[first_rule].src,
@@ -806,6 +811,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
     };
     let procs = FxMap::default();
     let shared = SharedWrites::default();
+    let port_tests = PortTests::default();
     let host = crate::host::StaticHost::new();
     let event = "(tcl)";
     let mut state = State::default();
@@ -815,6 +821,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         conn: None,
         program_procs: &procs,
         shared: &shared,
+        port_tests: &port_tests,
         base_statics: None,
         st: &mut state,
         src: &src,

@@ -161,3 +161,18 @@ fn observing_a_port_comparison_costs_the_rule_no_steps() {
     assert_eq!(ev.observed_ports[0].ports.to_string(), "ports 1000-1199");
     assert!(ev.steps < 10_000, "{} steps", ev.steps);
 }
+
+/// The balancer starts a session per connection: a port comparison is decided for every
+/// port once per program, not once per connection.
+#[test]
+fn a_port_comparison_is_decided_once_per_program() {
+    let p = program(PORT_RULE);
+    let h = host();
+    let s = p.init(&h).unwrap();
+    let a = p.evaluate(&h, &s, conn("192.0.2.7"), "CLIENT_ACCEPTED");
+    let b = p.evaluate(&h, &s, conn("192.0.2.8"), "CLIENT_ACCEPTED");
+    assert!(std::sync::Arc::ptr_eq(
+        &a.observed_ports[0].ports,
+        &b.observed_ports[0].ports
+    ));
+}
