@@ -621,6 +621,7 @@ fn merge(into: &mut Evaluation, ev: Evaluation) {
     into.escapes.extend(ev.escapes);
     into.observed.extend(ev.observed);
     into.observed_ports.extend(ev.observed_ports);
+    into.free_inputs.extend(ev.free_inputs);
     into.steps += ev.steps;
     if into.error.is_none() {
         into.error = ev.error;

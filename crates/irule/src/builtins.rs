@@ -36,37 +36,81 @@ builtins! {
     Snat => "snat", Snatpool => "snatpool", Pool => "pool", Node => "node",
     Persist => "persist", LbSelect => "LB::select", Reject => "reject", Drop => "drop",
     Discard => "discard", Event => "event", Virtual => "virtual",
+    Clock => "clock", Table => "table", Session => "session", Sharedvar => "sharedvar",
+    After => "after", HslOpen => "HSL::open", HslSend => "HSL::send", Connect => "connect",
+    Send => "send", Recv => "recv", Close => "close", LbServer => "LB::server",
+    LbStatus => "LB::status", LbReselect => "LB::reselect", ActiveMembers => "active_members",
+    Members => "members", TmmCmpUnit => "TMM::cmp_unit", TmmCmpCount => "TMM::cmp_count",
+    LinkVlanId => "LINK::vlan_id", TcpPayload => "TCP::payload", TcpCollect => "TCP::collect",
+    TcpRelease => "TCP::release", TcpRespond => "TCP::respond", TcpClose => "TCP::close",
+    Forward => "forward", Translate => "translate",
 }
 
 impl Builtin {
-    /// Commands that only exist on BIG-IP (not in plain Tcl mode).
-    pub(crate) fn is_f5(self) -> bool {
+    /// Commands whose result the BIG-IP decides at run time, or that make a decision
+    /// about the connection itself (see `free.rs`).
+    pub(crate) fn is_run_time(self) -> bool {
         use Builtin::*;
         matches!(
             self,
-            Class
-                | Matchclass
-                | Findclass
-                | IpClientAddr
-                | IpLocalAddr
-                | IpRemoteAddr
-                | IpAddr
-                | TcpClientPort
-                | TcpLocalPort
-                | TcpRemotePort
-                | Snat
-                | Snatpool
-                | Pool
-                | Node
-                | Persist
-                | LbSelect
-                | Reject
-                | Drop
-                | Discard
-                | Event
-                | Virtual
-                | Call
-                | Log
+            Clock
+                | Table
+                | Session
+                | Sharedvar
+                | After
+                | HslOpen
+                | HslSend
+                | Connect
+                | Send
+                | Recv
+                | Close
+                | LbServer
+                | LbStatus
+                | LbReselect
+                | ActiveMembers
+                | Members
+                | TmmCmpUnit
+                | TmmCmpCount
+                | LinkVlanId
+                | TcpPayload
+                | TcpCollect
+                | TcpRelease
+                | TcpRespond
+                | TcpClose
+                | Forward
+                | Translate
         )
+    }
+
+    /// Commands that only exist on BIG-IP (not in plain Tcl mode).
+    pub(crate) fn is_f5(self) -> bool {
+        use Builtin::*;
+        self.is_run_time()
+            || matches!(
+                self,
+                Class
+                    | Matchclass
+                    | Findclass
+                    | IpClientAddr
+                    | IpLocalAddr
+                    | IpRemoteAddr
+                    | IpAddr
+                    | TcpClientPort
+                    | TcpLocalPort
+                    | TcpRemotePort
+                    | Snat
+                    | Snatpool
+                    | Pool
+                    | Node
+                    | Persist
+                    | LbSelect
+                    | Reject
+                    | Drop
+                    | Discard
+                    | Event
+                    | Virtual
+                    | Call
+                    | Log
+            )
     }
 }

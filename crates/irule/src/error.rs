@@ -262,8 +262,9 @@ pub enum RuntimeErrorKind {
         /// The name.
         name: String,
     },
-    /// A command relaylab does not model, named with its event.
-    #[error("command `{command}` is not supported in event {event} on a TCP virtual server")]
+    /// A command (or form of one) relaylab does not model, named with its event: a gap
+    /// in relaylab, not an error the BIG-IP would raise.
+    #[error("relaylab does not model `{command}` (event {event})")]
     Unsupported {
         /// The command.
         command: String,
@@ -413,6 +414,26 @@ impl RuntimeErrorKind {
             }
             _ => return None,
         })
+    }
+
+    /// Whether the error is a gap in relaylab's model rather than one the BIG-IP would
+    /// raise too: a command or form relaylab does not model, relaylab's own limits (the
+    /// step budget, nesting, value sizes), or a regular expression feature (look-around,
+    /// backreferences) Tcl has and relaylab's regex engine lacks. A connection that ends
+    /// on one is *not decided*, never blamed on the BIG-IP.
+    pub fn is_model_gap(&self) -> bool {
+        match self {
+            RuntimeErrorKind::Unsupported { .. }
+            | RuntimeErrorKind::StepBudget { .. }
+            | RuntimeErrorKind::TooDeep
+            | RuntimeErrorKind::TooLarge { .. }
+            | RuntimeErrorKind::LogTooLarge { .. }
+            | RuntimeErrorKind::ExprTooDeep { .. } => true,
+            RuntimeErrorKind::BadRegex { message } => {
+                message.contains("not supported") || message.contains("size limit")
+            }
+            _ => false,
+        }
     }
 
     /// Whether `catch` may intercept this error: resource limits may not, or a loop

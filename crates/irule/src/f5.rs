@@ -110,7 +110,11 @@ impl<'a> Interp<'_, 'a> {
         )
     }
 
-    fn resolve_object(&self, name: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
+    pub(crate) fn resolve_object(
+        &self,
+        name: &str,
+        exists: impl Fn(&str) -> bool,
+    ) -> Option<String> {
         if name.starts_with('/') {
             return exists(name).then(|| name.to_string());
         }
@@ -122,7 +126,7 @@ impl<'a> Interp<'_, 'a> {
         .find(|p| exists(p))
     }
 
-    fn record(&mut self, decision: Decision, span: Span) {
+    pub(crate) fn record(&mut self, decision: Decision, span: Span) {
         let origin = self.origin(span);
         self.out.decisions.push(Recorded { decision, origin });
     }
@@ -168,12 +172,11 @@ impl<'a> Interp<'_, 'a> {
     }
 
     /// Records an escape when a decision's argument depends on the client address.
-    fn decision_taint(&mut self, cmd: &str, args: &[Value<'a>], span: Span) {
-        if args.iter().any(|a| a.taint().is_tainted()) {
-            self.escape(
-                &format!("`{cmd}` argument derived from the client address"),
-                span,
-            );
+    pub(crate) fn decision_taint(&mut self, cmd: &str, args: &[Value<'a>], span: Span) {
+        let t = args.iter().fold(Taint::Clean, |t, a| t.join(a.taint()));
+        if t.is_tainted() {
+            let what = format!("`{cmd}` argument from {}", self.derived_from(t));
+            self.escape(&what, span);
         }
     }
 
@@ -197,16 +200,22 @@ impl<'a> Interp<'_, 'a> {
                     span,
                 );
             }
-            _ => self.escape(
-                "data-group lookup outside ip `equals` on a value derived from the client address",
-                span,
-            ),
+            t => {
+                let what = format!(
+                    "data-group lookup outside ip `equals` on {}",
+                    self.derived_from(t)
+                );
+                self.escape(&what, span)
+            }
         }
     }
 
     pub(crate) fn f5(&mut self, b: Builtin, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         use Builtin::*;
         let n = args.len();
+        if b.is_run_time() {
+            return self.run_time(b, args, span);
+        }
         match b {
             Log => self.tcl(b, args, span),
             Class => self.class_cmd(args, span),
@@ -237,7 +246,8 @@ impl<'a> Interp<'_, 'a> {
                 };
                 let g = self.group_arg(c, span)?;
                 if item.taint().is_tainted() {
-                    self.escape("findclass on a value derived from the client address", span);
+                    let what = format!("findclass on {}", self.derived_from(item.taint()));
+                    self.escape(&what, span);
                 }
                 let dg = g.get().group();
                 let hit = dg.records.iter().find(|r| {
@@ -374,6 +384,9 @@ impl<'a> Interp<'_, 'a> {
                     }
                 };
                 let p = match args.get(1).map(|v| v.as_str()) {
+                    // A persistence record is kept by the BIG-IP across connections.
+                    Some("lookup") => return Ok(self.free_input("persist lookup", "", span)),
+                    Some("add" | "delete") => return Ok(Value::empty()),
                     Some("none") if n == 2 => crate::outcome::Persist::None,
                     Some("source_addr") if n <= 4 => crate::outcome::Persist::SourceAddr {
                         mask: opt(2),
@@ -384,13 +397,10 @@ impl<'a> Interp<'_, 'a> {
                         timeout: timeout(self, 3)?,
                     },
                     Some(other) => {
-                        return self.fail(
-                            RuntimeErrorKind::Unsupported {
-                                command: format!("persist {other}"),
-                                event: self.event.to_string(),
-                            },
-                            span,
-                        );
+                        self.decision_taint("persist", &args[2..], span);
+                        crate::outcome::Persist::Other {
+                            mode: other.to_string(),
+                        }
                     }
                     None => return self.wrong_args("persist source_addr|dest_addr|none ...", span),
                 };
@@ -698,7 +708,11 @@ impl<'a> Interp<'_, 'a> {
                     (Taint::Clean, Taint::Client) => Some(x),
                     (Taint::Clean, Taint::Clean) => None,
                     _ => {
-                        self.escape("IP::addr on a value derived from the client address", span);
+                        let what = format!(
+                            "IP::addr on {}",
+                            self.derived_from(a.taint().join(b.taint()))
+                        );
+                        self.escape(&what, span);
                         None
                     }
                 };

@@ -27,6 +27,12 @@ pub trait Host {
         let _ = addr;
         true
     }
+    /// The members of a pool (full path), with their ports, if the host knows them:
+    /// `members` and `active_members` count them (health is a run-time input).
+    fn pool_members(&self, path: &str) -> Option<Vec<(Addr, u16)>> {
+        let _ = path;
+        None
+    }
 }
 
 /// A [`Host`] holding its objects in memory.

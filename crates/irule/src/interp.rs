@@ -12,7 +12,7 @@ use crate::error::{RuntimeErrorKind, Source};
 use crate::expr::{BinOp, Expr, ExprKind, MAX_EXPR_DEPTH, UnOp};
 use crate::host::{Connection, Host};
 use crate::outcome::{
-    Answer, Escape, LogLine, Observed, ObservedBy, Origin, PortObserved, Recorded,
+    Answer, Escape, FreeInput, LogLine, Observed, ObservedBy, Origin, PortObserved, Recorded,
 };
 use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
 use crate::program::Settings;
@@ -182,6 +182,7 @@ pub(crate) struct Collected {
     pub escapes: Vec<Escape>,
     pub observed: Vec<Observed>,
     pub observed_ports: Vec<PortObserved>,
+    pub free_inputs: Vec<FreeInput>,
     /// The bytes of `logs`, held under the value cap: a loop that logs is bounded in
     /// memory, not only in steps.
     pub log_bytes: usize,
@@ -336,6 +337,46 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
+    /// What a tainted value comes from, as an escape names it: the client, or the
+    /// run-time inputs read so far (a value mixing both is the client's).
+    pub(crate) fn derived_from(&self, t: Taint) -> String {
+        if t != Taint::Free {
+            return "a value derived from the client address".into();
+        }
+        let mut names: Vec<String> = Vec::new();
+        for f in &self.out.free_inputs {
+            let n = format!("`{}` line {}", f.command, f.origin.at.line);
+            if !names.contains(&n) && names.len() < 3 {
+                names.push(n);
+            }
+        }
+        if names.is_empty() {
+            "a value the BIG-IP decides at run time".into()
+        } else {
+            format!(
+                "a value the BIG-IP decides at run time ({})",
+                names.join(", ")
+            )
+        }
+    }
+
+    /// Records that the rule read a run-time input and returns `text` as its sample.
+    pub(crate) fn free_input(&mut self, command: &str, text: &str, span: Span) -> Value<'a> {
+        let origin = self.origin(span);
+        let dup = self
+            .out
+            .free_inputs
+            .iter()
+            .any(|f| f.origin.span == span && &*f.command == command);
+        if !dup && self.out.free_inputs.len() < 64 {
+            self.out.free_inputs.push(FreeInput {
+                command: Arc::from(command),
+                origin,
+            });
+        }
+        Value::tainted(text.to_string(), Taint::Free)
+    }
+
     pub(crate) fn escape(&mut self, operation: &str, span: Span) {
         let dup = self.out.escapes.iter().any(|e| {
             e.origin.span == span && e.operation == operation && e.origin.rule == self.src.name
@@ -353,7 +394,10 @@ impl<'a> Interp<'_, 'a> {
     /// taint of the result.
     pub(crate) fn taint_op(&mut self, operation: &str, args: &[Value<'a>], span: Span) -> Taint {
         let t = args.iter().fold(Taint::Clean, |t, v| t.join(v.taint()));
-        if t.is_tainted() {
+        if t == Taint::Free {
+            // Transforming a run-time input is exact; only deciding on it samples.
+            Taint::Free
+        } else if t.is_tainted() {
             self.escape(operation, span);
             Taint::Derived
         } else {
@@ -1085,7 +1129,8 @@ impl<'a> Interp<'_, 'a> {
 
     pub(crate) fn truth(&mut self, v: &(Ev<'a>, Taint), span: Span) -> R<'a, bool> {
         if v.1.is_tainted() {
-            self.escape("condition on a value derived from the client address", span);
+            let what = format!("condition on {}", self.derived_from(v.1));
+            self.escape(&what, span);
         }
         match &v.0 {
             Ev::Lit(Num::Int(i), _) | Ev::Int(i) => Ok(*i != 0),
@@ -1306,7 +1351,8 @@ impl<'a> Interp<'_, 'a> {
                     }
                 }
             } else {
-                self.escape("switch on a value derived from the client address", span);
+                let what = format!("switch on {}", self.derived_from(subject.taint()));
+                self.escape(&what, span);
             }
         }
         let n = arms.len();
@@ -1485,9 +1531,36 @@ impl<'a> Interp<'_, 'a> {
                 for a in args {
                     vals.push(self.eval_expr(a, l)?);
                 }
+                if matches!(name.as_ref(), "rand" | "srand") {
+                    return self.random(name, vals, e.span);
+                }
                 self.func(name, vals, e.span)
             }
         }
+    }
+
+    /// `rand()` and `srand(seed)`: the generator is the BIG-IP's, so every draw is a
+    /// run-time input (sampled at 0.5; `srand` returns a draw too, as in Tcl).
+    fn random(
+        &mut self,
+        name: &str,
+        args: Vec<(Ev<'a>, Taint)>,
+        span: Span,
+    ) -> R<'a, (Ev<'a>, Taint)> {
+        let arity = usize::from(name == "srand");
+        if args.len() != arity {
+            let message = if args.len() > arity {
+                format!("too many arguments for math function \"{name}\"")
+            } else {
+                format!("not enough arguments for math function \"{name}\"")
+            };
+            return self.fail(RuntimeErrorKind::User { message }, span);
+        }
+        if let Some(seed) = args.first() {
+            self.need_int(&seed.0, name, span)?;
+        }
+        self.free_input(&format!("{name}()"), "0.5", span);
+        Ok((Ev::Float(0.5), Taint::Free))
     }
 
     /// A string operand: operators scan it (compare, search, parse as a number), so its
@@ -1521,7 +1594,9 @@ impl<'a> Interp<'_, 'a> {
     }
 
     fn unary(&mut self, op: UnOp, v: (Ev<'a>, Taint), span: Span) -> R<'a, (Ev<'a>, Taint)> {
-        let t = if v.1.is_tainted() && op != UnOp::Not {
+        let t = if v.1 == Taint::Free {
+            Taint::Free
+        } else if v.1.is_tainted() && op != UnOp::Not {
             self.escape(
                 "arithmetic on a value derived from the client address",
                 span,
@@ -1572,6 +1647,8 @@ impl<'a> Interp<'_, 'a> {
             && op.is_predicate()
         {
             self.observe_port_test(op, &a, &b, port_left, span)?;
+        } else if a.1.join(b.1) == Taint::Free {
+            taint = Taint::Free;
         } else if a.1.is_tainted() || b.1.is_tainted() {
             let modelled = matches!(op, Eq | Ne | StrEq | StrNe | Equals) && {
                 let av = self.ev_value(a.clone());
@@ -1809,7 +1886,10 @@ impl<'a> Interp<'_, 'a> {
         args: Vec<(Ev<'a>, Taint)>,
         span: Span,
     ) -> R<'a, (Ev<'a>, Taint)> {
-        let t = if args.iter().any(|a| a.1.is_tainted()) {
+        let joined = args.iter().fold(Taint::Clean, |t, a| t.join(a.1));
+        let t = if joined == Taint::Free {
+            Taint::Free
+        } else if joined.is_tainted() {
             self.escape(
                 &format!("{name}() on a value derived from the client address"),
                 span,

@@ -112,6 +112,7 @@ pub mod datagroup;
 mod error;
 mod expr;
 mod f5;
+mod free;
 mod fx;
 mod host;
 mod interp;
@@ -130,8 +131,8 @@ pub use error::{
 pub use expr::MAX_EXPR_DEPTH;
 pub use host::{Connection, Host, StaticHost};
 pub use outcome::{
-    Answer, Decision, Escape, Evaluation, LogLine, Observed, ObservedBy, Origin, Persist,
-    PortObserved, Recorded, Snat,
+    Answer, Decision, Escape, Evaluation, FreeInput, LogLine, Observed, ObservedBy, Origin,
+    Persist, PortObserved, Recorded, Snat, Translation,
 };
 pub use program::{
     Handler, Program, Rule, Session, Settings, Statics, TCP_EVENTS, TclRun, parse, parse_placed,

@@ -61,6 +61,12 @@ pub enum Persist {
         /// The timeout in seconds.
         timeout: Option<u32>,
     },
+    /// Another mode (`uie`, `hash`, `carp`, `universal`, ...): it picks among the members
+    /// a path already lists, so the paths stay the same.
+    Other {
+        /// The mode as written.
+        mode: String,
+    },
 }
 
 /// One decision a rule made. Nothing is performed: the caller applies them.
@@ -92,6 +98,56 @@ pub enum Decision {
     Drop,
     /// `event disable` and friends, as written.
     Event(String),
+    /// `forward`: the connection goes to its destination address, with no load balancing.
+    Forward,
+    /// `LB::reselect`: pick another member (after `LB_FAILED`).
+    LbReselect,
+    /// `TCP::respond <data>`: data sent to the client from the BIG-IP itself.
+    Respond(String),
+    /// `TCP::close`: the BIG-IP closes the connection.
+    Close,
+    /// `TCP::collect`: hold the connection until the client sends data (CLIENT_DATA).
+    Collect,
+    /// `translate address|port|service enable|disable`.
+    Translate {
+        /// `address`, `port` or `service`.
+        what: Translation,
+        /// Whether translation is on.
+        enable: bool,
+    },
+}
+
+/// What `translate` switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Translation {
+    /// The destination address (to the pool member's).
+    Address,
+    /// The destination port.
+    Port,
+    /// Both.
+    Service,
+}
+
+impl Translation {
+    /// The keyword as an iRule writes it.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Translation::Address => "address",
+            Translation::Port => "port",
+            Translation::Service => "service",
+        }
+    }
+}
+
+/// A value the BIG-IP decides when the connection runs (the clock, `rand()`, the
+/// session table, member health, the payload, ...), read by a rule. Reading one is
+/// exact; a decision that depends on it is labelled sampled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeInput {
+    /// The command as written (`active_members`, `table lookup`, `rand()`).
+    pub command: Arc<str>,
+    /// Where.
+    pub origin: Origin,
 }
 
 /// A decision with where it was made.
@@ -193,6 +249,8 @@ pub struct Evaluation {
     pub observed: Vec<Observed>,
     /// Comparisons of the client's source port.
     pub observed_ports: Vec<PortObserved>,
+    /// Run-time inputs the rules read.
+    pub free_inputs: Vec<FreeInput>,
     /// The error that aborted the rules, if any (the connection is then reset).
     pub error: Option<RuntimeError>,
     /// Evaluation steps used.

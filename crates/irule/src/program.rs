@@ -694,6 +694,7 @@ impl<'a> Session<'a> {
         ev.escapes.clear();
         ev.observed.clear();
         ev.observed_ports.clear();
+        ev.free_inputs.clear();
         ev.error = None;
         ev.steps = 0;
         let Some((event, order)) = program.order.get_key_value(event) else {
@@ -721,6 +722,7 @@ impl<'a> Session<'a> {
                 escapes: std::mem::take(&mut ev.escapes),
                 observed: std::mem::take(&mut ev.observed),
                 observed_ports: std::mem::take(&mut ev.observed_ports),
+                free_inputs: std::mem::take(&mut ev.free_inputs),
                 log_bytes: 0,
             },
             steps: 0,
@@ -772,6 +774,7 @@ impl<'a> Session<'a> {
         ev.escapes = out.escapes;
         ev.observed = out.observed;
         ev.observed_ports = out.observed_ports;
+        ev.free_inputs = out.free_inputs;
         ev.error = failure.map(|e| runtime_error(*e, event));
     }
 }

@@ -45,19 +45,28 @@ impl<'a> Interp<'_, 'a> {
                     [_, name, by] => (name, self.int(by, span)?),
                     _ => return self.wrong_args("incr varName ?increment?", span),
                 };
+                let mut taint = args.get(2).map_or(Taint::Clean, |b| b.taint());
                 let cur = if self.var_exists(name.as_str()) {
                     let v = self.get_var_by_name(name.as_str(), span)?;
-                    if v.taint().is_tainted() {
-                        self.escape("incr of a value derived from the client address", span);
-                    }
+                    taint = taint.join(v.taint());
                     self.int(&v, span)?
                 } else {
                     0
                 };
+                if taint.is_tainted() && taint != Taint::Free {
+                    self.escape("incr of a value derived from the client address", span);
+                }
                 let Some(next) = cur.checked_add(by) else {
                     return self.fail(RuntimeErrorKind::IntegerOverflow, span);
                 };
-                self.set_var(name.as_str(), Value::int(next), span)
+                // A count kept from a run-time input stays one.
+                let next = Value::int(next);
+                let next = if taint == Taint::Free {
+                    next.with_taint(taint)
+                } else {
+                    next
+                };
+                self.set_var(name.as_str(), next, span)
             }
             Append => {
                 let Some(name) = args.get(1) else {
@@ -202,7 +211,8 @@ impl<'a> Interp<'_, 'a> {
                     Value::new(join_values(&args[1..], " "))
                 };
                 if text.taint().is_tainted() {
-                    self.escape("eval of a value derived from the client address", span);
+                    let what = format!("eval of {}", self.derived_from(text.taint()));
+                    self.escape(&what, span);
                 }
                 self.eval_code(&Code::Text(text, span), Owned)
             }

@@ -18,6 +18,11 @@ pub enum Taint {
     Port,
     /// Computed from the client address or port by an operation the model cannot follow.
     Derived,
+    /// Computed only from run-time inputs the BIG-IP decides when the connection runs
+    /// (`clock`, `rand()`, `table`, `active_members`, ...), never from the client. Moving
+    /// and transforming it is exact; where it decides something (a condition, a switch, a
+    /// decision's argument), the result holds for the sampled input only.
+    Free,
 }
 
 impl Taint {
@@ -25,6 +30,7 @@ impl Taint {
     pub fn join(self, other: Taint) -> Taint {
         match (self, other) {
             (Taint::Clean, t) | (t, Taint::Clean) => t,
+            (Taint::Free, Taint::Free) => Taint::Free,
             _ => Taint::Derived,
         }
     }

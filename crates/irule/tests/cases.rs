@@ -403,7 +403,6 @@ fn missing_pool_and_bad_addresses_are_runtime_errors() {
         ("snatpool nope", "no snatpool named `nope`"),
         ("snat 10.0.0.300", "snat: bad argument \"10.0.0.300\""),
         ("node banana", "bad argument \"banana\""),
-        ("persist cookie", "`persist cookie` is not supported"),
         ("snat 10.0.0.1 99999", "port number"),
     ] {
         let ev = accepted(

@@ -38,7 +38,7 @@ pub(crate) fn persistence(
     let (mask, timeout) = match from_rule {
         Some(Persist::None) => return None,
         Some(Persist::SourceAddr { mask, timeout }) => (mask, timeout.unwrap_or(180)),
-        Some(Persist::DestAddr { .. }) => return None,
+        Some(Persist::DestAddr { .. } | Persist::Other { .. }) => return None,
         None => {
             let name = v.persist.first()?;
             match config.persistence.get(name) {

@@ -558,6 +558,16 @@ pub fn branch_text(ev: Option<&Evaluation>) -> String {
                 Decision::Reject => "reject".to_string(),
                 Decision::Drop => "drop".to_string(),
                 Decision::Event(e) => format!("event {e}"),
+                Decision::Forward => "forward".to_string(),
+                Decision::LbReselect => "LB::reselect".to_string(),
+                Decision::Respond(_) => "TCP::respond".to_string(),
+                Decision::Close => "TCP::close".to_string(),
+                Decision::Collect => "TCP::collect".to_string(),
+                Decision::Translate { what, enable } => format!(
+                    "translate {} {}",
+                    what.keyword(),
+                    if *enable { "enable" } else { "disable" }
+                ),
             };
             format!(
                 "{what} ({} line {})",
