@@ -15,6 +15,7 @@ fn label(l: &Label) -> String {
     match l {
         Label::Proved => "proved".into(),
         Label::Sampled { operation, at } => format!("sampled, not proved: `{operation}` at {at}"),
+        Label::NotDecided { reason, at } => format!("not decided: {reason} at {at}"),
     }
 }
 
@@ -41,7 +42,7 @@ fn write_class(o: &mut String, c: &Class) -> std::fmt::Result {
     )?;
     writeln!(o, "      iRule   {}", c.branch)?;
     if let Some(end) = &c.end {
-        writeln!(o, "      ends    {end:?}")?;
+        writeln!(o, "      ends    {end}")?;
     }
     for p in &c.paths {
         writeln!(
@@ -108,10 +109,20 @@ fn write_case(o: &mut String, c: &CaseResult) -> std::fmt::Result {
 fn write_text(o: &mut String, p: &Proof, path: &str, verbose: bool) -> std::fmt::Result {
     writeln!(o, "== {}  ({path})", p.scenario)?;
     for v in &p.virtuals {
-        let sampled = if v.sampled_regions == 0 {
+        let mut unproved = Vec::new();
+        if v.sampled_regions > 0 {
+            unproved.push(format!("{} sampled, not proved", v.sampled_regions));
+        }
+        if v.not_decided_regions > 0 {
+            unproved.push(format!(
+                "{} not decided (relaylab cannot follow them; no verdict)",
+                v.not_decided_regions
+            ));
+        }
+        let sampled = if unproved.is_empty() {
             "all proved".to_string()
         } else {
-            format!("{} sampled, not proved", v.sampled_regions)
+            unproved.join(", ")
         };
         writeln!(
             o,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use addrspace::Addr;
 use irule::{
-    Connection, Decision, Evaluation, Host, IndexedDataGroup, Program, Settings, Snat, Statics,
+    Connection, Decision, Translation, Evaluation, Host, IndexedDataGroup, Program, Settings, Snat, Statics,
 };
 use serde::Serialize;
 
@@ -194,6 +194,22 @@ pub enum End {
         /// Rule and line.
         at: String,
     },
+    /// An iRule `TCP::close` (on purpose): the BIG-IP closes the connection, after any
+    /// `TCP::respond` data.
+    Close {
+        /// Rule and line.
+        at: String,
+    },
+    /// relaylab cannot decide this connection: the rule ran into a gap in relaylab's
+    /// model (a command it does not model, its step budget) or made a decision whose
+    /// path relaylab does not follow (`forward`, `translate address disable`). It is
+    /// neither blamed on the BIG-IP nor counted as a path.
+    NotDecided {
+        /// What relaylab cannot follow.
+        reason: String,
+        /// Rule and line.
+        at: String,
+    },
     /// No pool and no node: nothing to connect to.
     NoPool,
     /// Every member is disabled.
@@ -202,10 +218,42 @@ pub enum End {
     NoSnatAddress,
 }
 
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::NotAccepted => write!(f, "the virtual does not accept the client"),
+            End::Error { message, at } => write!(
+                f,
+                "the iRule fails ({message}, {at}) and the BIG-IP resets the connection"
+            ),
+            End::Reject { at } => write!(f, "the iRule rejects the connection ({at})"),
+            End::Drop { at } => write!(f, "the iRule drops the connection ({at})"),
+            End::Close { at } => write!(f, "the iRule closes the connection ({at})"),
+            End::NotDecided { reason, at } => {
+                write!(f, "relaylab cannot decide the connection: {reason} ({at})")
+            }
+            End::NoPool => write!(
+                f,
+                "no pool is selected, so the BIG-IP resets the connection"
+            ),
+            End::NoMember => write!(f, "every pool member is disabled"),
+            End::NoSnatAddress => write!(f, "automap has no self IP to use"),
+        }
+    }
+}
+
 impl End {
     /// Whether an iRule ended the connection on purpose (`reject`, `drop`).
     pub fn on_purpose(&self) -> bool {
-        matches!(self, End::Reject { .. } | End::Drop { .. })
+        matches!(
+            self,
+            End::Reject { .. } | End::Drop { .. } | End::Close { .. }
+        )
+    }
+
+    /// Whether relaylab could not decide the connection (see [`End::NotDecided`]).
+    pub fn not_decided(&self) -> bool {
+        matches!(self, End::NotDecided { .. })
     }
 }
 
@@ -233,6 +281,10 @@ pub struct Plan {
     pub virtual_server: Virtual,
     host: ConfigHost,
     program: Option<(Program, Statics)>,
+    /// RULE_INIT ran into a gap in relaylab's model: no connection can be decided.
+    init_gap: Option<End>,
+    /// The events this virtual's rules handle, as a merged evaluation names them.
+    events_fired: String,
     automap: AutomapModel,
     tables: Tables,
 }
@@ -274,11 +326,10 @@ impl Tables {
     }
 }
 
-/// Events fired for a TCP virtual whose decisions shape the server-side connection.
-const EVENTS: [&str; 2] = ["CLIENT_ACCEPTED", "LB_SELECTED"];
-
-/// How a merged evaluation names its events.
-const EVENTS_FIRED: &str = "CLIENT_ACCEPTED + LB_SELECTED";
+/// Events fired for a TCP virtual whose decisions shape the server-side connection, in
+/// the order BIG-IP fires them. CLIENT_DATA fires only after a `TCP::collect`, with the
+/// payload a free input.
+const EVENTS: [&str; 4] = ["FLOW_INIT", "CLIENT_ACCEPTED", "CLIENT_DATA", "LB_SELECTED"];
 
 /// Decides many connections of one virtual with one reused iRule session (see
 /// [`Plan::decider`]).
@@ -314,6 +365,7 @@ impl Plan {
             index: index.clone(),
             virtual_name: v.name.clone(),
         };
+        let mut init_gap = None;
         let program = if v.rules.is_empty() {
             None
         } else {
@@ -337,18 +389,40 @@ impl Plan {
                 virtual_name: v.name.clone(),
                 error: Box::new(e),
             })?;
-            let statics = program.init(&host).map_err(|e| PlanError::Init {
-                virtual_name: v.name.clone(),
-                error: Box::new(e),
-            })?;
+            let statics = match program.init(&host) {
+                Ok(statics) => statics,
+                Err(e) if e.kind.is_model_gap() => {
+                    init_gap = Some(End::NotDecided {
+                        reason: e.kind.to_string(),
+                        at: format!("{} line {} (event RULE_INIT)", e.rule, e.at.line),
+                    });
+                    Statics::default()
+                }
+                Err(e) => {
+                    return Err(PlanError::Init {
+                        virtual_name: v.name.clone(),
+                        error: Box::new(e),
+                    });
+                }
+            };
             Some((program, statics))
         };
+        let events_fired = program.as_ref().map_or_else(String::new, |(p, _)| {
+            EVENTS
+                .iter()
+                .filter(|e| p.handles(e))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" + ")
+        });
         Ok(Plan {
             tables: Tables::new(config),
             config: config.clone(),
             virtual_server: v,
             host,
             program,
+            init_gap,
+            events_fired,
             automap,
         })
     }
@@ -414,6 +488,13 @@ impl Plan {
                 paths: Vec::new(),
             };
         }
+        if let Some(gap) = &self.init_gap {
+            return Outcome {
+                evaluation: None,
+                end: Some(gap.clone()),
+                paths: Vec::new(),
+            };
+        }
         let (vip, vport) = self.vip();
         let evaluation = self.program.as_ref().map(|(program, statics)| {
             let mut conn = Connection::new(client, vip, vport);
@@ -430,11 +511,18 @@ impl Plan {
                 }
             };
             let mut merged = Evaluation {
-                event: EVENTS_FIRED.to_string(),
+                event: self.events_fired.clone(),
                 ..Evaluation::default()
             };
             for event in EVENTS {
                 if !program.handles(event) {
+                    continue;
+                }
+                let collected = merged
+                    .decisions
+                    .iter()
+                    .any(|r| r.decision == Decision::Collect);
+                if event == "CLIENT_DATA" && !collected {
                     continue;
                 }
                 let ev = session.fire(event);
@@ -630,16 +718,39 @@ fn merge(into: &mut Evaluation, ev: Evaluation) {
 
 fn ending(ev: &Evaluation) -> Option<End> {
     if let Some(e) = &ev.error {
+        let at = format!("{} line {} (event {})", e.rule, e.at.line, e.event);
+        if e.kind.is_model_gap() {
+            return Some(End::NotDecided {
+                reason: e.kind.to_string(),
+                at,
+            });
+        }
         return Some(End::Error {
             message: e.kind.to_string(),
-            at: format!("{} line {} (event {})", e.rule, e.at.line, e.event),
+            at,
         });
     }
     ev.decisions.iter().find_map(|r| {
         let at = format!("{} line {}", r.origin.rule, r.origin.at.line);
-        match r.decision {
+        let not_decided = |reason: &str| {
+            Some(End::NotDecided {
+                reason: reason.to_string(),
+                at: at.clone(),
+            })
+        };
+        match &r.decision {
             Decision::Reject => Some(End::Reject { at }),
             Decision::Drop => Some(End::Drop { at }),
+            Decision::Close => Some(End::Close { at }),
+            Decision::Forward => not_decided(
+                "`forward` routes the connection to its destination address, which relaylab does not follow",
+            ),
+            Decision::Translate {
+                what: Translation::Address | Translation::Service,
+                enable: false,
+            } => not_decided(
+                "`translate address disable` sends the connection to the virtual's own address, which relaylab does not follow",
+            ),
             _ => None,
         }
     })

@@ -436,17 +436,11 @@ impl RuntimeErrorKind {
         }
     }
 
-    /// Whether `catch` may intercept this error: resource limits may not, or a loop
-    /// around `catch` would never end.
+    /// Whether `catch` may intercept this error: a gap in relaylab's model may not.
+    /// Caught, the rule would go on as if the BIG-IP had failed there too (and a loop
+    /// around `catch` would never hit the step budget).
     pub(crate) fn catchable(&self) -> bool {
-        !matches!(
-            self,
-            RuntimeErrorKind::StepBudget { .. }
-                | RuntimeErrorKind::TooDeep
-                | RuntimeErrorKind::TooLarge { .. }
-                | RuntimeErrorKind::LogTooLarge { .. }
-                | RuntimeErrorKind::ExprTooDeep { .. }
-        )
+        !self.is_model_gap()
     }
 }
 

@@ -197,7 +197,7 @@ pub(crate) struct Interp<'st, 'a> {
     pub shared: &'a crate::shared::SharedWrites,
     /// Port comparisons already decided for every port, kept by the program.
     pub port_tests: &'a PortTests,
-    pub base_statics: Option<&'a FxMap<Box<str>, Box<str>>>,
+    pub base_statics: Option<&'a crate::program::Statics>,
     pub st: &'st mut State<'a>,
     pub src: &'a RuleSrc,
     pub event: &'a str,
@@ -344,7 +344,8 @@ impl<'a> Interp<'_, 'a> {
             return "a value derived from the client address".into();
         }
         let mut names: Vec<String> = Vec::new();
-        for f in &self.out.free_inputs {
+        let from_init = self.base_statics.map_or(&[][..], |b| &b.free_inputs[..]);
+        for f in self.out.free_inputs.iter().chain(from_init) {
             let n = format!("`{}` line {}", f.command, f.origin.at.line);
             if !names.contains(&n) && names.len() < 3 {
                 names.push(n);
@@ -374,7 +375,42 @@ impl<'a> Interp<'_, 'a> {
                 origin,
             });
         }
-        Value::tainted(text.to_string(), Taint::Free)
+        if self.settings.free_draw == 0 {
+            return Value::tainted(text.to_string(), Taint::Free);
+        }
+        Value::tainted(self.draw(text, span), Taint::Free)
+    }
+
+    /// Another value of a run-time input than its sample, chosen by
+    /// [`Settings::free_draw`] and the place it is read: numbers move to 0, 1, -1 and
+    /// away from the sample, text to the empty string and short words.
+    fn draw(&self, sample: &str, span: Span) -> String {
+        let pick = (u64::from(self.settings.free_draw))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(span.start as u64)
+            .rotate_left(17)
+            .wrapping_mul(0xBF58_476D_1CE4_E5B9)
+            >> 40;
+        if let Ok(n) = sample.parse::<i64>() {
+            let options = [
+                n,
+                0,
+                1,
+                -1,
+                n.saturating_add(1),
+                n / 2,
+                n.saturating_mul(2),
+                n.saturating_add(3600),
+                65_535,
+            ];
+            return options[pick as usize % options.len()].to_string();
+        }
+        if sample.parse::<f64>().is_ok() {
+            let options = ["0.0", "0.999", "0.25", "0.5", "0.75"];
+            return options[pick as usize % options.len()].to_string();
+        }
+        let options = [sample, "", "x", "1", "0", "up", "down", "HELO a\r\n"];
+        options[pick as usize % options.len()].to_string()
     }
 
     pub(crate) fn escape(&mut self, operation: &str, span: Span) {
@@ -599,7 +635,12 @@ impl<'a> Interp<'_, 'a> {
             if let Some(v) = self.st.statics.get(s) {
                 return Ok(v.clone());
             }
-            if let Some(v) = self.base_statics.and_then(|b| b.get(s)) {
+            if let Some(base) = self.base_statics
+                && let Some(v) = base.vars.get(s)
+            {
+                if base.free_vars.contains(s) {
+                    return Ok(Value::tainted(&**v, Taint::Free));
+                }
                 return Ok(Value::lit(v));
             }
             return self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span);
@@ -692,7 +733,7 @@ impl<'a> Interp<'_, 'a> {
         let (base, index) = split_array_name(name);
         if let Some(s) = base.strip_prefix("static::") {
             return self.st.statics.contains_key(s)
-                || self.base_statics.is_some_and(|b| b.contains_key(s));
+                || self.base_statics.is_some_and(|b| b.vars.contains_key(s));
         }
         let (frame, key) = match base.strip_prefix("::") {
             Some(g) => (&self.st.globals, g),
@@ -1559,8 +1600,9 @@ impl<'a> Interp<'_, 'a> {
         if let Some(seed) = args.first() {
             self.need_int(&seed.0, name, span)?;
         }
-        self.free_input(&format!("{name}()"), "0.5", span);
-        Ok((Ev::Float(0.5), Taint::Free))
+        let drawn = self.free_input(&format!("{name}()"), "0.5", span);
+        let x = drawn.as_str().parse::<f64>().unwrap_or(0.5);
+        Ok((Ev::Float(x), Taint::Free))
     }
 
     /// A string operand: operators scan it (compare, search, parse as a number), so its

@@ -281,7 +281,7 @@ impl Evaluation {
             || self
                 .decisions
                 .iter()
-                .any(|r| matches!(r.decision, Decision::Reject | Decision::Drop))
+                .any(|r| matches!(r.decision, Decision::Reject | Decision::Drop | Decision::Close))
     }
 
     /// Whether the result only holds for this address: some value derived from the

@@ -33,6 +33,11 @@ pub struct Settings {
     /// The longest string or list a rule may build, in bytes; also the most bytes the
     /// `log` lines of one event may hold together.
     pub max_value_len: usize,
+    /// Which values run-time inputs (`clock`, `rand()`, `table`, `active_members`, ...)
+    /// take: 0 is the documented sample (the clock at 2026-01-01, an empty table, every
+    /// member up); others draw different values, the way a test checks that a result
+    /// labelled proved does not depend on them.
+    pub free_draw: u32,
 }
 
 impl Default for Settings {
@@ -42,6 +47,7 @@ impl Default for Settings {
             step_budget: 1_000_000,
             max_depth: 100,
             max_value_len: 1 << 20,
+            free_draw: 0,
         }
     }
 }
@@ -304,8 +310,15 @@ pub const TCP_EVENTS: &[&str] = &[
 /// Values set in RULE_INIT: `static::` variables and globals.
 #[derive(Debug, Clone, Default)]
 pub struct Statics {
-    vars: FxMap<Box<str>, Box<str>>,
+    pub(crate) vars: FxMap<Box<str>, Box<str>>,
     globals: FxMap<Box<str>, Stored>,
+    /// Statics and globals whose value came from a run-time input (`clock`, `rand()`,
+    /// ...) read in RULE_INIT: a connection reading them reads a free input, not a
+    /// constant of the configuration.
+    pub(crate) free_vars: std::collections::HashSet<Box<str>>,
+    free_globals: std::collections::HashSet<Box<str>>,
+    /// The run-time inputs RULE_INIT read, to name them where a decision depends on one.
+    pub(crate) free_inputs: Vec<crate::outcome::FreeInput>,
 }
 
 /// A global as RULE_INIT left it.
@@ -446,6 +459,24 @@ impl Program {
             .iter()
             .map(|(k, v)| (Box::from(k.as_str()), Box::from(v.as_str())))
             .collect();
+        let free_vars = s
+            .state
+            .statics
+            .iter()
+            .filter(|(_, v)| v.taint() == crate::value::Taint::Free)
+            .map(|(k, _)| Box::from(k.as_str()))
+            .collect();
+        let free_globals = s
+            .state
+            .globals
+            .iter()
+            .filter(|(_, v)| match v {
+                Var::Scalar(v) => v.taint() == crate::value::Taint::Free,
+                Var::Array(a) => a.iter().any(|(_, v)| v.taint() == crate::value::Taint::Free),
+                Var::Global => false,
+            })
+            .map(|(k, _)| Box::from(k.as_str()))
+            .collect();
         let globals = s
             .state
             .globals
@@ -463,7 +494,13 @@ impl Program {
                 Some((Box::from(k.as_str()), stored))
             })
             .collect();
-        Ok(Statics { vars, globals })
+        Ok(Statics {
+            vars,
+            globals,
+            free_vars,
+            free_globals,
+            free_inputs: ev.free_inputs,
+        })
     }
 
     /// Starts a connection: variables set in one event stay visible in the next.
@@ -501,16 +538,24 @@ impl Program {
 }
 
 /// The globals RULE_INIT left, as a connection starts with them.
-fn seed_globals(statics: &Statics) -> Frame<'_> {
+fn seed_globals<'s>(statics: &'s Statics) -> Frame<'s> {
     statics
         .globals
         .iter()
         .map(|(k, v)| {
+            let free = statics.free_globals.contains(&**k);
+            let seed = |v: &'s str| -> Value<'s> {
+                if free {
+                    Value::tainted(v, crate::value::Taint::Free)
+                } else {
+                    Value::lit(v)
+                }
+            };
             let var = match v {
-                Stored::Scalar(v) => Var::Scalar(Value::lit(v)),
+                Stored::Scalar(v) => Var::Scalar(seed(v)),
                 Stored::Array(a) => Var::Array(
                     a.iter()
-                        .map(|(k, v)| (Text::Lit(k), Value::lit(v)))
+                        .map(|(k, v)| (Text::Lit(k), seed(v)))
                         .collect(),
                 ),
             };
@@ -712,7 +757,7 @@ impl<'a> Session<'a> {
             program_procs: &program.procs,
             shared: &program.shared,
             port_tests: &program.port_tests,
-            base_statics: Some(&statics.vars),
+            base_statics: Some(statics),
             st: &mut self.state,
             src: &program.rules[first_rule].src,
             event,

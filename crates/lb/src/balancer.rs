@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use addrspace::Addr;
 use bigip::Config;
+use irule::Decision;
 use bigip::decide::{DataGroupIndex, End, Path, Plan, PlanError};
 use bigip::snat::AutomapModel;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -433,6 +434,27 @@ async fn handle(
                 _ = stop.changed() => {}
             }
             return drop(client);
+        }
+        Some(End::Close { .. }) => {
+            // The rule answers the client itself (an SMTP 554 banner, say) and closes.
+            let said: String = outcome
+                .evaluation
+                .iter()
+                .flat_map(|e| &e.decisions)
+                .filter_map(|r| match &r.decision {
+                    Decision::Respond(data) => Some(data.as_str()),
+                    _ => None,
+                })
+                .collect();
+            counters.closed_by_rule();
+            let mut client = client;
+            let _ = tokio::time::timeout(
+                shared.settings.drop_hold,
+                tokio::io::AsyncWriteExt::write_all(&mut client, said.as_bytes()),
+            )
+            .await;
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut client).await;
+            return;
         }
         Some(end) => {
             tracing::info!(client = %client_addr, ?end, "connection ends at the balancer: reset");

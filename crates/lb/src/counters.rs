@@ -12,6 +12,7 @@ pub struct Counters {
     connections: AtomicU64,
     resets: AtomicU64,
     dropped: AtomicU64,
+    closed_by_rule: AtomicU64,
     snat_exhausted: AtomicU64,
     connect_failures: AtomicU64,
     refused: AtomicU64,
@@ -45,6 +46,8 @@ pub struct Snapshot {
     pub resets: u64,
     /// Clients held silently (`drop`/`discard`).
     pub dropped: u64,
+    /// Clients the iRule answered itself and closed (`TCP::respond` + `TCP::close`).
+    pub closed_by_rule: u64,
     /// Connections refused because the SNAT address had no free port.
     pub snat_exhausted: u64,
     /// Server-side connects that failed.
@@ -74,6 +77,9 @@ impl Counters {
     }
     pub(crate) fn dropped(&self) {
         self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn closed_by_rule(&self) {
+        self.closed_by_rule.fetch_add(1, Ordering::Relaxed);
     }
     pub(crate) fn exhausted(&self) {
         self.snat_exhausted.fetch_add(1, Ordering::Relaxed);
@@ -129,6 +135,7 @@ impl Counters {
             connections: self.connections.load(Ordering::Relaxed),
             resets: self.resets.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
+            closed_by_rule: self.closed_by_rule.load(Ordering::Relaxed),
             snat_exhausted: self.snat_exhausted.load(Ordering::Relaxed),
             connect_failures: self.connect_failures.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),

@@ -82,18 +82,18 @@ pub fn explain(
                     l.message, l.origin.rule, l.origin.at.line
                 );
             }
-            for e in &ev.escapes {
+            for f in &ev.free_inputs {
                 let _ = writeln!(
                     o,
-                    "    sampled, not proved: the client address reached `{}` at {} line {}",
-                    e.operation, e.origin.rule, e.origin.at.line
+                    "    read a run-time input: `{}` at {} line {}",
+                    f.command, f.origin.rule, f.origin.at.line
                 );
             }
         } else {
             let _ = writeln!(o, "  no iRules");
         }
         if let Some(end) = &out.end {
-            let _ = writeln!(o, "  the connection ends here: {end:?}");
+            let _ = writeln!(o, "  the connection ends here: {end}");
             continue;
         }
         for p in &out.paths {

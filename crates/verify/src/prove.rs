@@ -48,6 +48,21 @@ pub enum Label {
         /// Rule and line.
         at: String,
     },
+    /// relaylab could not decide these connections (a command or decision it does not
+    /// model, its step budget): no verdict, no violation, shown so the user knows.
+    NotDecided {
+        /// What relaylab cannot follow.
+        reason: String,
+        /// Rule and line.
+        at: String,
+    },
+}
+
+impl Label {
+    /// Whether the class has no verdict at all.
+    pub fn is_not_decided(&self) -> bool {
+        matches!(self, Label::NotDecided { .. })
+    }
 }
 
 /// What one server answers on one path, for every probe.
@@ -144,7 +159,7 @@ pub struct Class {
     pub depends_on_port: bool,
     /// Whether the intent lets these addresses relay.
     pub allowed: bool,
-    /// Proved or sampled.
+    /// Proved, sampled or not decided.
     pub label: Label,
     /// What the iRules decided (`snat 10.0.0.20 (/Common/smtp_irule line 6)`).
     pub branch: String,
@@ -254,6 +269,8 @@ pub struct VirtualProof {
     pub evaluations: usize,
     /// Regions whose verdicts are sampled, not proved.
     pub sampled_regions: usize,
+    /// Regions relaylab could not decide at all.
+    pub not_decided_regions: usize,
     /// The classes.
     pub classes: Vec<Class>,
     /// The violations.
@@ -595,8 +612,14 @@ fn short(name: &str) -> &str {
     name.strip_prefix("/Common/").unwrap_or(name)
 }
 
-fn label_of(ev: Option<&Evaluation>) -> Label {
-    match ev.and_then(|e| e.escapes.first()) {
+fn label_of(outcome: &Outcome) -> Label {
+    if let Some(End::NotDecided { reason, at }) = &outcome.end {
+        return Label::NotDecided {
+            reason: reason.clone(),
+            at: at.clone(),
+        };
+    }
+    match outcome.evaluation.as_ref().and_then(|e| e.escapes.first()) {
         None => Label::Proved,
         Some(esc) => Label::Sampled {
             operation: esc.operation.clone(),
@@ -949,6 +972,7 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
     let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<ClassKey, usize> = HashMap::new();
     let mut sampled = 0;
+    let mut not_decided = 0;
     let mut regions = 0;
     let mut on_done = |region: Region, outcome: Outcome| -> Result<(), ProveError> {
         regions += 1;
@@ -959,9 +983,11 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
             .addrs
             .representative()
             .is_some_and(|r| model.intent.relay_allowed.contains(&r));
-        let label = label_of(outcome.evaluation.as_ref());
-        if label != Label::Proved {
-            sampled += 1;
+        let label = label_of(&outcome);
+        match label {
+            Label::Proved => {}
+            Label::Sampled { .. } => sampled += 1,
+            Label::NotDecided { .. } => not_decided += 1,
         }
         let mut paths = Vec::with_capacity(outcome.paths.len());
         for p in &outcome.paths {
@@ -1073,6 +1099,7 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
         regions,
         evaluations,
         sampled_regions: sampled,
+        not_decided_regions: not_decided,
         classes,
         violations,
     })
@@ -1177,17 +1204,10 @@ fn class_violations(
         }
     };
     if let Some(end) = &outcome.end {
-        let why = match end {
-            End::Error { message, at } => {
-                format!("the iRule fails ({message}, {at}) and the BIG-IP resets the connection")
-            }
-            End::Reject { at } => format!("the iRule rejects the connection ({at})"),
-            End::Drop { at } => format!("the iRule drops the connection ({at})"),
-            End::NoPool => "no pool is selected, so the BIG-IP resets the connection".into(),
-            End::NoMember => "every pool member is disabled".into(),
-            End::NoSnatAddress => "automap has no self IP to use".into(),
-            End::NotAccepted => return out,
-        };
+        if matches!(end, End::NotAccepted | End::NotDecided { .. }) {
+            return out;
+        }
+        let why = end.to_string();
         if class.allowed {
             out.push(make(
                 Property::AllowedCanRelay,
@@ -1342,8 +1362,9 @@ fn run_case(
             continue;
         }
         if let Some(end) = &out.end {
-            observed.push(format!("{name}: connection ends ({end:?})"));
-            passed &= case.expect == Expected::Rejected;
+            observed.push(format!("{name}: {end}"));
+            // A case relaylab cannot decide cannot be shown to hold either.
+            passed &= case.expect == Expected::Rejected && !end.not_decided();
             continue;
         }
         for p in &out.paths {
