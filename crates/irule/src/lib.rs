@@ -108,6 +108,7 @@
 #![allow(clippy::result_large_err)]
 
 mod builtins;
+pub mod catalog;
 pub mod datagroup;
 mod error;
 mod expr;
@@ -127,6 +128,7 @@ mod value;
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};
 pub use error::{
     Error, LoadError, LoadErrorKind, ParseError, Placed, RuntimeError, RuntimeErrorKind, Source,
+    Warning, WarningKind,
 };
 pub use expr::MAX_EXPR_DEPTH;
 pub use host::{Connection, Host, StaticHost};
