@@ -216,7 +216,8 @@ pub enum LoadErrorKind {
     },
     /// A name that is no iRules command, no Tcl command and no proc of these rules.
     #[error(
-        "`{name}` (event {event}, line {line}) is not an iRules or Tcl command, nor a proc of these rules{}{}",
+        "`{}` (event {event}, line {line}) is not an iRules or Tcl command, nor a proc of these rules{}{}",
+        visible(.name),
         odd_characters(.name),
         suggestion(.did_you_mean)
     )]
@@ -258,7 +259,8 @@ pub enum LoadErrorKind {
     },
     /// A name that is no iRules event.
     #[error(
-        "{event} (line {line}) is not an iRules event{}{}",
+        "{} (line {line}) is not an iRules event{}{}",
+        visible(.event),
         odd_characters(.event),
         suggestion(.did_you_mean)
     )]
@@ -327,6 +329,20 @@ fn module_name(module: &str) -> String {
         _ => return format!("`{module}`"),
     };
     format!("{long} (`{module}`)")
+}
+
+/// The name with its odd characters escaped (`class\u{a0}match`), so the message shows
+/// what the eye cannot.
+fn visible(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if crate::catalog::odd_char_name(c).is_some() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn suggestion(did_you_mean: &Option<String>) -> String {

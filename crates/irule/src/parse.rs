@@ -337,13 +337,22 @@ impl<'a> Parser<'a> {
                     // `}{`: F5's own reference examples write `if {...}{` (HTTP::is_keepalive,
                     // IP::reputation, LB::snat, TMM::cmp_unit, UDP::drop, X509::subject) and
                     // BIG-IP loads them, so the brace ends the word as a blank would.
-                } else if self.irule && self.else_here().is_some() {
+                } else if self.irule
+                    && let Some(len) = self.else_here()
+                {
                     // `}else`: plain Tcl refuses it and F5 documents nothing either way;
-                    // accepted, with a warning on the spot.
+                    // accepted, with a warning on the spot (one for `}else{` as a whole).
+                    let brace = self.b.get(self.pos + len) == Some(&b'{');
+                    let between = match (len, brace) {
+                        (4, false) => "}else",
+                        (4, true) => "}else{",
+                        (_, false) => "}elseif",
+                        (_, true) => "}elseif{",
+                    };
                     self.warn(
                         close,
-                        self.pos + 1,
-                        crate::error::WarningKind::MissingBlank { between: "}else" },
+                        self.pos + len + usize::from(brace),
+                        crate::error::WarningKind::MissingBlank { between },
                     );
                 } else if !self.at_word_end(nested) {
                     return Err(self
@@ -383,14 +392,16 @@ impl<'a> Parser<'a> {
                     && self.b.get(self.pos + len) == Some(&b'{')
                 {
                     // `else{`: the keyword is split from the brace that follows it, as
-                    // for `}else` above (and with the same warning).
-                    self.warn(
-                        start,
-                        start + len + 1,
-                        crate::error::WarningKind::MissingBlank {
-                            between: if len == 4 { "else{" } else { "elseif{" },
-                        },
-                    );
+                    // for `}else` above (which already warned for `}else{`).
+                    if start == 0 || self.b[start - 1] != b'}' {
+                        self.warn(
+                            start,
+                            start + len + 1,
+                            crate::error::WarningKind::MissingBlank {
+                                between: if len == 4 { "else{" } else { "elseif{" },
+                            },
+                        );
+                    }
                     self.pos += len;
                     return Ok(Word {
                         span: self.span(start, self.pos),

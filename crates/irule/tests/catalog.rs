@@ -239,6 +239,8 @@ fn a_no_break_space_in_a_name_is_named() {
     assert_eq!(did_you_mean.as_deref(), Some("class match"));
     let msg = e.to_string();
     assert!(msg.contains("U+00A0 NO-BREAK SPACE"), "{msg}");
+    // The name is shown with the character escaped, so the message shows it.
+    assert!(msg.contains("`class\\u{a0}match`"), "{msg}");
     assert_eq!(underlined(text, &e), "class\u{a0}match");
     let report = format!("{:?}", miette::Report::new(e));
     assert!(report.contains("retype"), "{report}");
@@ -347,13 +349,26 @@ fn else_without_a_blank_loads_with_a_warning_on_the_spot() {
     let text = "when CLIENT_ACCEPTED {\n  if {[IP::addr [IP::client_addr] equals 10.0.0.0/8]} {\n    snat automap\n  }else{\n    snat none\n  }\n}";
     let rule = irule::parse("/Common/r", text).unwrap_or_else(|e| panic!("{e}"));
     let w = rule.warnings();
-    assert_eq!(w.len(), 2, "{w:?}");
-    assert_eq!(w[0].kind, WarningKind::MissingBlank { between: "}else" });
-    assert_eq!(&text[w[0].span.start..w[0].span.end], "}e");
-    assert_eq!(w[1].kind, WarningKind::MissingBlank { between: "else{" });
-    assert_eq!(&text[w[1].span.start..w[1].span.end], "else{");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].kind, WarningKind::MissingBlank { between: "}else{" });
+    assert_eq!(&text[w[0].span.start..w[0].span.end], "}else{");
     assert_eq!(w[0].at.line, 4);
     assert!(w[0].to_string().contains("warning"), "{}", w[0]);
+    // Each form on its own.
+    for (body, between) in [
+        ("if {1} {set a 1}else {set a 2}", "}else"),
+        ("if {1} {set a 1} else{set a 2}", "else{"),
+        ("if {1} {set a 1}elseif {0} {set a 2}", "}elseif"),
+        ("if {1} {set a 1} elseif{0} {set a 2}", "elseif{"),
+    ] {
+        let t = format!("when CLIENT_ACCEPTED {{\n{body}\n}}");
+        let rule = irule::parse("/Common/r", &t).unwrap_or_else(|e| panic!("{body}: {e}"));
+        let w = rule.warnings();
+        assert_eq!(w.len(), 1, "{body}: {w:?}");
+        assert_eq!(w[0].kind, WarningKind::MissingBlank { between }, "{body}");
+        assert_eq!(&t[w[0].span.start..w[0].span.end], between, "{body}");
+        assert!(load(&t, Settings::default()).is_ok(), "{body}");
+    }
     let p = Program::new(vec![rule], Settings::default()).unwrap();
     let h = irule::StaticHost::new();
     let s = p.init(&h).unwrap();
