@@ -15,6 +15,11 @@ macro_rules! builtins {
             pub(crate) fn name(self) -> &'static str {
                 match self { $(Builtin::$variant => $name),* }
             }
+
+            /// Every name, for suggestions.
+            pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+                [$($name),*].into_iter()
+            }
         }
     };
 }

@@ -156,23 +156,119 @@ pub struct LoadError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadErrorKind {
-    /// A command relaylab does not model for a TCP virtual server.
+    /// A command that needs a profile the virtual server does not have (BIG-IP refuses
+    /// such a rule when it is attached: "requires an associated ... profile").
     #[error(
-        "command `{command}` in event {event} is not supported on a TCP virtual server (line {line})"
+        "`{command}` (event {event}, line {line}) needs {}, which this virtual does not have",
+        profile_phrase(.profile)
     )]
-    UnsupportedCommand {
+    NeedsProfile {
         /// The command name.
         command: String,
-        /// The event it appears in.
+        /// The profiles, any one of which would do, separated by `|` (`http|fasthttp`).
+        profile: String,
+        /// The event (or `proc NAME`) it appears in.
         event: String,
         /// The 1-based line.
         line: usize,
     },
-    /// An event that never fires on a TCP virtual server.
-    #[error("event {event} does not fire on a TCP virtual server (line {line})")]
-    UnsupportedEvent {
+    /// A command of a module this system does not have.
+    #[error(
+        "`{command}` (event {event}, line {line}) needs the {} module, which this configuration does not have",
+        module_name(.module)
+    )]
+    NeedsModule {
+        /// The command name.
+        command: String,
+        /// The module (`ilx`, `asm`, ...), as [`crate::Settings::modules`] would list it.
+        module: String,
+        /// The event (or `proc NAME`) it appears in.
+        event: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// A Tcl command F5 disables in iRules (file, socket and process access, the event
+    /// loop).
+    #[error(
+        "`{command}` (event {event}, line {line}) is one of the Tcl commands F5 disables in iRules"
+    )]
+    DisabledCommand {
+        /// The command name.
+        command: String,
+        /// The event (or `proc NAME`) it appears in.
+        event: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// A Tcl command newer than the Tcl 8.4 BIG-IP runs.
+    #[error(
+        "`{command}` (event {event}, line {line}) is a Tcl {version} command; BIG-IP runs Tcl 8.4, which does not have it"
+    )]
+    LaterTclCommand {
+        /// The command name.
+        command: String,
+        /// The Tcl version that added it.
+        version: String,
+        /// The event (or `proc NAME`) it appears in.
+        event: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// A name that is no iRules command, no Tcl command and no proc of these rules.
+    #[error(
+        "`{}` (event {event}, line {line}) is not an iRules or Tcl command, nor a proc of these rules{}{}",
+        visible(.name),
+        odd_characters(.name),
+        suggestion(.did_you_mean)
+    )]
+    UnknownCommand {
+        /// The name as written.
+        name: String,
+        /// The closest known name, if one is close.
+        did_you_mean: Option<String>,
+        /// The event (or `proc NAME`) it appears in.
+        event: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// An event that fires only with a profile the virtual server does not have.
+    #[error(
+        "event {event} (line {line}) fires only with {}, which this virtual does not have",
+        profile_phrase(.profile)
+    )]
+    EventNeedsProfile {
         /// The event name.
         event: String,
+        /// The profiles, any one of which would do, separated by `|`.
+        profile: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// An event of a module this system does not have.
+    #[error(
+        "event {event} (line {line}) fires only with the {} module, which this configuration does not have",
+        module_name(.module)
+    )]
+    EventNeedsModule {
+        /// The event name.
+        event: String,
+        /// The module.
+        module: String,
+        /// The 1-based line.
+        line: usize,
+    },
+    /// A name that is no iRules event.
+    #[error(
+        "{} (line {line}) is not an iRules event{}{}",
+        visible(.event),
+        odd_characters(.event),
+        suggestion(.did_you_mean)
+    )]
+    UnknownEvent {
+        /// The name as written.
+        event: String,
+        /// The closest event name, if one is close.
+        did_you_mean: Option<String>,
         /// The 1-based line.
         line: usize,
     },
@@ -184,14 +280,143 @@ pub enum LoadErrorKind {
     },
 }
 
+/// `an http or fasthttp profile`.
+fn profile_phrase(profiles: &str) -> String {
+    let names: Vec<&str> = profiles.split('|').collect();
+    // Profile names read as letters (an HTTP, an SMTPS) or as words (a stream).
+    const AN: &[&str] = &[
+        "http",
+        "http2",
+        "html",
+        "http-compression",
+        "ftp",
+        "smtps",
+        "sctp",
+        "sse",
+        "rtsp",
+        "l7check",
+        "mqtt",
+        "ntlm",
+        "xml",
+        "rewrite-uri",
+    ];
+    let first = names.first().copied().unwrap_or("");
+    let article = if first.starts_with(['a', 'e', 'i', 'o', 'u']) || AN.contains(&first) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {} profile", names.join(" or "))
+}
+
+/// `iRules LX (ilx)`.
+fn module_name(module: &str) -> String {
+    let long = match module {
+        "ilx" => "iRules LX",
+        "asm" => "Application Security Manager",
+        "apm" => "Access Policy Manager",
+        "afm" => "Advanced Firewall Manager",
+        "pem" => "Policy Enforcement Manager",
+        "avr" => "Application Visibility and Reporting",
+        "bwc" => "Bandwidth Controller",
+        "cgnat" => "Carrier-Grade NAT",
+        "fps" => "Fraud Protection Service",
+        "gtm" => "DNS (GTM)",
+        "ip-intelligence" => "IP Intelligence",
+        "swg" => "Secure Web Gateway",
+        "aam" => "Application Acceleration Manager",
+        "psm" => "Protocol Security Module",
+        _ => return format!("`{module}`"),
+    };
+    format!("{long} (`{module}`)")
+}
+
+/// The name with its odd characters escaped (`class\u{a0}match`), so the message shows
+/// what the eye cannot.
+fn visible(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if crate::catalog::odd_char_name(c).is_some() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn suggestion(did_you_mean: &Option<String>) -> String {
+    match did_you_mean {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => String::new(),
+    }
+}
+
+/// ` (it contains U+00A0 NO-BREAK SPACE)`: characters that look like blanks or quotes,
+/// or are invisible, which is how a pasted rule usually comes to name no command.
+fn odd_characters(name: &str) -> String {
+    let mut seen: Vec<char> = Vec::new();
+    for c in name.chars() {
+        if crate::catalog::odd_char_name(c).is_some() && !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    if seen.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = seen
+        .iter()
+        .map(|&c| {
+            format!(
+                "U+{:04X} {}",
+                c as u32,
+                crate::catalog::odd_char_name(c).unwrap_or("")
+            )
+        })
+        .collect();
+    format!(" (it contains {})", list.join(", "))
+}
+
+impl LoadErrorKind {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            LoadErrorKind::NeedsProfile { profile, .. }
+            | LoadErrorKind::EventNeedsProfile { profile, .. } => format!(
+                "attach the rule to a virtual with {} (list it in Settings::profiles), or remove the command",
+                profile_phrase(profile)
+            ),
+            LoadErrorKind::NeedsModule { module, .. }
+            | LoadErrorKind::EventNeedsModule { module, .. } => format!(
+                "if the system has the module provisioned, list `{module}` in Settings::modules"
+            ),
+            LoadErrorKind::DisabledCommand { .. } => {
+                "iRules cannot touch files, processes, sockets or the event loop; see F5's \"Disabled Tcl commands\" page".into()
+            }
+            LoadErrorKind::LaterTclCommand { command, .. } => match command.as_str() {
+                "dict" => "use an array, or a list with `lsearch`, instead".into(),
+                "lassign" => "use `foreach {a b c} $list break` instead".into(),
+                "lmap" => "use `foreach` with `lappend` instead".into(),
+                "try" | "throw" => "use `catch` and `error` instead".into(),
+                _ => "rewrite it with Tcl 8.4 commands".into(),
+            },
+            LoadErrorKind::UnknownCommand { name, .. } | LoadErrorKind::UnknownEvent { event: name, .. }
+                if !odd_characters(name).is_empty() =>
+            {
+                "retype the name: a character in it only looks like an ordinary one (the rule was probably pasted from a document)".into()
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl Diagnostic for LoadError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new("irule::load"))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(
-            "relaylab models TCP virtual servers (SMTP, IMAP): HTTP::, SSL::, DNS:: and similar commands need profiles such a virtual does not have",
-        ))
+        self.kind
+            .hint()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.src)
@@ -199,6 +424,35 @@ impl Diagnostic for LoadError {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(std::iter::once(label(self.span, "here"))))
     }
+}
+
+/// Something a rule does that plain Tcl refuses but the rule loads with, because
+/// BIG-IP's own acceptance is undocumented: worth a look, never a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// No blank between a brace and `else`/`elseif` (`}else`, `else{`).
+    #[error(
+        "`{between}` has no blank between the brace and the keyword: plain Tcl refuses this, and F5 does not document whether BIG-IP accepts it; relaylab reads it as if the blank were there"
+    )]
+    MissingBlank {
+        /// The characters as written (`}else`, `else{`, `elseif{`).
+        between: &'static str,
+    },
+}
+
+/// A warning on a rule, with where it points.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{rule}:{}:{}: warning: {kind}", at.line, at.col)]
+pub struct Warning {
+    /// The rule's name.
+    pub rule: Arc<str>,
+    /// What it is.
+    pub kind: WarningKind,
+    /// The characters it is about.
+    pub span: Span,
+    /// Their line and column (in the file, for a placed rule).
+    pub at: Location,
 }
 
 /// An error while a rule ran. On BIG-IP a Tcl error aborts the rule and resets the

@@ -524,7 +524,7 @@ impl<'a> Interp<'_, 'a> {
             return Ok(s.clone());
         }
         self.charge(v.as_str().len(), span)?;
-        match parse_dynamic(v.as_str(), span) {
+        match parse_dynamic(v.as_str(), span, !self.tcl_mode) {
             Ok(s) => {
                 let s = Rc::new(s);
                 if self.st.cache.len() < 1024 {

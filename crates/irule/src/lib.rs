@@ -6,8 +6,16 @@
 //! - [`parse`] reads one iRule into a [`Rule`]: `when EVENT [priority N] { ... }` blocks,
 //!   top-level `proc`s. Every braced body is compiled now, with byte spans into the text
 //!   on every node; a [`ParseError`] points at the offending character with a hint.
-//! - [`Program::new`] attaches rules to a TCP virtual server and refuses (with a
-//!   [`LoadError`] naming command, event and line) what such a virtual cannot run.
+//! - [`Program::new`] attaches rules to a virtual server (by default a plain TCP one;
+//!   [`Settings::profiles`] and [`Settings::modules`] say what else it has) and refuses,
+//!   with a [`LoadError`] naming command, event, line and BIG-IP's reason, only what
+//!   BIG-IP refuses: a command or event needing a missing profile or module, a Tcl
+//!   command F5 disables or Tcl 8.4 lacks, a name that is no command (with the nearest
+//!   one). [`catalog`] is F5's reference behind those decisions. A command BIG-IP runs
+//!   there but relaylab does not model loads, and is a gap in the model at run time.
+//! - iRule text is read as BIG-IP reads it: `}{` is a word boundary (F5's own examples
+//!   write `if {...}{`); `}else` and `else{` load with a [`Warning`] ([`Rule::warnings`]).
+//!   [`run_tcl`], compared with tclsh, stays strict.
 //! - [`Program::init`] runs RULE_INIT and returns the [`Statics`]; [`Program::connect`]
 //!   starts a [`Session`] for one [`Connection`], and [`Session::fire`] runs every handler
 //!   of an event in priority order (lower first, default 500; ties in attachment order).
@@ -108,6 +116,7 @@
 #![allow(clippy::result_large_err)]
 
 mod builtins;
+pub mod catalog;
 pub mod datagroup;
 mod error;
 mod expr;
@@ -127,6 +136,7 @@ mod value;
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};
 pub use error::{
     Error, LoadError, LoadErrorKind, ParseError, Placed, RuntimeError, RuntimeErrorKind, Source,
+    Warning, WarningKind,
 };
 pub use expr::MAX_EXPR_DEPTH;
 pub use host::{Connection, Host, StaticHost};

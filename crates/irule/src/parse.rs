@@ -120,6 +120,17 @@ pub(crate) struct PErr {
 
 pub(crate) type PResult<T> = Result<T, PErr>;
 
+/// Something the parser accepted in iRule mode that plain Tcl refuses, before it is tied
+/// to a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PWarn {
+    pub span: Span,
+    pub kind: crate::error::WarningKind,
+}
+
+/// Where the parsers of one rule (the top level and every nested body) put warnings.
+pub(crate) type WarnSink = std::rc::Rc<std::cell::RefCell<Vec<PWarn>>>;
+
 /// The parser over one text. Positions are absolute byte offsets into `src`; a nested
 /// body is parsed by a parser limited to the body's range, so its spans are absolute too.
 pub(crate) struct Parser<'a> {
@@ -131,6 +142,14 @@ pub(crate) struct Parser<'a> {
     /// For text built at run time: every span is replaced by the span of the word that
     /// produced the text, which is the only place the rule's reader can look at.
     pub clamp: Option<Span>,
+    /// iRule mode: BIG-IP's parser, which takes `}{` as a word boundary and is lenient
+    /// about `}else` and `else{` (with a warning). Off, the parser is plain Tcl's,
+    /// which the differential tests compare with tclsh.
+    pub irule: bool,
+    /// Whether the command being parsed is an `if` (so `else` words may be split off).
+    in_if: bool,
+    /// Where warnings go; `None` drops them (text built at run time).
+    pub warnings: Option<WarnSink>,
 }
 
 fn is_blank(c: u8) -> bool {
@@ -146,7 +165,44 @@ impl<'a> Parser<'a> {
             end: end.min(src.len()),
             depth,
             clamp: None,
+            irule: false,
+            in_if: false,
+            warnings: None,
         }
+    }
+
+    /// The parser in iRule mode, its warnings going to `sink`.
+    pub(crate) fn irule_mode(mut self, sink: Option<WarnSink>) -> Parser<'a> {
+        self.irule = true;
+        self.warnings = sink;
+        self
+    }
+
+    fn warn(&self, start: usize, end: usize, kind: crate::error::WarningKind) {
+        if let Some(w) = &self.warnings {
+            w.borrow_mut().push(PWarn {
+                span: self.span(start, end),
+                kind,
+            });
+        }
+    }
+
+    /// The length of `else`/`elseif` at the current position when a word boundary
+    /// (a blank, `{`, the end of the line or of the text) follows it, in an `if`.
+    fn else_here(&self) -> Option<usize> {
+        if !self.in_if {
+            return None;
+        }
+        let rest = &self.b[self.pos..self.end];
+        for kw in [&b"elseif"[..], &b"else"[..]] {
+            if rest.starts_with(kw) {
+                let after = rest.get(kw.len()).copied();
+                if after.is_none_or(|c| c == b'{' || is_blank(c) || c == b'\n' || c == b';') {
+                    return Some(kw.len());
+                }
+            }
+        }
+        None
     }
 
     pub(crate) fn span(&self, start: usize, end: usize) -> Span {
@@ -174,6 +230,8 @@ impl<'a> Parser<'a> {
         }
         let mut p = Parser::new(self.src, start, end, self.depth + 1);
         p.clamp = self.clamp;
+        p.irule = self.irule;
+        p.warnings = self.warnings.clone();
         Ok(p)
     }
 
@@ -248,8 +306,13 @@ impl<'a> Parser<'a> {
                 Some(b']') if nested => break,
                 _ => {}
             }
+            self.in_if = words
+                .first()
+                .and_then(|w: &Word| w.literal())
+                .is_some_and(|n| n.as_ref() == "if");
             words.push(self.word(nested)?);
         }
+        self.in_if = false;
         if words.is_empty() {
             return Ok(None);
         }
@@ -270,7 +333,28 @@ impl<'a> Parser<'a> {
             Some(b'{') => {
                 let close = self.find_close_brace(start)?;
                 self.pos = close + 1;
-                if !self.at_word_end(nested) {
+                if self.irule && self.peek() == Some(b'{') {
+                    // `}{`: F5's own reference examples write `if {...}{` (HTTP::is_keepalive,
+                    // IP::reputation, LB::snat, TMM::cmp_unit, UDP::drop, X509::subject) and
+                    // BIG-IP loads them, so the brace ends the word as a blank would.
+                } else if self.irule
+                    && let Some(len) = self.else_here()
+                {
+                    // `}else`: plain Tcl refuses it and F5 documents nothing either way;
+                    // accepted, with a warning on the spot (one for `}else{` as a whole).
+                    let brace = self.b.get(self.pos + len) == Some(&b'{');
+                    let between = match (len, brace) {
+                        (4, false) => "}else",
+                        (4, true) => "}else{",
+                        (_, false) => "}elseif",
+                        (_, true) => "}elseif{",
+                    };
+                    self.warn(
+                        close,
+                        self.pos + len + usize::from(brace),
+                        crate::error::WarningKind::MissingBlank { between },
+                    );
+                } else if !self.at_word_end(nested) {
                     return Err(self
                         .err(self.pos, self.pos + 1, "extra characters after close-brace")
                         .with_hint("a word in braces must be followed by a blank, `;` or the end of the line; is a space missing?"));
@@ -303,6 +387,27 @@ impl<'a> Parser<'a> {
                 Ok(self.make_word(start, parts))
             }
             _ => {
+                if self.irule
+                    && let Some(len) = self.else_here()
+                    && self.b.get(self.pos + len) == Some(&b'{')
+                {
+                    // `else{`: the keyword is split from the brace that follows it, as
+                    // for `}else` above (which already warned for `}else{`).
+                    if start == 0 || self.b[start - 1] != b'}' {
+                        self.warn(
+                            start,
+                            start + len + 1,
+                            crate::error::WarningKind::MissingBlank {
+                                between: if len == 4 { "else{" } else { "elseif{" },
+                            },
+                        );
+                    }
+                    self.pos += len;
+                    return Ok(Word {
+                        span: self.span(start, self.pos),
+                        kind: WordKind::Lit(Arc::from(&self.src[start..self.pos]), None),
+                    });
+                }
                 let parts = self.parts(Term::Bare, nested)?;
                 Ok(self.make_word(start, parts))
             }
@@ -723,15 +828,21 @@ impl PErr {
     }
 }
 
-/// Parses a whole text as one script.
-pub(crate) fn parse_script(src: &str) -> PResult<Script> {
+/// Parses a whole text as one script: in plain Tcl mode without `sink`, in iRule mode
+/// (warnings to `sink`) with it.
+pub(crate) fn parse_script(src: &str, sink: Option<WarnSink>) -> PResult<Script> {
     let mut p = Parser::new(src, 0, src.len(), 0);
+    if sink.is_some() {
+        p = p.irule_mode(sink);
+    }
     p.script(false)
 }
 
-/// Parses text made at run time; every span becomes `at`.
-pub(crate) fn parse_dynamic(src: &str, at: Span) -> PResult<Script> {
+/// Parses text made at run time; every span becomes `at`. `irule` selects BIG-IP's
+/// lenient word boundaries (warnings are dropped: the text is not the rule's).
+pub(crate) fn parse_dynamic(src: &str, at: Span, irule: bool) -> PResult<Script> {
     let mut p = Parser::new(src, 0, src.len(), 0);
     p.clamp = Some(at);
+    p.irule = irule;
     p.script(false)
 }

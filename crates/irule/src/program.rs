@@ -2,10 +2,12 @@
 //! plain-Tcl runner.
 
 use crate::fx::FxMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::builtins::Builtin;
-use crate::error::{LoadError, LoadErrorKind, ParseError, RuntimeError};
+use crate::catalog::{self, Requirement};
+use crate::error::{LoadError, LoadErrorKind, ParseError, RuntimeError, Warning};
 use crate::expr::{Expr, ExprKind};
 use crate::host::{Connection, Host};
 use crate::interp::{
@@ -38,6 +40,14 @@ pub struct Settings {
     /// member up); others draw different values, the way a test checks that a result
     /// labelled proved does not depend on them.
     pub free_draw: u32,
+    /// The profiles of the virtual server besides its tcp profile, by BIG-IP's type name
+    /// (`http`, `fasthttp`, `client-ssl`, `server-ssl`, `dns`, `stream`, ...). Empty: a
+    /// plain TCP virtual. A rule using a command or event that needs a profile missing
+    /// here is refused at load, as BIG-IP refuses it.
+    pub profiles: BTreeSet<String>,
+    /// The modules provisioned or licensed on the system (`ilx`, `asm`, `apm`, `afm`,
+    /// `pem`, `ip-intelligence`, `bwc`, ...; see [`crate::catalog`]). Empty: none but LTM.
+    pub modules: BTreeSet<String>,
 }
 
 impl Default for Settings {
@@ -48,6 +58,8 @@ impl Default for Settings {
             max_depth: 100,
             max_value_len: 1 << 20,
             free_draw: 0,
+            profiles: BTreeSet::new(),
+            modules: BTreeSet::new(),
         }
     }
 }
@@ -61,6 +73,8 @@ pub struct Handler {
     pub priority: u32,
     /// The whole `when` command.
     pub span: Span,
+    /// The event's name as written.
+    pub event_span: Span,
     body: Script,
 }
 
@@ -70,6 +84,7 @@ pub struct Rule {
     src: Arc<RuleSrc>,
     handlers: Vec<Handler>,
     procs: Vec<Arc<ProcDef>>,
+    warnings: Vec<Warning>,
 }
 
 impl Rule {
@@ -86,6 +101,12 @@ impl Rule {
     /// The `when` blocks, in text order.
     pub fn handlers(&self) -> &[Handler] {
         &self.handlers
+    }
+
+    /// What the rule does that plain Tcl refuses but it loads with all the same (`}else`
+    /// without a blank), in text order.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// The names of the procs the rule defines.
@@ -134,7 +155,8 @@ pub fn parse_placed(
 fn parse_src(src: RuleSrc) -> Result<Rule, ParseError> {
     let src = Arc::new(src);
     let text: &str = &src.text.clone();
-    let script = parse_script(text).map_err(|e| parse_error(&src, e))?;
+    let sink = crate::parse::WarnSink::default();
+    let script = parse_script(text, Some(sink.clone())).map_err(|e| parse_error(&src, e))?;
     let mut handlers = Vec::new();
     let mut procs = Vec::new();
     let mut default_priority = 500;
@@ -195,12 +217,14 @@ fn parse_src(src: RuleSrc) -> Result<Rule, ParseError> {
                         "write `when EVENT_NAME { body }`",
                     ));
                 };
-                let mut p = crate::parse::Parser::new(text, inner.start, inner.end, 1);
+                let mut p = crate::parse::Parser::new(text, inner.start, inner.end, 1)
+                    .irule_mode(Some(sink.clone()));
                 let body = p.script(false).map_err(|e| parse_error(&src, e))?;
                 handlers.push(Handler {
                     event: Arc::from(*event),
                     priority,
                     span: cmd.span,
+                    event_span: cmd.words[1].span,
                     body,
                 });
             }
@@ -229,6 +253,21 @@ fn parse_src(src: RuleSrc) -> Result<Rule, ParseError> {
                 })?;
                 procs.push(Arc::new(def));
             }
+            // `timing on|off` outside any event sets the default for the rule's events: it
+            // only switches BIG-IP's profiling, so it loads and does nothing here.
+            Some("timing") => {
+                let ok = cmd.words.len() == 2
+                    && cmd.words[1]
+                        .literal()
+                        .is_some_and(|v| matches!(v.as_ref(), "on" | "off" | "enable" | "disable"));
+                if !ok {
+                    return Err(fail(
+                        cmd.span,
+                        "malformed `timing`".into(),
+                        "write `timing on` or `timing off`",
+                    ));
+                }
+            }
             Some("priority") => {
                 let p = cmd
                     .words
@@ -253,15 +292,26 @@ fn parse_src(src: RuleSrc) -> Result<Rule, ParseError> {
                         "`{}` cannot stand at the top level of an iRule",
                         head.as_deref().unwrap_or("(substituted word)")
                     ),
-                    "only `when EVENT { ... }`, `proc` and `priority N` may stand outside an event; is a closing brace misplaced above?",
+                    "only `when EVENT { ... }`, `proc`, `priority N` and `timing on|off` may stand outside an event; is a closing brace misplaced above?",
                 ));
             }
         }
     }
+    let warnings = sink
+        .take()
+        .into_iter()
+        .map(|w| Warning {
+            rule: src.name.clone(),
+            at: src.locate_in_file(w.span.start),
+            kind: w.kind,
+            span: w.span,
+        })
+        .collect();
     Ok(Rule {
         src,
         handlers,
         procs,
+        warnings,
     })
 }
 
@@ -291,9 +341,11 @@ pub(crate) fn make_proc(
     })
 }
 
-/// Events that fire on a TCP virtual server.
+/// Events that fire on a plain TCP virtual server: those [`crate::catalog`] lists as
+/// needing nothing (a test keeps the two in step).
 pub const TCP_EVENTS: &[&str] = &[
     "RULE_INIT",
+    "FLOW_INIT",
     "CLIENT_ACCEPTED",
     "CLIENT_DATA",
     "CLIENT_CLOSED",
@@ -301,10 +353,16 @@ pub const TCP_EVENTS: &[&str] = &[
     "LB_FAILED",
     "LB_QUEUED",
     "SA_PICKED",
+    "SERVER_INIT",
     "SERVER_CONNECTED",
     "SERVER_DATA",
     "SERVER_CLOSED",
     "PERSIST_DOWN",
+    "NAME_RESOLVED",
+    "USER_REQUEST",
+    "USER_RESPONSE",
+    "PING_REQUEST_READY",
+    "PING_RESPONSE_READY",
 ];
 
 /// Values set in RULE_INIT: `static::` variables and globals.
@@ -347,9 +405,13 @@ pub struct Program {
 }
 
 impl Program {
-    /// Attaches rules to a TCP virtual server. Fails, naming command, event and line, if a
-    /// rule handles an event that never fires there or uses a command relaylab does not
-    /// model (such as `HTTP::uri`): a rule BIG-IP would refuse is never half-evaluated.
+    /// Attaches rules to a virtual server with the profiles and modules of `settings` (by
+    /// default a plain TCP virtual). Fails, naming command, event, line and the reason
+    /// BIG-IP gives, where BIG-IP refuses the rule: an event or command that needs a
+    /// profile or module the virtual lacks (`HTTP::uri` without an http profile), a Tcl
+    /// command F5 disables (`exec`) or that Tcl 8.4 lacks (`dict`), or a name that is no
+    /// command at all (with the nearest one). A command BIG-IP runs there but relaylab
+    /// does not model loads; running it is a gap in the model, reported at run time.
     pub fn new(rules: Vec<Rule>, settings: Settings) -> Result<Program, LoadError> {
         let mut procs: FxMap<Arc<str>, Arc<ProcDef>> = FxMap::default();
         for r in &rules {
@@ -371,21 +433,24 @@ impl Program {
         }
         for r in &rules {
             for h in &r.handlers {
-                if !TCP_EVENTS.contains(&h.event.as_ref()) {
-                    let line = r.src.locate_in_file(h.span.start).line;
-                    return Err(load_error(
-                        &r.src,
-                        LoadErrorKind::UnsupportedEvent {
-                            event: h.event.to_string(),
-                            line,
-                        },
-                        h.span,
-                    ));
-                }
-                check_script(&r.src, &h.body, &h.event, &procs)?;
+                check_event(&r.src, h, &settings)?;
+                let cx = Check {
+                    src: &r.src,
+                    event: &h.event,
+                    procs: &procs,
+                    settings: &settings,
+                };
+                cx.script(&h.body)?;
             }
             for p in &r.procs {
-                check_script(&r.src, &p.body, &format!("proc {}", p.name), &procs)?;
+                let event = format!("proc {}", p.name);
+                let cx = Check {
+                    src: &r.src,
+                    event: &event,
+                    procs: &procs,
+                    settings: &settings,
+                };
+                cx.script(&p.body)?;
             }
         }
         let mut shared = SharedWrites::default();
@@ -574,115 +639,211 @@ fn load_error(src: &RuleSrc, kind: LoadErrorKind, span: Span) -> LoadError {
     }
 }
 
-fn check_script(
-    src: &RuleSrc,
-    s: &Script,
-    event: &str,
-    procs: &FxMap<Arc<str>, Arc<ProcDef>>,
-) -> Result<(), LoadError> {
-    for cmd in &s.cmds {
-        if let Some(name) = cmd.words[0].literal() {
-            let known = Builtin::lookup(name).is_some_and(|b| b != Builtin::Puts)
-                || procs.contains_key(name.as_ref())
-                || procs.contains_key(format!("{}::{name}", src.name).as_str());
-            if !known {
-                let line = src.locate_in_file(cmd.span.start).line;
-                return Err(load_error(
-                    src,
-                    LoadErrorKind::UnsupportedCommand {
-                        command: name.to_string(),
-                        event: event.to_string(),
-                        line,
-                    },
-                    cmd.words[0].span,
-                ));
-            }
-        }
-        for w in &cmd.words {
-            if let WordKind::Parts(parts) = &w.kind {
-                check_parts(src, parts, event, procs)?;
-            }
-        }
-        match &cmd.op {
-            Op::Call => {}
-            Op::If(branches, els) => {
-                for (c, b) in branches {
-                    check_expr(src, c, event, procs)?;
-                    check_script(src, b, event, procs)?;
-                }
-                if let Some(e) = els {
-                    check_script(src, e, event, procs)?;
-                }
-            }
-            Op::While(c, b) => {
-                check_expr(src, c, event, procs)?;
-                check_script(src, b, event, procs)?;
-            }
-            Op::For(i, c, n, b) => {
-                check_script(src, i, event, procs)?;
-                check_expr(src, c, event, procs)?;
-                check_script(src, n, event, procs)?;
-                check_script(src, b, event, procs)?;
-            }
-            Op::Foreach(b) | Op::Catch(b) => check_script(src, b, event, procs)?,
-            Op::Expr(e) => check_expr(src, e, event, procs)?,
-            Op::Switch(arms) => {
-                for b in arms.iter().filter_map(|(_, b)| b.as_ref()) {
-                    check_script(src, b, event, procs)?;
-                }
-            }
-            Op::Proc(b) => check_script(src, b, event, procs)?,
-        }
+/// Whether an event fires on the virtual `settings` describes.
+fn check_event(src: &RuleSrc, h: &Handler, settings: &Settings) -> Result<(), LoadError> {
+    if TCP_EVENTS.contains(&h.event.as_ref()) {
+        return Ok(());
     }
-    Ok(())
+    let line = src.locate_in_file(h.event_span.start).line;
+    let event = h.event.to_string();
+    let kind = match catalog::event(&h.event).map(|e| e.needs) {
+        Some(Requirement::Profile(p)) => {
+            if has_profile(settings, p) {
+                return Ok(());
+            }
+            LoadErrorKind::EventNeedsProfile {
+                event,
+                profile: p.to_string(),
+                line,
+            }
+        }
+        Some(Requirement::Module(m)) => {
+            if settings.modules.contains(m) {
+                return Ok(());
+            }
+            LoadErrorKind::EventNeedsModule {
+                event,
+                module: m.to_string(),
+                line,
+            }
+        }
+        // An event the catalogue lists as firing anywhere fires here too.
+        Some(_) => return Ok(()),
+        None => LoadErrorKind::UnknownEvent {
+            did_you_mean: catalog::closest(&event, catalog::event_names()),
+            event,
+            line,
+        },
+    };
+    Err(load_error(src, kind, h.event_span))
 }
 
-fn check_parts(
-    src: &RuleSrc,
-    parts: &[Part],
-    event: &str,
-    procs: &FxMap<Arc<str>, Arc<ProcDef>>,
-) -> Result<(), LoadError> {
-    for p in parts {
-        match p {
-            Part::Cmd(s) => check_script(src, s, event, procs)?,
-            Part::Var(v) => {
-                if let Some(ix) = &v.index {
-                    check_parts(src, ix, event, procs)?;
-                }
-            }
-            Part::Lit(_) => {}
-        }
-    }
-    Ok(())
+/// Whether the virtual has one of the `|`-separated profiles (a tcp profile it always
+/// has).
+fn has_profile(settings: &Settings, alternatives: &str) -> bool {
+    alternatives
+        .split('|')
+        .any(|p| p == "tcp" || settings.profiles.contains(p))
 }
 
-fn check_expr(
-    src: &RuleSrc,
-    e: &Expr,
-    event: &str,
-    procs: &FxMap<Arc<str>, Arc<ProcDef>>,
-) -> Result<(), LoadError> {
-    match &e.kind {
-        ExprKind::Cmd(s) => check_script(src, s, event, procs),
-        ExprKind::Quoted(parts) => check_parts(src, parts, event, procs),
-        ExprKind::Unary(_, a) => check_expr(src, a, event, procs),
-        ExprKind::Binary(_, a, b) => {
-            check_expr(src, a, event, procs)?;
-            check_expr(src, b, event, procs)
+/// The load-time check of one handler or proc body.
+struct Check<'c> {
+    src: &'c RuleSrc,
+    event: &'c str,
+    procs: &'c FxMap<Arc<str>, Arc<ProcDef>>,
+    settings: &'c Settings,
+}
+
+impl Check<'_> {
+    /// Why BIG-IP would refuse the command named `name`, if it would.
+    fn refusal(&self, name: &str, line: usize) -> Option<LoadErrorKind> {
+        let known = Builtin::lookup(name).is_some()
+            || self.procs.contains_key(name)
+            || self
+                .procs
+                .contains_key(format!("{}::{name}", self.src.name).as_str());
+        if known {
+            return None;
         }
-        ExprKind::Ternary(a, b, c) => {
-            check_expr(src, a, event, procs)?;
-            check_expr(src, b, event, procs)?;
-            check_expr(src, c, event, procs)
-        }
-        ExprKind::Call(_, args) => {
-            for a in args {
-                check_expr(src, a, event, procs)?;
+        let command = name.to_string();
+        let event = self.event.to_string();
+        Some(match catalog::command(name).map(|c| c.needs) {
+            // BIG-IP runs it on this virtual; whether relaylab models it is a run-time
+            // matter (an unmodelled command is a gap in the model, not the rule's fault).
+            Some(Requirement::Any) => return None,
+            Some(Requirement::Profile(p)) => {
+                if has_profile(self.settings, p) {
+                    return None;
+                }
+                LoadErrorKind::NeedsProfile {
+                    command,
+                    profile: p.to_string(),
+                    event,
+                    line,
+                }
             }
-            Ok(())
+            Some(Requirement::Module(m)) => {
+                if self.settings.modules.contains(m) {
+                    return None;
+                }
+                LoadErrorKind::NeedsModule {
+                    command,
+                    module: m.to_string(),
+                    event,
+                    line,
+                }
+            }
+            Some(Requirement::Disabled) => LoadErrorKind::DisabledCommand {
+                command,
+                event,
+                line,
+            },
+            Some(Requirement::LaterTcl(v)) => LoadErrorKind::LaterTclCommand {
+                command,
+                version: v.to_string(),
+                event,
+                line,
+            },
+            None => {
+                let mut known: Vec<&str> = catalog::command_names()
+                    .chain(crate::builtins::Builtin::names())
+                    .collect();
+                known.extend(self.procs.keys().map(|k| k.as_ref()));
+                let did_you_mean = catalog::closest(name, known.into_iter());
+                LoadErrorKind::UnknownCommand {
+                    name: command,
+                    did_you_mean,
+                    event,
+                    line,
+                }
+            }
+        })
+    }
+
+    fn script(&self, s: &Script) -> Result<(), LoadError> {
+        for cmd in &s.cmds {
+            if let Some(name) = cmd.words[0].literal() {
+                let line = self.src.locate_in_file(cmd.span.start).line;
+                if let Some(kind) = self.refusal(name, line) {
+                    return Err(load_error(self.src, kind, cmd.words[0].span));
+                }
+            }
+            for w in &cmd.words {
+                if let WordKind::Parts(parts) = &w.kind {
+                    self.parts(parts)?;
+                }
+            }
+            match &cmd.op {
+                Op::Call => {}
+                Op::If(branches, els) => {
+                    for (c, b) in branches {
+                        self.expr(c)?;
+                        self.script(b)?;
+                    }
+                    if let Some(e) = els {
+                        self.script(e)?;
+                    }
+                }
+                Op::While(c, b) => {
+                    self.expr(c)?;
+                    self.script(b)?;
+                }
+                Op::For(i, c, n, b) => {
+                    self.script(i)?;
+                    self.expr(c)?;
+                    self.script(n)?;
+                    self.script(b)?;
+                }
+                Op::Foreach(b) | Op::Catch(b) => self.script(b)?,
+                Op::Expr(e) => self.expr(e)?,
+                Op::Switch(arms) => {
+                    for b in arms.iter().filter_map(|(_, b)| b.as_ref()) {
+                        self.script(b)?;
+                    }
+                }
+                Op::Proc(b) => self.script(b)?,
+            }
         }
-        ExprKind::Num(..) | ExprKind::Str(_) | ExprKind::Var(_) => Ok(()),
+        Ok(())
+    }
+
+    fn parts(&self, parts: &[Part]) -> Result<(), LoadError> {
+        for p in parts {
+            match p {
+                Part::Cmd(s) => self.script(s)?,
+                Part::Var(v) => {
+                    if let Some(ix) = &v.index {
+                        self.parts(ix)?;
+                    }
+                }
+                Part::Lit(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn expr(&self, e: &Expr) -> Result<(), LoadError> {
+        match &e.kind {
+            ExprKind::Cmd(s) => self.script(s),
+            ExprKind::Quoted(parts) => self.parts(parts),
+            ExprKind::Unary(_, a) => self.expr(a),
+            ExprKind::Binary(_, a, b) => {
+                self.expr(a)?;
+                self.expr(b)
+            }
+            ExprKind::Ternary(a, b, c) => {
+                self.expr(a)?;
+                self.expr(b)?;
+                self.expr(c)
+            }
+            ExprKind::Call(_, args) => {
+                for a in args {
+                    self.expr(a)?;
+                }
+                Ok(())
+            }
+            ExprKind::Num(..) | ExprKind::Str(_) | ExprKind::Var(_) => Ok(()),
+        }
     }
 }
 
@@ -848,7 +1009,7 @@ pub struct TclRun {
 /// pure-Tcl subset the differential tests compare with `tclsh`.
 pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
     let src = Arc::new(RuleSrc::new("(tcl)", script));
-    let parsed = match parse_script(script) {
+    let parsed = match parse_script(script, None) {
         Ok(s) => s,
         Err(e) => {
             return TclRun {

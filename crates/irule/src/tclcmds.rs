@@ -175,13 +175,14 @@ impl<'a> Interp<'_, 'a> {
             ),
             Proc => match args {
                 [_, name, params, body] => {
-                    let script = match crate::parse::parse_dynamic(body.as_str(), span) {
-                        Ok(s) => std::sync::Arc::new(s),
-                        Err(e) => {
-                            return self
-                                .fail(RuntimeErrorKind::Syntax { message: e.message }, span);
-                        }
-                    };
+                    let script =
+                        match crate::parse::parse_dynamic(body.as_str(), span, !self.tcl_mode) {
+                            Ok(s) => std::sync::Arc::new(s),
+                            Err(e) => {
+                                return self
+                                    .fail(RuntimeErrorKind::Syntax { message: e.message }, span);
+                            }
+                        };
                     let def = self.make_proc(name.as_str(), params.as_str(), script, span)?;
                     self.st
                         .procs

@@ -799,7 +799,7 @@ fn derived_values_escape_at_the_predicate() {
 // ---- load and parse errors -------------------------------------------------------------
 
 #[test]
-fn unsupported_commands_and_events_are_refused_at_load() {
+fn commands_and_events_needing_a_profile_are_refused_at_load_with_the_profile() {
     let rule = irule::parse(
         "/Common/web",
         "when CLIENT_ACCEPTED {\n  snat automap\n  if {[HTTP::uri] eq \"/\"} { drop }\n}",
@@ -808,22 +808,31 @@ fn unsupported_commands_and_events_are_refused_at_load() {
     let e = irule::Program::new(vec![rule], Settings::default()).unwrap_err();
     assert_eq!(
         e.kind,
-        LoadErrorKind::UnsupportedCommand {
+        LoadErrorKind::NeedsProfile {
             command: "HTTP::uri".into(),
+            profile: "http|fasthttp".into(),
             event: "CLIENT_ACCEPTED".into(),
             line: 3
         }
     );
-    assert!(e.to_string().contains("HTTP::uri"));
-    let rule = irule::parse("/Common/web", "\nwhen HTTP_REQUEST { pool smtp_pool }").unwrap();
+    assert!(
+        e.to_string()
+            .contains("`HTTP::uri` (event CLIENT_ACCEPTED, line 3) needs an http or fasthttp profile, which this virtual does not have"),
+        "{e}"
+    );
+    let text = "\nwhen HTTP_REQUEST { pool smtp_pool }";
+    let rule = irule::parse("/Common/web", text).unwrap();
     let e = irule::Program::new(vec![rule], Settings::default()).unwrap_err();
     assert_eq!(
         e.kind,
-        LoadErrorKind::UnsupportedEvent {
+        LoadErrorKind::EventNeedsProfile {
             event: "HTTP_REQUEST".into(),
+            profile: "http|fasthttp".into(),
             line: 2
         }
     );
+    // The span is the event's name, not the whole `when`.
+    assert_eq!(&text[e.span.start..e.span.end], "HTTP_REQUEST");
 }
 
 #[test]
