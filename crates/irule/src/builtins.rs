@@ -49,6 +49,13 @@ builtins! {
     LinkVlanId => "LINK::vlan_id", TcpPayload => "TCP::payload", TcpCollect => "TCP::collect",
     TcpRelease => "TCP::release", TcpRespond => "TCP::respond", TcpClose => "TCP::close",
     Forward => "forward", Translate => "translate",
+    Format => "format", Scan => "scan", Regsub => "regsub", Lsort => "lsort",
+    Lreplace => "lreplace", Array => "array",
+    Getfield => "getfield", Findstr => "findstr", Substr => "substr", Domain => "domain",
+    UriEncode => "URI::encode", UriDecode => "URI::decode", B64encode => "b64encode",
+    B64decode => "b64decode", Md5 => "md5", Sha1 => "sha1", Sha256 => "sha256",
+    Crc32 => "crc32", IpVersion => "IP::version", IpProtocol => "IP::protocol",
+    IpServerAddr => "IP::server_addr", Clientside => "clientside", Serverside => "serverside",
 }
 
 impl Builtin {
@@ -84,6 +91,7 @@ impl Builtin {
                 | TcpClose
                 | Forward
                 | Translate
+                | IpServerAddr
         )
     }
 
@@ -116,6 +124,22 @@ impl Builtin {
                     | Virtual
                     | Call
                     | Log
+                    | Getfield
+                    | Findstr
+                    | Substr
+                    | Domain
+                    | UriEncode
+                    | UriDecode
+                    | B64encode
+                    | B64decode
+                    | Md5
+                    | Sha1
+                    | Sha256
+                    | Crc32
+                    | IpVersion
+                    | IpProtocol
+                    | Clientside
+                    | Serverside
             )
     }
 }

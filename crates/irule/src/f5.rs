@@ -218,6 +218,9 @@ impl<'a> Interp<'_, 'a> {
         }
         match b {
             Log => self.tcl(b, args, span),
+            Getfield | Findstr | Substr | Domain | UriEncode | UriDecode | B64encode
+            | B64decode | Md5 | Sha1 | Sha256 | Crc32 | IpVersion | IpProtocol | Clientside
+            | Serverside => self.f5_text(b, args, span),
             Class => self.class_cmd(args, span),
             Matchclass => {
                 let [_, a, op, c] = args else {

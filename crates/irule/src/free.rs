@@ -64,6 +64,7 @@ impl<'a> Interp<'_, 'a> {
             Recv => Ok(self.free_input("recv (a sideband connection)", "", span)),
             Close => Ok(Value::empty()),
             LbServer => Ok(self.free_input("LB::server", "", span)),
+            IpServerAddr => Ok(self.free_input("IP::server_addr", "", span)),
             LbStatus => Ok(self.free_input("LB::status", "up", span)),
             ActiveMembers => {
                 let sample = self.member_sample(args, span)?;

@@ -751,6 +751,30 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
+    /// The elements of the array `name` (not static), or None if it is no array.
+    pub(crate) fn array_entries(&self, name: &str) -> Option<Vec<(String, Value<'a>)>> {
+        let frame = match name.strip_prefix("::") {
+            Some(_) => &self.st.globals,
+            None => match self.st.frames.last() {
+                Some(f) if matches!(f.get(name), Some(Var::Global)) => &self.st.globals,
+                Some(f) => f,
+                None => &self.st.globals,
+            },
+        };
+        match frame.get(name.trim_start_matches(':')) {
+            Some(Var::Array(a)) => {
+                Some(a.iter().map(|(k, v)| (k.as_str().to_string(), v.clone())).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// The frame a (non-static) name lives in, and the name within it, as a key.
+    pub(crate) fn frame_for_name(&mut self, name: &str) -> (&mut Frame<'a>, Text<'a>) {
+        let (f, n) = self.frame_for(name);
+        (f, Text::Made(Rc::from(n)))
+    }
+
     /// The frame a (non-static) name lives in, and the name within it.
     fn frame_for<'n>(&mut self, name: &'n str) -> (&mut Frame<'a>, &'n str) {
         if let Some(g) = name.strip_prefix("::") {
@@ -865,7 +889,7 @@ impl<'a> Interp<'_, 'a> {
             }
             Op::Expr(e) => {
                 let v = self.eval_expr(e, l)?;
-                return Ok(self.ev_value(v));
+                return Ok(self.expr_result(v));
             }
             Op::Foreach(body) => {
                 let n = cmd.words.len();
@@ -996,9 +1020,20 @@ impl<'a> Interp<'_, 'a> {
                 span,
             );
         }
+        // A module's command (IP intelligence, iRules LX, geolocation...) on a system
+        // that has the module asks something outside the configuration: its answer is a
+        // run-time input, sampled and named. Anything else the engine does not model is a
+        // gap in relaylab, which the prover reports as not decided.
+        let name = args[0].as_str();
+        if let Some(info) = crate::catalog::command(name)
+            && let crate::catalog::Requirement::Module(m) = info.needs
+            && self.settings.modules.contains(m)
+        {
+            return Ok(self.free_input(info.name, "", span));
+        }
         self.fail(
             RuntimeErrorKind::Unsupported {
-                command: args[0].as_str().to_string(),
+                command: name.to_string(),
                 event: self.event.to_string(),
             },
             span,
@@ -1472,10 +1507,27 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
+    /// The value an `expr` command returns: a numeric string comes back in canonical
+    /// form (`expr {$x}` of " 0x10 " is 16), as in Tcl, where the result is a number.
+    pub(crate) fn expr_result(&self, v: (Ev<'a>, Taint)) -> Value<'a> {
+        if let Ev::Str(s) = &v.0
+            && let Some(n) = parse_num(s.as_str())
+        {
+            let canonical = match n {
+                Num::Int(i) => i.to_string(),
+                Num::Float(f) => format_float(f),
+            };
+            if canonical != s.as_str() {
+                return Value::tainted(canonical, v.1);
+            }
+        }
+        self.ev_value(v)
+    }
+
     pub(crate) fn eval_expr_text(&mut self, text: &Value<'a>, span: Span) -> R<'a, Value<'a>> {
         let e = self.compile_expr_text(text, span)?;
         let v = self.eval_expr(&e, Owned)?;
-        Ok(self.ev_value(v))
+        Ok(self.expr_result(v))
     }
 
     fn num(ev: &Ev<'_>) -> Option<Num> {

@@ -131,6 +131,8 @@ mod program;
 mod shared;
 pub mod span;
 mod tclcmds;
+mod tcltext;
+mod f5text;
 mod value;
 
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};

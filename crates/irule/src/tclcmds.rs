@@ -222,6 +222,9 @@ impl<'a> Interp<'_, 'a> {
                     self.shared_read(name.as_str(), span);
                     Ok(Value::bool(self.var_exists(name.as_str())))
                 }
+                [_, sub] if sub.as_str() == "hostname" && !self.tcl_mode => {
+                    Ok(self.free_input("info hostname", "bigip1.example.net", span))
+                }
                 _ => self.fail(
                     RuntimeErrorKind::Unsupported {
                         command: format!("info {}", args.get(1).map(|v| v.as_str()).unwrap_or("")),
@@ -380,11 +383,28 @@ impl<'a> Interp<'_, 'a> {
                 Ok(Value::tainted(text, t))
             }
             Regexp => self.regexp_cmd(args, span),
+            Format => self.format_cmd(args, span),
+            Scan => self.scan_cmd(args, span),
+            Regsub => self.regsub_cmd(args, span),
+            Lsort => self.lsort_cmd(args, span),
+            Lreplace => self.lreplace_cmd(args, span),
+            Array => self.array_cmd(args, span),
             Log => {
-                let (facility, msg) = match args {
-                    [_, m] => (None, m),
-                    [_, f, m] => (Some(f.as_str().to_string()), m),
-                    _ => return self.wrong_args("log ?facility? message", span),
+                // `log ?-noname? ?remote_ip[:port]? ?facility.level? message`: every form
+                // only writes a line; the message is always last.
+                let words: Vec<&Value<'a>> = args[1..]
+                    .iter()
+                    .filter(|a| a.as_str() != "-noname")
+                    .collect();
+                let (facility, msg) = match words.as_slice() {
+                    [m] => (None, *m),
+                    [.., f, m] if words.len() <= 3 => (Some(f.as_str().to_string()), *m),
+                    _ => {
+                        return self.wrong_args(
+                            "log ?-noname? ?remote_ip[:port]? ?facility.level? message",
+                            span,
+                        );
+                    }
                 };
                 let bytes = self.out.log_bytes.saturating_add(msg.as_str().len());
                 if bytes > self.settings.max_value_len {
@@ -560,6 +580,9 @@ impl<'a> Interp<'_, 'a> {
                 pair.0.as_str() == pair.1.as_str()
             };
             return Ok(Value::bool(eq).with_taint(t));
+        }
+        if sub == "is" {
+            return self.string_is(rest, span);
         }
         let t = self.taint_op(&format!("string {sub}"), rest, span);
         let s = rest.first().map(|v| v.as_str()).unwrap_or("");

@@ -7,35 +7,12 @@
 //! `tclsh` the test prints "SKIPPED: tclsh not found" and passes, except under CI=true.
 #![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
-use std::io::Write;
-use std::process::Command;
+mod common;
 
+use common::{run_relaylab, run_tclsh, tclsh};
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-
-fn tclsh() -> Option<&'static str> {
-    static FOUND: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let found = *FOUND.get_or_init(|| {
-        let ok = Command::new("tclsh")
-            .arg("/dev/null")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !ok && std::env::var("CI").as_deref() != Ok("true") {
-            // Straight to the process's stderr: the harness captures print! of passing
-            // tests.
-            let _ = writeln!(std::io::stderr(), "SKIPPED: tclsh not found");
-        }
-        ok
-    });
-    if found {
-        return Some("tclsh");
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("tclsh not found, and CI=true forbids skipping the differential test");
-    }
-    None
-}
 
 struct Gen {
     rng: StdRng,
@@ -198,29 +175,6 @@ impl Gen {
         out.push_str("puts \"end $v0 $v1 $v2 $v3 <$s0> <$s1> $l0\"\n");
         out
     }
-}
-
-fn run_tclsh(tclsh: &str, script: &str) -> String {
-    let mut f = tempfile::NamedTempFile::new().unwrap();
-    f.write_all(script.as_bytes()).unwrap();
-    let out = Command::new(tclsh).arg(f.path()).output().unwrap();
-    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        s.push_str(&format!("\n(error: {})", err.lines().next().unwrap_or("")));
-    }
-    s
-}
-
-fn run_relaylab(script: &str) -> String {
-    let r = irule::run_tcl(script, &irule::Settings::default());
-    let mut s = r.output;
-    match r.result {
-        Ok(_) => {}
-        Err(irule::Error::Runtime(e)) => s.push_str(&format!("\n(error: {})", e.kind)),
-        Err(e) => s.push_str(&format!("\n(error: {e})")),
-    }
-    s
 }
 
 proptest! {

@@ -1,6 +1,9 @@
 //! Shared fixtures: the reference rule, a host with the DOMAIN.md §2 objects, runners.
 #![allow(dead_code, clippy::unwrap_used)] // Shared by several test crates; helpers may panic.
 
+use std::io::Write;
+use std::process::Command;
+
 use irule::{Connection, DataGroup, Evaluation, Program, Settings, StaticHost};
 
 pub const REFERENCE: &str = r#"when CLIENT_ACCEPTED {
@@ -105,4 +108,53 @@ pub fn tcl(script: &str) -> String {
         panic!("{e}\n--- output so far:\n{}", r.output);
     }
     r.output
+}
+
+/// The real `tclsh`, or None (with SKIPPED on stderr) when it is missing outside CI.
+pub fn tclsh() -> Option<&'static str> {
+    static FOUND: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        let ok = Command::new("tclsh")
+            .arg("/dev/null")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok && std::env::var("CI").as_deref() != Ok("true") {
+            // Straight to the process's stderr: the harness captures print! of passing
+            // tests.
+            let _ = writeln!(std::io::stderr(), "SKIPPED: tclsh not found");
+        }
+        ok
+    });
+    if found {
+        return Some("tclsh");
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("tclsh not found, and CI=true forbids skipping the differential test");
+    }
+    None
+}
+
+/// What a script prints under the real tclsh, its error appended.
+pub fn run_tclsh(tclsh: &str, script: &str) -> String {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(script.as_bytes()).unwrap();
+    let out = Command::new(tclsh).arg(f.path()).output().unwrap();
+    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        s.push_str(&format!("\n(error: {})", err.lines().next().unwrap_or("")));
+    }
+    s
+}
+
+/// What a script prints under relaylab's engine in plain-Tcl mode, its error appended.
+pub fn run_relaylab(script: &str) -> String {
+    let r = irule::run_tcl(script, &irule::Settings::default());
+    let mut s = r.output;
+    match r.result {
+        Ok(_) => {}
+        Err(irule::Error::Runtime(e)) => s.push_str(&format!("\n(error: {})", e.kind)),
+        Err(e) => s.push_str(&format!("\n(error: {e})")),
+    }
+    s
 }
