@@ -145,12 +145,12 @@ fn info_hostname_is_a_run_time_input() {
 #[test]
 fn a_module_command_is_a_run_time_input_where_the_module_exists_and_refused_elsewhere() {
     let rule = "when CLIENT_ACCEPTED { if { [IP::reputation [IP::client_addr]] ne \"\" } { reject } }";
-    let err = irule::Program::new(
+    let Err(err) = irule::Program::new(
         vec![irule::parse("/Common/r", rule).unwrap()],
         Settings::default(),
-    )
-    .err()
-    .expect("refused without the module");
+    ) else {
+        panic!("refused without the module");
+    };
     assert!(err.to_string().contains("ip-intelligence") || err.to_string().contains("module"), "{err}");
     let mut settings = Settings::default();
     settings.modules.insert("ip-intelligence".into());
