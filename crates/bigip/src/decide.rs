@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use addrspace::Addr;
 use irule::{
-    Connection, Decision, Translation, Evaluation, Host, IndexedDataGroup, Program, Settings, Snat, Statics,
+    Connection, Decision, Evaluation, Host, IndexedDataGroup, Program, Settings, Snat, Statics,
+    Translation,
 };
 use serde::Serialize;
 
@@ -329,7 +330,15 @@ impl Tables {
 /// Events fired for a TCP virtual whose decisions shape the server-side connection, in
 /// the order BIG-IP fires them. CLIENT_DATA fires only after a `TCP::collect`, with the
 /// payload a free input.
-const EVENTS: [&str; 4] = ["FLOW_INIT", "CLIENT_ACCEPTED", "CLIENT_DATA", "LB_SELECTED"];
+const EVENTS: [&str; 7] = [
+    "FLOW_INIT",
+    "CLIENT_ACCEPTED",
+    "CLIENT_DATA",
+    "LB_SELECTED",
+    "SERVER_INIT",
+    "SERVER_CONNECTED",
+    "SERVER_DATA",
+];
 
 /// Decides many connections of one virtual with one reused iRule session (see
 /// [`Plan::decider`]).
@@ -514,15 +523,25 @@ impl Plan {
                 event: self.events_fired.clone(),
                 ..Evaluation::default()
             };
+            // CLIENT_DATA and SERVER_DATA fire only after a `TCP::collect` on their side.
+            let mut server_side_from = None;
             for event in EVENTS {
                 if !program.handles(event) {
                     continue;
                 }
-                let collected = merged
-                    .decisions
-                    .iter()
-                    .any(|r| r.decision == Decision::Collect);
-                if event == "CLIENT_DATA" && !collected {
+                if event.starts_with("SERVER_") && server_side_from.is_none() {
+                    server_side_from = Some(merged.decisions.len());
+                }
+                let collected = |from: usize| {
+                    merged.decisions[from..]
+                        .iter()
+                        .any(|r| r.decision == Decision::Collect)
+                };
+                let client_collected = collected(0);
+                if event == "CLIENT_DATA" && !client_collected {
+                    continue;
+                }
+                if event == "SERVER_DATA" && !server_side_from.is_some_and(collected) {
                     continue;
                 }
                 let ev = session.fire(event);
@@ -543,6 +562,15 @@ impl Plan {
         }
         let (targets, end) = self.targets(evaluation.as_ref());
         if let Some(end) = end {
+            // Where selection fails BIG-IP runs LB_FAILED, which may pick another pool
+            // or answer the client: relaylab does not follow it.
+            let end = match &self.program {
+                Some((p, _)) if p.handles("LB_FAILED") => End::NotDecided {
+                    reason: format!("the LB_FAILED handler after \"{end}\""),
+                    at: "event LB_FAILED".into(),
+                },
+                _ => end,
+            };
             return Outcome {
                 evaluation,
                 end: Some(end),

@@ -37,6 +37,12 @@ const LENS: [u32; 5] = [16, 20, 24, 28, 32];
 const TCLSH_LIMIT: Duration = Duration::from_secs(120);
 
 fn main() {
+    // Not a timing: the share of F5's command reference relaylab handles, printed with
+    // the benchmarks so the figure travels with them.
+    println!(
+        "irule reference coverage: {}",
+        irule::catalog::support_figures()
+    );
     let mut rng = StdRng::seed_from_u64(11);
     let mut records: Vec<(u32, u32)> = Vec::with_capacity(RECORDS);
     let mut seen = std::collections::HashSet::new();

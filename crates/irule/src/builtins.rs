@@ -55,7 +55,12 @@ builtins! {
     UriEncode => "URI::encode", UriDecode => "URI::decode", B64encode => "b64encode",
     B64decode => "b64decode", Md5 => "md5", Sha1 => "sha1", Sha256 => "sha256",
     Crc32 => "crc32", IpVersion => "IP::version", IpProtocol => "IP::protocol",
-    IpServerAddr => "IP::server_addr", Clientside => "clientside", Serverside => "serverside",
+    IpServerAddr => "IP::server_addr", Clientside => "clientside",
+    V9ClientAddr => "client_addr", V9RemoteAddr => "remote_addr", V9LocalAddr => "local_addr",
+    V9ClientPort => "client_port", V9RemotePort => "remote_port", V9LocalPort => "local_port",
+    V9IpProtocol => "ip_protocol", Sha384 => "sha384", Sha512 => "sha512", Htonl => "htonl",
+    Htons => "htons", Ntohl => "ntohl", Ntohs => "ntohs", DecodeUri => "decode_uri",
+    Linsert => "linsert",
 }
 
 impl Builtin {
@@ -91,6 +96,47 @@ impl Builtin {
                 | TcpClose
                 | Forward
                 | Translate
+                | IpServerAddr
+        )
+    }
+
+    /// The current name of a BIG-IP v9 command (`client_addr` is `IP::client_addr`).
+    pub(crate) fn v9_successor(self) -> Option<Builtin> {
+        use Builtin::*;
+        Some(match self {
+            V9ClientAddr => IpClientAddr,
+            V9RemoteAddr => IpRemoteAddr,
+            V9LocalAddr => IpLocalAddr,
+            V9ClientPort => TcpClientPort,
+            V9RemotePort => TcpRemotePort,
+            V9LocalPort => TcpLocalPort,
+            V9IpProtocol => IpProtocol,
+            _ => return None,
+        })
+    }
+
+    /// Commands whose result is a value the BIG-IP decides at run time (a free input),
+    /// as opposed to the decisions among [`Builtin::is_run_time`].
+    pub(crate) fn is_free_input(self) -> bool {
+        use Builtin::*;
+        matches!(
+            self,
+            Clock
+                | Table
+                | Session
+                | After
+                | HslOpen
+                | Connect
+                | Send
+                | Recv
+                | LbServer
+                | LbStatus
+                | ActiveMembers
+                | Members
+                | TmmCmpUnit
+                | TmmCmpCount
+                | LinkVlanId
+                | TcpPayload
                 | IpServerAddr
         )
     }
@@ -139,7 +185,20 @@ impl Builtin {
                     | IpVersion
                     | IpProtocol
                     | Clientside
-                    | Serverside
+                    | V9ClientAddr
+                    | V9RemoteAddr
+                    | V9LocalAddr
+                    | V9ClientPort
+                    | V9RemotePort
+                    | V9LocalPort
+                    | V9IpProtocol
+                    | Sha384
+                    | Sha512
+                    | Htonl
+                    | Htons
+                    | Ntohl
+                    | Ntohs
+                    | DecodeUri
             )
     }
 }

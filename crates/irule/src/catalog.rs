@@ -5402,6 +5402,180 @@ impl fmt::Display for Coverage {
     }
 }
 
+/// How relaylab handles a command of the reference on a plain TCP virtual server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Support {
+    /// Exact semantics: the result follows from the configuration and the connection.
+    Modelled,
+    /// A value the BIG-IP decides at run time (`clock`, `table`, `active_members`, ...),
+    /// or a module's command where the module is provisioned: a free input, sampled.
+    RunTimeInput,
+    /// BIG-IP runs it here but relaylab does not model it yet: an evaluation reaching it
+    /// is not decided, naming the command.
+    NotModelled,
+    /// BIG-IP refuses it on a plain TCP virtual (a profile it lacks, a disabled or later
+    /// Tcl command); relaylab refuses it at load with the same reason.
+    Refused,
+}
+
+/// F5 namespaces whose remaining commands read or tune the connection's transport and
+/// the device's state (TTL, MSS, Nagle, routes, flows, statistics, profiles' settings,
+/// DNS lookups, telemetry) and never choose where a connection goes or whether it ends:
+/// a read is a run-time input, a setting changes nothing relaylab judges.
+const RUN_TIME_NAMESPACES: &[&str] = &[
+    "BIGPROTO::",
+    "DECOMPRESS::",
+    "DEMANGLE::",
+    "DIAG::",
+    "FLOW::",
+    "FLOWTABLE::",
+    "HA::",
+    "HTTPLOG::",
+    "IP::",
+    "IPFIX::",
+    "ISTATS::",
+    "LDAP::",
+    "LINK::",
+    "NAME::",
+    "NSH::",
+    "PLUGIN::",
+    "POLICY::",
+    "PROFILE::",
+    "PROTOCOL_INSPECTION::",
+    "RESOLV::",
+    "RESOLVER::",
+    "ROUTE::",
+    "TAP::",
+    "TCP::",
+    "TMM::",
+];
+
+/// Single commands of the same kind: member and node lists, lookups outside the
+/// configuration, BIG-IP v9's names for connection properties, traffic shaping.
+const RUN_TIME_COMMANDS: &[&str] = &[
+    "LB::context_id",
+    "LB::enable_decisionlog",
+    "OFFBOX::request",
+    "REST::send",
+    "active_nodes",
+    "cpu",
+    "ip_tos",
+    "ip_ttl",
+    "lasthop",
+    "link_qos",
+    "nexthop",
+    "nodes",
+    "priority",
+    "rateclass",
+    "server_addr",
+    "server_port",
+    "tcpdump",
+    "timing",
+    "traffic_group",
+    "uniq_ordered_ip_list",
+    "uniq_sorted_ip_list",
+    "vlan_id",
+    "whereis",
+];
+
+/// Whether the engine treats `name` (a command it does not implement) as a run-time
+/// input: see [`RUN_TIME_NAMESPACES`] and [`RUN_TIME_COMMANDS`].
+pub(crate) fn is_opaque_run_time(name: &str) -> bool {
+    let name = name.strip_prefix("::").unwrap_or(name);
+    RUN_TIME_COMMANDS.binary_search(&name).is_ok()
+        || RUN_TIME_NAMESPACES.iter().any(|ns| name.starts_with(ns))
+}
+
+#[cfg(test)]
+mod run_time_tests {
+    #[test]
+    fn the_run_time_command_list_is_sorted_for_binary_search() {
+        assert!(super::RUN_TIME_COMMANDS.windows(2).all(|w| w[0] < w[1]));
+    }
+}
+
+/// How relaylab handles `cmd` on a plain TCP virtual, with `modules` provisioned.
+pub fn support(cmd: &CommandInfo, modules: &std::collections::BTreeSet<String>) -> Support {
+    match cmd.needs {
+        Any => match crate::builtins::Builtin::lookup(cmd.name) {
+            Some(b) if b.is_free_input() => Support::RunTimeInput,
+            Some(_) => Support::Modelled,
+            None if is_opaque_run_time(cmd.name) => Support::RunTimeInput,
+            None => Support::NotModelled,
+        },
+        Module(m) if modules.contains(m) => Support::RunTimeInput,
+        Module(_) | Profile(_) | Disabled | LaterTcl(_) => Support::Refused,
+    }
+}
+
+/// The reference's commands by [`Support`], with no module provisioned: the figure
+/// `make bench` prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SupportFigures {
+    /// Commands a plain TCP virtual runs (`Any`).
+    pub runs_on_tcp: usize,
+    /// Of those, modelled exactly.
+    pub modelled: usize,
+    /// Of those, run-time inputs.
+    pub run_time_input: usize,
+    /// Of those, not modelled (not decided where reached).
+    pub not_modelled: usize,
+    /// Module commands: run-time inputs where the module is provisioned, else refused.
+    pub module: usize,
+    /// Refused on a TCP virtual, as BIG-IP refuses them (profiles, disabled, Tcl 8.5+).
+    pub refused: usize,
+    /// Commands in all.
+    pub commands: usize,
+}
+
+/// Counts the reference's commands by how relaylab handles them.
+pub fn support_figures() -> SupportFigures {
+    let none = std::collections::BTreeSet::new();
+    let mut f = SupportFigures {
+        commands: COMMANDS.len(),
+        ..SupportFigures::default()
+    };
+    for c in COMMANDS {
+        match (c.needs, support(c, &none)) {
+            (Module(_), _) => f.module += 1,
+            (_, Support::Refused) => f.refused += 1,
+            (_, Support::Modelled) => {
+                f.runs_on_tcp += 1;
+                f.modelled += 1;
+            }
+            (_, Support::RunTimeInput) => {
+                f.runs_on_tcp += 1;
+                f.run_time_input += 1;
+            }
+            (_, Support::NotModelled) => {
+                f.runs_on_tcp += 1;
+                f.not_modelled += 1;
+            }
+        }
+    }
+    f
+}
+
+impl fmt::Display for SupportFigures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pct = |n: usize| 100.0 * n as f64 / self.runs_on_tcp.max(1) as f64;
+        write!(
+            f,
+            "of {} commands a TCP virtual runs: {} modelled exactly ({:.0}%), {} run-time inputs ({:.0}%), {} not modelled yet, not decided where reached ({:.0}%); {} module commands (run-time inputs where provisioned); {} refused as BIG-IP refuses them; {} in the reference",
+            self.runs_on_tcp,
+            self.modelled,
+            pct(self.modelled),
+            self.run_time_input,
+            pct(self.run_time_input),
+            self.not_modelled,
+            pct(self.not_modelled),
+            self.module,
+            self.refused,
+            self.commands,
+        )
+    }
+}
+
 /// The names of every command, for suggestions.
 pub(crate) fn command_names() -> impl Iterator<Item = &'static str> {
     COMMANDS.iter().map(|c| c.name)

@@ -216,11 +216,16 @@ impl<'a> Interp<'_, 'a> {
         if b.is_run_time() {
             return self.run_time(b, args, span);
         }
+        if let Some(now) = b.v9_successor() {
+            return self.f5(now, args, span);
+        }
         match b {
             Log => self.tcl(b, args, span),
             Getfield | Findstr | Substr | Domain | UriEncode | UriDecode | B64encode
-            | B64decode | Md5 | Sha1 | Sha256 | Crc32 | IpVersion | IpProtocol | Clientside
-            | Serverside => self.f5_text(b, args, span),
+            | B64decode | Md5 | Sha1 | Sha256 | Sha384 | Sha512 | Crc32 | IpVersion
+            | IpProtocol | Clientside | Htonl | Htons | Ntohl | Ntohs | DecodeUri => {
+                self.f5_text(b, args, span)
+            }
             Class => self.class_cmd(args, span),
             Matchclass => {
                 let [_, a, op, c] = args else {
@@ -266,6 +271,20 @@ impl<'a> Interp<'_, 'a> {
                     },
                 };
                 Ok(Value::new(out))
+            }
+            // On the server side of a connection the remote end is the pool member and
+            // the local end the SNAT address, which the engine does not know while the
+            // rule runs: a gap, not the client's address.
+            IpRemoteAddr | IpLocalAddr | TcpRemotePort | TcpLocalPort
+                if self.event.starts_with("SERVER_") =>
+            {
+                self.fail(
+                    RuntimeErrorKind::Unsupported {
+                        command: format!("{} on the server side", b.name()),
+                        event: self.event.to_string(),
+                    },
+                    span,
+                )
             }
             IpClientAddr | IpRemoteAddr => self.client_value(b.name(), span),
             IpLocalAddr => {
@@ -760,6 +779,9 @@ impl<'a> Interp<'_, 'a> {
                     .map(|r| r.0)
                     .unwrap_or(x.number());
                 Ok(Value::tainted(x.domain().addr(first).to_string(), t))
+            }
+            _ if args.len() < 3 => {
+                self.wrong_args("IP::addr <addr1>[/<mask>] equals|mask <addr2>|<mask>", span)
             }
             _ => self.fail(
                 RuntimeErrorKind::Unsupported {

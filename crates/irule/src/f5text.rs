@@ -49,32 +49,31 @@ impl<'a> Interp<'_, 'a> {
                     Answer::AnyHolds,
                     span,
                 );
-                let v = if d.family == addrspace::Family::V4 { 4 } else { 6 };
+                let v = if d.family == addrspace::Family::V4 {
+                    4
+                } else {
+                    6
+                };
                 Ok(Value::int(v))
             }
             Clientside => match args {
-                [_, body] => self.eval_code(&Code::Text(body.clone(), span), Owned),
+                [_, body] => {
+                    // The script sees the client side whichever event runs it.
+                    let event = std::mem::replace(&mut self.event, "CLIENT_ACCEPTED");
+                    let r = self.eval_code(&Code::Text(body.clone(), span), Owned);
+                    self.event = event;
+                    r
+                }
                 _ => self.wrong_args("clientside <script>", span),
             },
-            Serverside => {
-                // The server side's addresses and ports are the pool member's, which the
-                // engine does not follow into a client-side event.
-                self.fail(
-                    crate::error::RuntimeErrorKind::Unsupported {
-                        command: "serverside".into(),
-                        event: self.event.to_string(),
-                    },
-                    span,
-                )
-            }
             _ => self.text_helper(b, args, span),
         }
     }
 
     fn text_helper(&mut self, b: Builtin, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         use Builtin::{
-            B64decode, B64encode, Crc32, Domain, Findstr, Getfield, Md5, Sha1, Sha256, Substr,
-            UriDecode, UriEncode,
+            B64decode, B64encode, Crc32, DecodeUri, Domain, Findstr, Getfield, Htonl, Htons, Md5,
+            Ntohl, Ntohs, Sha1, Sha256, Sha384, Sha512, Substr, UriDecode, UriEncode,
         };
         let t = self.taint_op(b.name(), &args[1..], span);
         if let Some(first) = args.get(1) {
@@ -91,7 +90,9 @@ impl<'a> Interp<'_, 'a> {
                     _ => String::new(),
                 }
             }
-            (Getfield, _) => return self.wrong_args("getfield <string> <split> <field_number>", span),
+            (Getfield, _) => {
+                return self.wrong_args("getfield <string> <split> <field_number>", span);
+            }
             (Findstr, [_, s, search, rest @ ..]) if rest.len() <= 2 => {
                 let s = s.as_str();
                 match s.find(search.as_str()) {
@@ -117,7 +118,9 @@ impl<'a> Interp<'_, 'a> {
                 let tail = skip_chars(s.as_str(), skip);
                 self.terminate(tail, rest.first())
             }
-            (Substr, _) => return self.wrong_args("substr <string> <skip_count> ?<terminator>?", span),
+            (Substr, _) => {
+                return self.wrong_args("substr <string> <skip_count> ?<terminator>?", span);
+            }
             (Domain, [_, s, count]) => {
                 let k = self.int(count, span)?.max(0) as usize;
                 let labels: Vec<&str> = s.as_str().split('.').collect();
@@ -135,7 +138,7 @@ impl<'a> Interp<'_, 'a> {
                 }
                 out
             }
-            (UriDecode, [_, s]) => {
+            (UriDecode | DecodeUri, [_, s]) => {
                 let bytes = s.as_str().as_bytes();
                 let mut out = Vec::with_capacity(bytes.len());
                 let mut i = 0;
@@ -157,7 +160,9 @@ impl<'a> Interp<'_, 'a> {
                 }
                 String::from_utf8_lossy(&out).into_owned()
             }
-            (UriEncode | UriDecode, _) => return self.wrong_args(&format!("{} <uri>", b.name()), span),
+            (UriEncode | UriDecode, _) => {
+                return self.wrong_args(&format!("{} <uri>", b.name()), span);
+            }
             (B64encode, [_, s]) => {
                 base64::engine::general_purpose::STANDARD.encode(tcl_bytes(s.as_str()))
             }
@@ -171,7 +176,12 @@ impl<'a> Interp<'_, 'a> {
             (Md5, [_, s]) => byte_string(&md5::Md5::digest(tcl_bytes(s.as_str()))),
             (Sha1, [_, s]) => byte_string(&sha1::Sha1::digest(tcl_bytes(s.as_str()))),
             (Sha256, [_, s]) => byte_string(&sha2::Sha256::digest(tcl_bytes(s.as_str()))),
+            (Sha384, [_, s]) => byte_string(&sha2::Sha384::digest(tcl_bytes(s.as_str()))),
+            (Sha512, [_, s]) => byte_string(&sha2::Sha512::digest(tcl_bytes(s.as_str()))),
             (Crc32, [_, s]) => crc32fast::hash(&tcl_bytes(s.as_str())).to_string(),
+            // BIG-IP runs on little-endian x86: host to network order swaps the bytes.
+            (Htonl | Ntohl, [_, n]) => (self.int(n, span)? as u32).swap_bytes().to_string(),
+            (Htons | Ntohs, [_, n]) => (self.int(n, span)? as u16).swap_bytes().to_string(),
             _ => return self.wrong_args(&format!("{} <string>", b.name()), span),
         };
         self.charge(out.len(), span)?;

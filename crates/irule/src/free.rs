@@ -19,6 +19,9 @@ use crate::value::{Taint, Value};
 /// The clock's sample: 2026-01-01 00:00:00 UTC, in seconds since the epoch.
 pub(crate) const SAMPLE_NOW: i64 = 1_767_225_600;
 
+/// The payload's sample: what an SMTP client sends first after the banner.
+const PAYLOAD_SAMPLE: &str = "EHLO client.example\r\n";
+
 /// Tcl's default `clock format` layout.
 const DEFAULT_CLOCK_FORMAT: &str = "%a %b %d %H:%M:%S %Z %Y";
 
@@ -77,7 +80,31 @@ impl<'a> Interp<'_, 'a> {
             TmmCmpUnit => Ok(self.free_input("TMM::cmp_unit", "0", span)),
             TmmCmpCount => Ok(self.free_input("TMM::cmp_count", "1", span)),
             LinkVlanId => Ok(self.free_input("LINK::vlan_id", "0", span)),
-            TcpPayload => Ok(self.free_input("TCP::payload", "", span)),
+            TcpPayload => {
+                // An SMTP client's first command is the payload a collect sees first.
+                let sample = PAYLOAD_SAMPLE;
+                let text = match &args[1..] {
+                    [] => sample.to_string(),
+                    [l] if l.as_str() == "length" => sample.len().to_string(),
+                    [r, ..] if r.as_str() == "replace" => return Ok(Value::empty()),
+                    [n] => {
+                        let n = self.int(n, span)?.max(0) as usize;
+                        sample.chars().take(n).collect()
+                    }
+                    [o, n] => {
+                        let o = self.int(o, span)?.max(0) as usize;
+                        let n = self.int(n, span)?.max(0) as usize;
+                        sample.chars().skip(o).take(n).collect()
+                    }
+                    _ => {
+                        return self.wrong_args(
+                            "TCP::payload ?<size>|<offset> <size>|length|replace ...?",
+                            span,
+                        );
+                    }
+                };
+                Ok(self.free_input("TCP::payload", &text, span))
+            }
             TcpRelease => Ok(Value::empty()),
             TcpCollect => {
                 self.record(Decision::Collect, span);

@@ -346,7 +346,7 @@ impl<'a> Interp<'_, 'a> {
         let mut names: Vec<String> = Vec::new();
         let from_init = self.base_statics.map_or(&[][..], |b| &b.free_inputs[..]);
         for f in self.out.free_inputs.iter().chain(from_init) {
-            let n = format!("`{}` line {}", f.command, f.origin.at.line);
+            let n = format!("{} line {}", f.command, f.origin.at.line);
             if !names.contains(&n) && names.len() < 3 {
                 names.push(n);
             }
@@ -762,9 +762,11 @@ impl<'a> Interp<'_, 'a> {
             },
         };
         match frame.get(name.trim_start_matches(':')) {
-            Some(Var::Array(a)) => {
-                Some(a.iter().map(|(k, v)| (k.as_str().to_string(), v.clone())).collect())
-            }
+            Some(Var::Array(a)) => Some(
+                a.iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                    .collect(),
+            ),
             _ => None,
         }
     }
@@ -1025,6 +1027,15 @@ impl<'a> Interp<'_, 'a> {
         // run-time input, sampled and named. Anything else the engine does not model is a
         // gap in relaylab, which the prover reports as not decided.
         let name = args[0].as_str();
+        // A transport property or device state BIG-IP decides at run time (sampled as
+        // "0": numeric, and text too), or a setting that decides nothing relaylab judges.
+        if crate::catalog::is_opaque_run_time(name)
+            && crate::catalog::command(name)
+                .is_some_and(|c| c.needs == crate::catalog::Requirement::Any)
+        {
+            let name = name.strip_prefix("::").unwrap_or(name);
+            return Ok(self.free_input(name, "0", span));
+        }
         if let Some(info) = crate::catalog::command(name)
             && let crate::catalog::Requirement::Module(m) = info.needs
             && self.settings.modules.contains(m)

@@ -121,6 +121,7 @@ pub mod datagroup;
 mod error;
 mod expr;
 mod f5;
+mod f5text;
 mod free;
 mod fx;
 mod host;
@@ -132,7 +133,6 @@ mod shared;
 pub mod span;
 mod tclcmds;
 mod tcltext;
-mod f5text;
 mod value;
 
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};

@@ -278,10 +278,12 @@ impl Evaluation {
     /// Whether the connection ends here: a run-time error, `reject`, `drop` or `discard`.
     pub fn resets(&self) -> bool {
         self.error.is_some()
-            || self
-                .decisions
-                .iter()
-                .any(|r| matches!(r.decision, Decision::Reject | Decision::Drop | Decision::Close))
+            || self.decisions.iter().any(|r| {
+                matches!(
+                    r.decision,
+                    Decision::Reject | Decision::Drop | Decision::Close
+                )
+            })
     }
 
     /// Whether the result only holds for this address: some value derived from the

@@ -537,7 +537,9 @@ impl Program {
             .iter()
             .filter(|(_, v)| match v {
                 Var::Scalar(v) => v.taint() == crate::value::Taint::Free,
-                Var::Array(a) => a.iter().any(|(_, v)| v.taint() == crate::value::Taint::Free),
+                Var::Array(a) => a
+                    .iter()
+                    .any(|(_, v)| v.taint() == crate::value::Taint::Free),
                 Var::Global => false,
             })
             .map(|(k, _)| Box::from(k.as_str()))
@@ -618,11 +620,9 @@ fn seed_globals<'s>(statics: &'s Statics) -> Frame<'s> {
             };
             let var = match v {
                 Stored::Scalar(v) => Var::Scalar(seed(v)),
-                Stored::Array(a) => Var::Array(
-                    a.iter()
-                        .map(|(k, v)| (Text::Lit(k), seed(v)))
-                        .collect(),
-                ),
+                Stored::Array(a) => {
+                    Var::Array(a.iter().map(|(k, v)| (Text::Lit(k), seed(v))).collect())
+                }
             };
             (Text::Lit(k), var)
         })
@@ -968,6 +968,15 @@ impl<'a> Session<'a> {
                     break;
                 }
                 Err(Exc::Err(e)) => {
+                    // An error after the rule read a run-time input may come from the
+                    // sample the engine chose, not from the rule: a sample, not a proof.
+                    if !e.kind.is_model_gap() && !interp.out.free_inputs.is_empty() {
+                        let what = format!(
+                            "an error that may follow from {}",
+                            interp.derived_from(crate::value::Taint::Free)
+                        );
+                        interp.escape(&what, e.span);
+                    }
                     failure = Some(e);
                     break;
                 }

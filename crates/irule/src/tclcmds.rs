@@ -225,6 +225,7 @@ impl<'a> Interp<'_, 'a> {
                 [_, sub] if sub.as_str() == "hostname" && !self.tcl_mode => {
                     Ok(self.free_input("info hostname", "bigip1.example.net", span))
                 }
+                [_] => self.wrong_args("info subcommand ?arg ...?", span),
                 _ => self.fail(
                     RuntimeErrorKind::Unsupported {
                         command: format!("info {}", args.get(1).map(|v| v.as_str()).unwrap_or("")),
@@ -388,6 +389,7 @@ impl<'a> Interp<'_, 'a> {
             Regsub => self.regsub_cmd(args, span),
             Lsort => self.lsort_cmd(args, span),
             Lreplace => self.lreplace_cmd(args, span),
+            Linsert => self.linsert_cmd(args, span),
             Array => self.array_cmd(args, span),
             Log => {
                 // `log ?-noname? ?remote_ip[:port]? ?facility.level? message`: every form
@@ -406,34 +408,17 @@ impl<'a> Interp<'_, 'a> {
                         );
                     }
                 };
-                let bytes = self.out.log_bytes.saturating_add(msg.as_str().len());
-                if bytes > self.settings.max_value_len {
-                    return self.fail(
-                        RuntimeErrorKind::LogTooLarge {
-                            len: bytes,
-                            limit: self.settings.max_value_len,
-                        },
-                        span,
-                    );
-                }
-                self.out.log_bytes = bytes;
-                let origin = self.origin(span);
-                self.out.logs.push(LogLine {
-                    facility,
-                    message: msg.as_str().to_string(),
-                    origin,
-                });
-                Ok(Value::empty())
+                self.record_log(facility, msg.as_str(), span)
             }
             Puts => {
                 if !self.tcl_mode {
-                    return self.fail(
-                        RuntimeErrorKind::Unsupported {
-                            command: "puts".into(),
-                            event: self.event.to_string(),
-                        },
-                        span,
-                    );
+                    // On BIG-IP `puts` writes a line to TMM's log: like `log`, it changes
+                    // nothing about the connection.
+                    let Some(msg) = args.last().filter(|_| n >= 2) else {
+                        return self.wrong_args("puts ?-nonewline? ?channelId? string", span);
+                    };
+                    self.record_log(None, msg.as_str(), span)?;
+                    return Ok(Value::empty());
                 }
                 let (newline, text) = match args {
                     [_, s] => (true, s),
@@ -462,6 +447,28 @@ impl<'a> Interp<'_, 'a> {
                 span,
             ),
         }
+    }
+
+    /// Records a log line, within the cap on logged bytes.
+    fn record_log(&mut self, facility: Option<String>, msg: &str, span: Span) -> R<'a, Value<'a>> {
+        let bytes = self.out.log_bytes.saturating_add(msg.len());
+        if bytes > self.settings.max_value_len {
+            return self.fail(
+                RuntimeErrorKind::LogTooLarge {
+                    len: bytes,
+                    limit: self.settings.max_value_len,
+                },
+                span,
+            );
+        }
+        self.out.log_bytes = bytes;
+        let origin = self.origin(span);
+        self.out.logs.push(LogLine {
+            facility,
+            message: msg.to_string(),
+            origin,
+        });
+        Ok(Value::empty())
     }
 
     fn if_text(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {

@@ -170,7 +170,10 @@ impl<'a> Interp<'_, 'a> {
                         Some(Num::Float(x)) => x,
                         None => {
                             return self.user_error(
-                                format!("expected floating-point number but got \"{}\"", v.as_str()),
+                                format!(
+                                    "expected floating-point number but got \"{}\"",
+                                    v.as_str()
+                                ),
                                 span,
                             );
                         }
@@ -206,7 +209,11 @@ impl<'a> Interp<'_, 'a> {
             // is given), and pads strings with zeros on whichever side `-` says; only
             // floats follow C, where `-` wins over `0`.
             let zeros_after_sign = f.zero && if int { f.precision.is_none() } else { !f.left };
-            let fill = if f.zero && (conv == 's' || conv == 'c') { '0' } else { ' ' };
+            let fill = if f.zero && (conv == 's' || conv == 'c') {
+                '0'
+            } else {
+                ' '
+            };
             if zeros_after_sign && fill == ' ' {
                 out.push_str(&sign);
                 out.extend(std::iter::repeat_n('0', pad));
@@ -357,13 +364,17 @@ impl<'a> Interp<'_, 'a> {
                 }
                 'f' | 'e' | 'E' | 'g' | 'G' => {
                     let Some((x, used)) = scan_float(&input[at..], max) else {
-                        ran_out = width == 0 && matches!(input[at..], ['+' | '-' | '.'] | ['+' | '-', '.']);
+                        ran_out = width == 0
+                            && matches!(input[at..], ['+' | '-' | '.'] | ['+' | '-', '.']);
                         break 'fmt;
                     };
                     at += used;
                     crate::value::format_float(x)
                 }
-                other => return self.user_error(format!("bad scan conversion character \"{other}\""), span),
+                other => {
+                    return self
+                        .user_error(format!("bad scan conversion character \"{other}\""), span);
+                }
             };
             if let Some(k) = slot {
                 results[k] = Some(value);
@@ -561,7 +572,11 @@ impl<'a> Interp<'_, 'a> {
             }
             k += 1;
         }
-        let t = self.taint_op(&format!("string is {}", class.as_str()), std::slice::from_ref(s), span);
+        let t = self.taint_op(
+            &format!("string is {}", class.as_str()),
+            std::slice::from_ref(s),
+            span,
+        );
         let text = s.as_str();
         self.work(text.len(), 0, span)?;
         let all = |f: fn(char) -> bool| text.chars().all(f);
@@ -646,8 +661,7 @@ impl<'a> Interp<'_, 'a> {
                 By::Integer => match parse_int(&it) {
                     Some(n) => Key::Int(n),
                     None => {
-                        return self
-                            .user_error(format!("expected integer but got \"{it}\""), span);
+                        return self.user_error(format!("expected integer but got \"{it}\""), span);
                     }
                 },
                 By::Real => match parse_num(&it) {
@@ -703,8 +717,31 @@ impl<'a> Interp<'_, 'a> {
         let a = self.index(first.as_str(), len, span)?.max(0) as usize;
         let b = self.index(last.as_str(), len, span)?;
         let a = a.min(len);
-        let end = if b < a as i64 { a } else { (b as usize + 1).min(len) };
+        let end = if b < a as i64 {
+            a
+        } else {
+            (b as usize + 1).min(len)
+        };
         items.splice(a..end, with.iter().map(|v| v.as_str().to_string()));
+        let text = format_list(&items);
+        self.charge(text.len(), span)?;
+        Ok(Value::tainted(text, t))
+    }
+
+    /// `linsert list index ?element ...?`
+    pub(crate) fn linsert_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
+        let [_, list, index, with @ ..] = args else {
+            return self.wrong_args("linsert list index ?element ...?", span);
+        };
+        let t = self.taint_op("linsert", &args[1..], span);
+        let mut items = self.list(list.as_str(), span)?;
+        let len = items.len();
+        // `end` inserts after the last element: indices count as if the list were one
+        // longer.
+        let at = self
+            .index(index.as_str(), len + 1, span)?
+            .clamp(0, len as i64) as usize;
+        items.splice(at..at, with.iter().map(|v| v.as_str().to_string()));
         let text = format_list(&items);
         self.charge(text.len(), span)?;
         Ok(Value::tainted(text, t))
@@ -854,7 +891,11 @@ fn c_float(x: f64, conv: char, precision: Option<usize>, alt: bool) -> String {
             let p = if p == 0 { 1 } else { p };
             // The exponent %e would print decides between the two forms.
             let e = exp_form(x, p - 1);
-            let exp: i32 = e.rsplit('e').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let exp: i32 = e
+                .rsplit('e')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             let mut s = if exp < -4 || exp >= p as i32 {
                 e
             } else {
@@ -967,7 +1008,11 @@ fn scan_float(input: &[char], max: usize) -> Option<(f64, usize)> {
         s.push(*c);
         if let Ok(x) = s.parse::<f64>() {
             // Digits alone are read as an integer: `-0` scans as 0.0, not -0.0.
-            let x = if s.contains(['.', 'e', 'E']) { x } else { x + 0.0 };
+            let x = if s.contains(['.', 'e', 'E']) {
+                x
+            } else {
+                x + 0.0
+            };
             best = Some((x, k + 1));
         }
     }
@@ -1031,7 +1076,10 @@ fn count_conversions(fmt: &[char]) -> usize {
             Some(_) => n += 1,
             None => break,
         }
-        while fmt.get(i).is_some_and(|c| c.is_ascii_digit() || "*hlL".contains(*c)) {
+        while fmt
+            .get(i)
+            .is_some_and(|c| c.is_ascii_digit() || "*hlL".contains(*c))
+        {
             i += 1;
         }
         if fmt.get(i) == Some(&'[') {
@@ -1076,7 +1124,10 @@ fn dictionary_cmp(a: &str, b: &str) -> Ordering {
             continue;
         }
         let (x, y) = (a[i], b[j]);
-        let (lx, ly) = (x.to_lowercase().next().unwrap_or(x), y.to_lowercase().next().unwrap_or(y));
+        let (lx, ly) = (
+            x.to_lowercase().next().unwrap_or(x),
+            y.to_lowercase().next().unwrap_or(y),
+        );
         if lx != ly {
             return lx.cmp(&ly);
         }

@@ -273,7 +273,8 @@ pub(crate) fn parse_num(text: &str) -> Option<Num> {
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
     // `09` is an invalid octal integer to Tcl, not the float 9.0.
-    let bad_octal = body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| b.is_ascii_digit());
+    let bad_octal =
+        body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| b.is_ascii_digit());
     if !ok || bad_octal {
         return None;
     }

@@ -45,7 +45,9 @@ impl Gen {
     }
 
     fn word(&mut self) -> String {
-        let alphabet = ["a", "B", "c", "1", "0", "9", " ", ".", "-", "x", "Z", "_", "10", "%"];
+        let alphabet = [
+            "a", "B", "c", "1", "0", "9", " ", ".", "-", "x", "Z", "_", "10", "%",
+        ];
         let len = self.rng.random_range(0..7);
         (0..len).map(|_| self.pick(&alphabet)).collect()
     }
@@ -66,7 +68,9 @@ impl Gen {
             if self.rng.random_bool(0.4) {
                 spec.push_str(&self.rng.random_range(0..12).to_string());
             }
-            let conv = self.pick(&["d", "i", "u", "x", "X", "o", "s", "c", "f", "e", "g", "G", "E"]);
+            let conv = self.pick(&[
+                "d", "i", "u", "x", "X", "o", "s", "c", "f", "e", "g", "G", "E",
+            ]);
             if self.rng.random_bool(0.3) {
                 spec.push('.');
                 spec.push_str(&self.rng.random_range(0..8).to_string());
@@ -140,7 +144,14 @@ impl Gen {
         ]);
         let with = self.pick(&["X", "&&", r"<\1>", r"\0-", r"\\&", "", r"[\2]"]);
         let text = self.word() + &self.word();
-        let opts = self.pick(&["", "-all", "-nocase", "-all -nocase", "-start 2", "-all -start 1"]);
+        let opts = self.pick(&[
+            "",
+            "-all",
+            "-nocase",
+            "-all -nocase",
+            "-start 2",
+            "-all -start 1",
+        ]);
         if self.rng.random_bool(0.5) {
             format!(
                 "list [regsub {opts} {} {} {} out] $out",
@@ -149,7 +160,12 @@ impl Gen {
                 braced(with)
             )
         } else {
-            format!("regsub {opts} {} {} {}", braced(pat), braced(&text), braced(with))
+            format!(
+                "regsub {opts} {} {} {}",
+                braced(pat),
+                braced(&text),
+                braced(with)
+            )
         }
     }
 
@@ -160,8 +176,10 @@ impl Gen {
                 if ints {
                     self.rng.random_range(-20..20).to_string()
                 } else {
-                    self.pick(&["a", "B", "b", "A", "x10", "x9", "x1", "10", "9", "a1b", "A1B", "a01"])
-                        .to_string()
+                    self.pick(&[
+                        "a", "B", "b", "A", "x10", "x9", "x1", "10", "9", "a1b", "A1B", "a01",
+                    ])
+                    .to_string()
                 }
             })
             .collect();
@@ -204,15 +222,37 @@ impl Gen {
 
     fn string_is_call(&mut self) -> String {
         let class = self.pick(&[
-            "integer", "wideinteger", "double", "alpha", "alnum", "digit", "space", "upper",
-            "lower", "xdigit", "boolean", "true", "false", "list", "wordchar", "ascii", "punct",
+            "integer",
+            "wideinteger",
+            "double",
+            "alpha",
+            "alnum",
+            "digit",
+            "space",
+            "upper",
+            "lower",
+            "xdigit",
+            "boolean",
+            "true",
+            "false",
+            "list",
+            "wordchar",
+            "ascii",
+            "punct",
         ]);
-        let strict = if self.rng.random_bool(0.3) { "-strict " } else { "" };
+        let strict = if self.rng.random_bool(0.3) {
+            "-strict "
+        } else {
+            ""
+        };
         let values = [
             self.word(),
             self.int_text(),
             self.float_text(),
-            self.pick(&["yes", "off", "TRUE", "0", "1.5e3", " 12 ", "a {b}", "ffEE", ""]).to_string(),
+            self.pick(&[
+                "yes", "off", "TRUE", "0", "1.5e3", " 12 ", "a {b}", "ffEE", "",
+            ])
+            .to_string(),
         ];
         let v = values[self.rng.random_range(0..values.len())].clone();
         format!("string is {class} {strict}{}", braced(&v))
@@ -271,6 +311,7 @@ fn text_command_corners_print_the_same_as_tclsh() {
         r#"scan "12abc" "%2d%*c%s""#,
         r#"scan "0x10 010 0b11 9" "%i %i %i %i""#,
         r#"lreplace {a b} 5 5"#,
+        r#"list [linsert {a b c} 0 x] [linsert {a b c} end x y] [linsert {a b c} end-1 x] [linsert {a b c} 10 x] [linsert {} 0 x] [linsert {a b} -3 x]"#,
         r#"list [lreplace {a b c d} 1 2 x y z] [lreplace {a b c} end end] [lreplace {a b c} 2 1 q] [lreplace {} 0 0]"#,
         r#"list [lsort {b A a B 10 9 x1 x10 x9}] [lsort -dictionary {b A a B 10 9 x1 x10 x9 x01}] [lsort -integer -decreasing {3 10 2}] [lsort -unique {b a b c a}] [lsort -nocase {b A a B}]"#,
         r#"lsort -integer {1 a}"#,

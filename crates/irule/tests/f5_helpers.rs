@@ -58,6 +58,8 @@ log local0. <[b64decode "%%%"]>
 log local0. [b64encode [md5 "abc"]]
 log local0. [b64encode [sha1 "abc"]]
 log local0. [crc32 "123456789"]
+log local0. [htonl 1]-[htons 1]-[ntohs 256]
+log local0. [string length [sha512 abc]]-[string length [sha384 abc]]
 log local0. [URI::encode "a b/c?d=é"]
 log local0. [URI::decode "a%20b%2Fc"]
 "#,
@@ -75,6 +77,8 @@ log local0. [URI::decode "a%20b%2Fc"]
             "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=",
             // The CRC-32 check value.
             "3421780262",
+            "16777216-256-1",
+            "64-48",
             "a%20b%2Fc%3Fd%3D%C3%A9",
             "a b/c",
         ]
@@ -113,7 +117,10 @@ fn ip_protocol_is_tcp_and_ip_version_is_decided_per_family() {
     );
     assert!(v4.error.is_none(), "{:?}", v4.error);
     assert!(v4.snat().is_some());
-    assert!(v4.escapes.is_empty(), "IP::version is modelled, not sampled");
+    assert!(
+        v4.escapes.is_empty(),
+        "IP::version is modelled, not sampled"
+    );
     // The whole IPv4 space gives the same answer: one observed set, all of it.
     let obs = &v4.observed[0];
     assert_eq!(obs.sets.len(), 1);
@@ -144,14 +151,18 @@ fn info_hostname_is_a_run_time_input() {
 
 #[test]
 fn a_module_command_is_a_run_time_input_where_the_module_exists_and_refused_elsewhere() {
-    let rule = "when CLIENT_ACCEPTED { if { [IP::reputation [IP::client_addr]] ne \"\" } { reject } }";
+    let rule =
+        "when CLIENT_ACCEPTED { if { [IP::reputation [IP::client_addr]] ne \"\" } { reject } }";
     let Err(err) = irule::Program::new(
         vec![irule::parse("/Common/r", rule).unwrap()],
         Settings::default(),
     ) else {
         panic!("refused without the module");
     };
-    assert!(err.to_string().contains("ip-intelligence") || err.to_string().contains("module"), "{err}");
+    assert!(
+        err.to_string().contains("ip-intelligence") || err.to_string().contains("module"),
+        "{err}"
+    );
     let mut settings = Settings::default();
     settings.modules.insert("ip-intelligence".into());
     let p = program_with(&[("/Common/r", rule)], settings);

@@ -261,5 +261,8 @@ fn an_evaluation_without_escapes_decides_the_same_for_every_draw_of_its_inputs()
         }
     }
     // Both kinds must occur, or the oracle checks nothing.
-    assert!(proved > 20 && sampled > 20, "proved {proved}, sampled {sampled}");
+    assert!(
+        proved > 20 && sampled > 20,
+        "proved {proved}, sampled {sampled}"
+    );
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use addrspace::Addr;
 use bigip::Config;
-use irule::Decision;
 use bigip::decide::{DataGroupIndex, End, Path, Plan, PlanError};
 use bigip::snat::AutomapModel;
+use irule::Decision;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;

@@ -78,4 +78,3 @@ net self /Common/float {{ address 10.0.1.5/24 vlan /Common/internal traffic-grou
         options: Options::default(),
     }
 }
-
