@@ -92,10 +92,14 @@ fn write_violation(o: &mut String, v: &Violation) -> std::fmt::Result {
 }
 
 fn write_case(o: &mut String, c: &CaseResult) -> std::fmt::Result {
-    let mark = if c.passed { "✓" } else { "✗" };
+    let (mark, note) = match (c.passed, c.not_decided) {
+        (true, _) => ("✓", ""),
+        (false, true) => ("?", " (not decided: not shown to hold)"),
+        (false, false) => ("✗", ""),
+    };
     writeln!(
         o,
-        "  {mark} line {}: {} -> {} expect {}",
+        "  {mark} line {}: {} -> {} expect {}{note}",
         c.line, c.from, c.rcpt, c.expect
     )?;
     if !c.passed {

@@ -374,6 +374,13 @@ impl Plan {
             index: index.clone(),
             virtual_name: v.name.clone(),
         };
+        // What BIG-IP accepts in a rule depends on the virtual's profiles and the
+        // system's modules: the configuration says which.
+        let mut settings = settings;
+        settings
+            .profiles
+            .extend(v.profiles.iter().filter_map(|p| config.profile_kind(p)));
+        settings.modules.extend(config.provisioned.iter().cloned());
         let mut init_gap = None;
         let program = if v.rules.is_empty() {
             None

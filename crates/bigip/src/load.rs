@@ -482,6 +482,25 @@ impl Loader<'_> {
             (["net", "self", _], Some(b)) => self.self_ip(name_word(2), b, &span),
             (["net", "vlan", _], Some(b)) => self.vlan(name_word(2), b, &span),
             (["net", "route-domain", _], Some(b)) => self.route_domain(name_word(2), b, &span),
+            (["ltm", "profile", kind, _], Some(_)) => {
+                // Only the kind is read (it decides which iRule commands load); the
+                // settings are not modelled, and `config show` says so.
+                let full = full_name(&name_word(3).text);
+                self.config.profile_kinds.insert(full, (*kind).to_string());
+                let what = describe(&words);
+                self.unmodelled(span, what);
+            }
+            (["sys", "provision", module], Some(b)) => {
+                let level = b.attrs().into_iter().find_map(|a| match a {
+                    Attr::Value(k, v) if k.text == "level" => Some(v.text.clone()),
+                    _ => None,
+                });
+                if level.as_deref().is_some_and(|l| l != "none") {
+                    self.config.provisioned.insert((*module).to_string());
+                }
+                let what = describe(&words);
+                self.unmodelled(span, what);
+            }
             _ => {
                 let what = describe(&words);
                 self.unmodelled(span, what);

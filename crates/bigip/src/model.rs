@@ -4,7 +4,7 @@
 //! partition paths (`/Common/smtp_pool`); each object remembers the 1-based line it starts
 //! on so that explanations can cite the configuration.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use addrspace::{Addr, AddrSet};
@@ -44,8 +44,33 @@ pub struct Config {
     pub vlans: BTreeMap<String, Vlan>,
     /// `net route-domain`.
     pub route_domains: BTreeMap<String, RouteDomain>,
+    /// `ltm profile KIND NAME`: each profile's kind (`http`, `client-ssl`, `dns`, ...), by
+    /// full name. Built-in profiles (`/Common/http`) need no entry: see
+    /// [`Config::profile_kind`].
+    pub profile_kinds: BTreeMap<String, String>,
+    /// `sys provision MODULE` at a level other than `none`: the modules whose iRule
+    /// commands run on this system (`asm`, `apm`, `ilx`, ...).
+    pub provisioned: BTreeSet<String>,
     /// Objects and attributes relaylab reads past without modelling, with their lines.
     pub unmodelled: Vec<Unmodelled>,
+}
+
+impl Config {
+    /// The kind of the profile `name` (full name): its `ltm profile` definition, or for
+    /// BIG-IP's built-in profiles their name (`/Common/clientssl` is a client-ssl profile).
+    pub fn profile_kind(&self, name: &str) -> Option<String> {
+        if let Some(k) = self.profile_kinds.get(name) {
+            return Some(k.clone());
+        }
+        let base = name.strip_prefix("/Common/")?;
+        Some(match base {
+            "clientssl" => "client-ssl".into(),
+            "serverssl" => "server-ssl".into(),
+            "httpcompression" => "http-compression".into(),
+            "webacceleration" => "web-acceleration".into(),
+            other => other.into(),
+        })
+    }
 }
 
 /// Something read but not modelled: kept so nothing is dropped silently.
