@@ -372,3 +372,54 @@ fn a_tcl_error_the_bigip_raises_too_stays_a_proved_reset() {
     assert!(v.iter().all(|v| matches!(v.label, Label::Proved)));
     assert!(v.iter().any(|v| v.property == Property::InboundDelivered));
 }
+
+/// Rules in the styles public collections use (`tests/corpus/*.irule`), each with the label
+/// its classes must carry in a `# expect:` line.
+#[test]
+fn the_style_corpus_loads_and_is_labelled_as_each_rule_says() {
+    let extra = "ltm data-group internal /Common/relay_clients { records { 10.1.2.0/24 { data 10.0.0.20 } } type ip }";
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "irule"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    let mut failures = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let want = match text.lines().next().and_then(|l| l.strip_prefix("# expect: ")) {
+            Some("proved") => Expect::Proved,
+            Some("sampled") => Expect::Sampled,
+            Some("not-decided") => Expect::NotDecided,
+            other => panic!("{name}: first line must be `# expect: proved|sampled|not-decided`, got {other:?}"),
+        };
+        let m = model(&text, &["10.1.2.0/24"], extra);
+        let p = match prove(&m) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{name}: does not load: {e}"));
+                continue;
+            }
+        };
+        let v = &p.virtuals[0];
+        let kinds: Vec<Expect> = v.classes.iter().map(|c| kind(&c.label)).collect();
+        let ok = match want {
+            Expect::Proved => kinds.iter().all(|k| *k == Expect::Proved),
+            Expect::Sampled => {
+                kinds.contains(&Expect::Sampled) && !kinds.contains(&Expect::NotDecided)
+            }
+            Expect::NotDecided => kinds.contains(&Expect::NotDecided),
+        };
+        if !ok {
+            let labels: Vec<_> = v.classes.iter().map(|c| format!("{:?}", c.label)).collect();
+            failures.push(format!("{name}: want {want:?}, got {}", labels.join("; ")));
+        }
+        if v.violations.iter().any(|x| x.label.is_not_decided()) {
+            failures.push(format!("{name}: a not-decided class violates a property"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
