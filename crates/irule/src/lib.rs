@@ -131,6 +131,7 @@ mod parse;
 mod program;
 mod shared;
 pub mod span;
+mod tclbinary;
 mod tclcmds;
 mod tcltext;
 mod value;

@@ -390,6 +390,7 @@ impl<'a> Interp<'_, 'a> {
             Lsort => self.lsort_cmd(args, span),
             Lreplace => self.lreplace_cmd(args, span),
             Linsert => self.linsert_cmd(args, span),
+            Binary => self.binary_cmd(args, span),
             Array => self.array_cmd(args, span),
             Log => {
                 // `log ?-noname? ?remote_ip[:port]? ?facility.level? message`: every form

@@ -530,12 +530,38 @@ pub(crate) fn quote_element(e: &str, first: bool) -> Cow<'_, str> {
                 | '"'
         )
     };
-    let needs = e.chars().any(special) || (first && e.starts_with('#'));
+    // Braces inside an element need nothing while they balance (`a{}b`); at its start,
+    // or unbalanced, they do.
+    let mut level: i64 = 0;
+    let mut unbalanced = false;
+    for c in e.chars() {
+        match c {
+            '{' => level += 1,
+            '}' => {
+                level -= 1;
+                unbalanced |= level < 0;
+            }
+            _ => {}
+        }
+    }
+    unbalanced |= level != 0;
+    let needs = e.chars().any(|c| special(c) && c != '{' && c != '}')
+        || e.starts_with('{')
+        || unbalanced
+        || (first && e.starts_with('#'));
     if !needs {
         return Cow::Borrowed(e);
     }
+    // Tcl escapes a quote or `]` inside an element that needs nothing else (`a\"b`,
+    // `a\]b`), and braces one that starts with a quote or has other special characters.
+    let leads_with_quote_or_brace = e.starts_with(['"', '{']);
+    let hash_first = first && e.starts_with('#');
+    let prefer_escape = !(leads_with_quote_or_brace || unbalanced || hash_first)
+        && e
+            .chars()
+            .all(|c| matches!(c, '"' | ']' | '{' | '}') || !special(c));
     let mut depth: i64 = 0;
-    let mut balanced = true;
+    let mut balanced = !prefer_escape;
     for c in e.chars() {
         match c {
             '{' => depth += 1,
@@ -560,6 +586,7 @@ pub(crate) fn quote_element(e: &str, first: bool) -> Cow<'_, str> {
             '\r' => out.push_str("\\r"),
             '\x0b' => out.push_str("\\v"),
             '\x0c' => out.push_str("\\f"),
+            '{' | '}' if prefer_escape => out.push(c),
             c if special(c) => {
                 out.push('\\');
                 out.push(c);

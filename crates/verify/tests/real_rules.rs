@@ -236,7 +236,12 @@ const CONSTRUCTS: &[(&str, &str, Expect)] = &[
     ),
     (
         "binary",
-        "when CLIENT_ACCEPTED { binary scan abc H* hex; snat automap }",
+        "when CLIENT_ACCEPTED { binary scan [IP::local_addr] a2 x; if { $x eq \"10\" } { snat automap } }",
+        Expect::Proved,
+    ),
+    (
+        "subst (not modelled)",
+        "when CLIENT_ACCEPTED { set x [subst {a}]; snat automap }",
         Expect::NotDecided,
     ),
     (
@@ -321,7 +326,7 @@ fn relaylab_gaps_are_never_proved_violations() {
     for rule in [
         "when CLIENT_ACCEPTED { if { [expr {rand()}] > 2 } { reject }; snat automap }",
         "when CLIENT_ACCEPTED { while { 1 } { }; snat automap }",
-        "when RULE_INIT { binary scan abc H* ::hex }\nwhen CLIENT_ACCEPTED { snat automap }",
+        "when RULE_INIT { set ::x [subst {a}] }\nwhen CLIENT_ACCEPTED { snat automap }",
     ] {
         let m = model(rule, &["10.1.0.0/16"], "");
         let p = prove(&m).unwrap_or_else(|e| panic!("{rule}: {e}"));
@@ -390,11 +395,17 @@ fn the_style_corpus_loads_and_is_labelled_as_each_rule_says() {
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        let want = match text.lines().next().and_then(|l| l.strip_prefix("# expect: ")) {
+        let want = match text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+        {
             Some("proved") => Expect::Proved,
             Some("sampled") => Expect::Sampled,
             Some("not-decided") => Expect::NotDecided,
-            other => panic!("{name}: first line must be `# expect: proved|sampled|not-decided`, got {other:?}"),
+            other => panic!(
+                "{name}: first line must be `# expect: proved|sampled|not-decided`, got {other:?}"
+            ),
         };
         let m = model(&text, &["10.1.2.0/24"], extra);
         let p = match prove(&m) {
