@@ -60,7 +60,7 @@ builtins! {
     V9ClientPort => "client_port", V9RemotePort => "remote_port", V9LocalPort => "local_port",
     V9IpProtocol => "ip_protocol", Sha384 => "sha384", Sha512 => "sha512", Htonl => "htonl",
     Htons => "htons", Ntohl => "ntohl", Ntohs => "ntohs", DecodeUri => "decode_uri",
-    Linsert => "linsert", Binary => "binary",
+    Linsert => "linsert", Binary => "binary", Upvar => "upvar", Uplevel => "uplevel",
 }
 
 impl Builtin {

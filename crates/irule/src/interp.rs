@@ -1,5 +1,6 @@
 //! The interpreter core: words, variables, commands, control flow and `expr`.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -115,6 +116,8 @@ pub(crate) enum Var<'a> {
     Array(FxMap<Text<'a>, Value<'a>>),
     /// `global name` inside a proc.
     Global,
+    /// `upvar`: the variable of another frame (None: the globals) under its own name.
+    Link(Option<usize>, Box<str>),
 }
 
 pub(crate) type Frame<'a> = FxMap<Text<'a>, Var<'a>>;
@@ -645,15 +648,9 @@ impl<'a> Interp<'_, 'a> {
             }
             return self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span);
         }
-        let (frame, key): (&Frame<'a>, &str) = match name.strip_prefix("::") {
-            Some(g) => (&self.st.globals, g.trim_start_matches(':')),
-            None => match self.st.frames.last() {
-                Some(f) if matches!(f.get(name), Some(Var::Global)) => (&self.st.globals, name),
-                Some(f) => (f, name),
-                None => (&self.st.globals, name),
-            },
-        };
-        match (frame.get(key), index) {
+        let (at, key) = self.resolve(name);
+        let frame = self.frame_ref(at);
+        match (frame.get(key.as_ref()), index) {
             (Some(Var::Scalar(v)), None) => return Ok(v.clone()),
             (Some(Var::Array(a)), Some(i)) => {
                 if let Some(v) = a.get(i) {
@@ -671,7 +668,8 @@ impl<'a> Interp<'_, 'a> {
             _ => {}
         }
         if name.starts_with("::") && index.is_none() && !self.tcl_mode {
-            return self.global_data_group(key, span);
+            let key = key.into_owned();
+            return self.global_data_group(&key, span);
         }
         self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span)
     }
@@ -685,10 +683,10 @@ impl<'a> Interp<'_, 'a> {
         let global;
         let key = if name.starts_with("static::") || name.starts_with("::") {
             name
-        } else if let Some(f) = self.st.frames.last()
-            && matches!(f.get(name), Some(Var::Global))
+        } else if !self.st.frames.is_empty()
+            && let (None, target) = self.resolve(name)
         {
-            global = format!("::{name}");
+            global = format!("::{target}");
             &global
         } else {
             return;
@@ -735,15 +733,8 @@ impl<'a> Interp<'_, 'a> {
             return self.st.statics.contains_key(s)
                 || self.base_statics.is_some_and(|b| b.vars.contains_key(s));
         }
-        let (frame, key) = match base.strip_prefix("::") {
-            Some(g) => (&self.st.globals, g),
-            None => match self.st.frames.last() {
-                Some(f) if matches!(f.get(base), Some(Var::Global)) => (&self.st.globals, base),
-                Some(f) => (f, base),
-                None => (&self.st.globals, base),
-            },
-        };
-        match (frame.get(key), index) {
+        let (at, key) = self.resolve(base);
+        match (self.frame_ref(at).get(key.as_ref()), index) {
             (Some(Var::Scalar(_)), None) => true,
             (Some(Var::Array(_)), None) => true,
             (Some(Var::Array(a)), Some(i)) => a.contains_key(i),
@@ -753,15 +744,8 @@ impl<'a> Interp<'_, 'a> {
 
     /// The elements of the array `name` (not static), or None if it is no array.
     pub(crate) fn array_entries(&self, name: &str) -> Option<Vec<(String, Value<'a>)>> {
-        let frame = match name.strip_prefix("::") {
-            Some(_) => &self.st.globals,
-            None => match self.st.frames.last() {
-                Some(f) if matches!(f.get(name), Some(Var::Global)) => &self.st.globals,
-                Some(f) => f,
-                None => &self.st.globals,
-            },
-        };
-        match frame.get(name.trim_start_matches(':')) {
+        let (at, key) = self.resolve(name);
+        match self.frame_ref(at).get(key.as_ref()) {
             Some(Var::Array(a)) => Some(
                 a.iter()
                     .map(|(k, v)| (k.as_str().to_string(), v.clone()))
@@ -771,28 +755,69 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
+    /// Frame `at` itself (no links followed) and `name` as its key.
+    pub(crate) fn frame_for_name_at(
+        &mut self,
+        at: Option<usize>,
+        name: &str,
+    ) -> (&mut Frame<'a>, Text<'a>) {
+        (self.frame_mut(at), Text::Made(Rc::from(name)))
+    }
+
     /// The frame a (non-static) name lives in, and the name within it, as a key.
     pub(crate) fn frame_for_name(&mut self, name: &str) -> (&mut Frame<'a>, Text<'a>) {
         let (f, n) = self.frame_for(name);
-        (f, Text::Made(Rc::from(n)))
+        (f, Text::Made(Rc::from(n.as_ref())))
     }
 
     /// The frame a (non-static) name lives in, and the name within it.
-    fn frame_for<'n>(&mut self, name: &'n str) -> (&mut Frame<'a>, &'n str) {
+    fn frame_for<'n>(&mut self, name: &'n str) -> (&mut Frame<'a>, Cow<'n, str>) {
+        let (at, key) = self.resolve(name);
+        (self.frame_mut(at), key)
+    }
+
+    /// Where `name` lives once `::`, `global` and `upvar` are followed: the frame (None:
+    /// the globals, which are also the frame of an event's body) and the name there.
+    pub(crate) fn resolve<'n>(&self, name: &'n str) -> (Option<usize>, Cow<'n, str>) {
+        self.resolve_from(self.st.frames.len().checked_sub(1), name)
+    }
+
+    /// [`Interp::resolve`] as seen from frame `at`.
+    pub(crate) fn resolve_from<'n>(
+        &self,
+        at: Option<usize>,
+        name: &'n str,
+    ) -> (Option<usize>, Cow<'n, str>) {
         if let Some(g) = name.strip_prefix("::") {
-            return (&mut self.st.globals, g.trim_start_matches(':'));
+            return (None, Cow::Borrowed(g.trim_start_matches(':')));
         }
-        let is_global = self
-            .st
-            .frames
-            .last()
-            .is_some_and(|f| matches!(f.get(name), Some(Var::Global)));
-        if is_global {
-            return (&mut self.st.globals, name);
+        let mut at = at;
+        let mut key = Cow::Borrowed(name);
+        // Links only point to older frames, so this ends; the bound is a guard.
+        for _ in 0..=self.st.frames.len() {
+            match self.frame_ref(at).get(key.as_ref()) {
+                Some(Var::Global) if at.is_some() => at = None,
+                Some(Var::Link(to, target)) => {
+                    at = *to;
+                    key = Cow::Owned(target.to_string());
+                }
+                _ => break,
+            }
         }
-        match self.st.frames.last_mut() {
-            Some(f) => (f, name),
-            None => (&mut self.st.globals, name),
+        (at, key)
+    }
+
+    pub(crate) fn frame_ref(&self, at: Option<usize>) -> &Frame<'a> {
+        match at.and_then(|i| self.st.frames.get(i)) {
+            Some(f) => f,
+            None => &self.st.globals,
+        }
+    }
+
+    pub(crate) fn frame_mut(&mut self, at: Option<usize>) -> &mut Frame<'a> {
+        match at {
+            Some(i) if i < self.st.frames.len() => &mut self.st.frames[i],
+            _ => &mut self.st.globals,
         }
     }
 
@@ -803,6 +828,7 @@ impl<'a> Interp<'_, 'a> {
             return Ok(value);
         }
         let (frame, k) = self.frame_for(base);
+        let k: &str = &k;
         let problem = match index {
             None => match frame.get_mut(k) {
                 Some(Var::Array(_)) => Some("variable is array"),
@@ -850,6 +876,7 @@ impl<'a> Interp<'_, 'a> {
             return self.st.statics.remove(s).is_some();
         }
         let (frame, k) = self.frame_for(base);
+        let k: &str = &k;
         match index {
             None => frame.remove(k).is_some(),
             Some(i) => match frame.get_mut(k) {

@@ -540,7 +540,7 @@ impl Program {
                 Var::Array(a) => a
                     .iter()
                     .any(|(_, v)| v.taint() == crate::value::Taint::Free),
-                Var::Global => false,
+                Var::Global | Var::Link(..) => false,
             })
             .map(|(k, _)| Box::from(k.as_str()))
             .collect();
@@ -556,7 +556,7 @@ impl Program {
                             .map(|(k, v)| (Box::from(k.as_str()), Box::from(v.as_str())))
                             .collect(),
                     ),
-                    Var::Global => return None,
+                    Var::Global | Var::Link(..) => return None,
                 };
                 Some((Box::from(k.as_str()), stored))
             })

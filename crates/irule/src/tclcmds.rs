@@ -391,6 +391,8 @@ impl<'a> Interp<'_, 'a> {
             Lreplace => self.lreplace_cmd(args, span),
             Linsert => self.linsert_cmd(args, span),
             Binary => self.binary_cmd(args, span),
+            Upvar => self.upvar_cmd(args, span),
+            Uplevel => self.uplevel_cmd(args, span),
             Array => self.array_cmd(args, span),
             Log => {
                 // `log ?-noname? ?remote_ip[:port]? ?facility.level? message`: every form

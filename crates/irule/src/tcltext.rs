@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 use crate::error::RuntimeErrorKind;
-use crate::interp::{Interp, R, Var};
+use crate::interp::{Code, Interp, Owned, R, Var};
 use crate::span::Span;
 use crate::value::{Num, Taint, Value, format_list, parse_bool, parse_int, parse_list, parse_num};
 
@@ -745,6 +745,102 @@ impl<'a> Interp<'_, 'a> {
         let text = format_list(&items);
         self.charge(text.len(), span)?;
         Ok(Value::tainted(text, t))
+    }
+
+    /// The frame a level names, counted from the current one (`1`: the caller; `#0`:
+    /// the globals, where an event's body runs). None: no such level.
+    fn level_frame(&self, level: &str) -> Option<Option<usize>> {
+        let depth = self.st.frames.len();
+        let target = match level.strip_prefix('#') {
+            Some(abs) => abs.parse::<usize>().ok()?,
+            None => depth.checked_sub(level.parse::<usize>().ok()?)?,
+        };
+        match target {
+            0 => Some(None),
+            t if t <= depth => Some(Some(t - 1)),
+            _ => None,
+        }
+    }
+
+    fn looks_like_level(text: &str) -> bool {
+        text.starts_with('#') || text.starts_with(|c: char| c.is_ascii_digit())
+    }
+
+    /// `upvar ?level? otherVar myVar ?otherVar myVar ...?`
+    pub(crate) fn upvar_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
+        let usage = "upvar ?level? otherVar localVar ?otherVar localVar ...?";
+        let rest = &args[1..];
+        let (level, pairs) = match rest.first() {
+            Some(l) if Self::looks_like_level(l.as_str()) && rest.len() % 2 == 1 => {
+                (l.as_str(), &rest[1..])
+            }
+            _ => ("1", rest),
+        };
+        if pairs.is_empty() || pairs.len() % 2 != 0 {
+            return self.wrong_args(usage, span);
+        }
+        let Some(at) = self.level_frame(level) else {
+            return self.user_error(format!("bad level \"{level}\""), span);
+        };
+        let here = self.st.frames.len().checked_sub(1);
+        for pair in pairs.chunks(2) {
+            let (other, local) = (pair[0].as_str(), pair[1].as_str());
+            if other.starts_with("static::") || other.contains('(') || local.contains('(') {
+                return self.fail(
+                    RuntimeErrorKind::Unsupported {
+                        command: "upvar of a static or array element".into(),
+                        event: self.event.to_string(),
+                    },
+                    span,
+                );
+            }
+            let (to, target) = self.resolve_from(at, other);
+            let target = target.into_owned();
+            if to == here && target == local {
+                return self.user_error("can't upvar from variable to itself", span);
+            }
+            let frame = self.frame_mut(here);
+            if let Some(Var::Scalar(_) | Var::Array(_)) = frame.get(local) {
+                return self.user_error(format!("variable \"{local}\" already exists"), span);
+            }
+            let (frame, key) = self.frame_for_name_at(here, local);
+            frame.insert(key, Var::Link(to, target.into()));
+        }
+        Ok(Value::empty())
+    }
+
+    /// `uplevel ?level? arg ?arg ...?`
+    pub(crate) fn uplevel_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
+        let rest = &args[1..];
+        let (level, words) = match rest.first() {
+            Some(l) if Self::looks_like_level(l.as_str()) && rest.len() > 1 => {
+                (l.as_str(), &rest[1..])
+            }
+            _ => ("1", rest),
+        };
+        if words.is_empty() {
+            return self.wrong_args("uplevel ?level? command ?arg ...?", span);
+        }
+        let Some(at) = self.level_frame(level) else {
+            return self.user_error(format!("bad level \"{level}\""), span);
+        };
+        let script = if words.len() == 1 {
+            words[0].clone()
+        } else {
+            let parts: Vec<&str> = words.iter().map(|w| w.as_str().trim()).collect();
+            Value::tainted(parts.join(" "), crate::value::Taint::Clean)
+                .with_taint(words.iter().fold(Taint::Clean, |t, w| t.join(w.taint())))
+        };
+        if script.taint().is_tainted() {
+            let what = format!("uplevel of {}", self.derived_from(script.taint()));
+            self.escape(&what, span);
+        }
+        // The frames above the target are set aside while the script runs there.
+        let keep = at.map_or(0, |i| i + 1);
+        let above = self.st.frames.split_off(keep);
+        let r = self.eval_code(&Code::Text(script, span), Owned);
+        self.st.frames.extend(above);
+        r
     }
 
     /// `array set|get|names|size|exists|unset arrayName ...`

@@ -557,8 +557,7 @@ pub(crate) fn quote_element(e: &str, first: bool) -> Cow<'_, str> {
     let leads_with_quote_or_brace = e.starts_with(['"', '{']);
     let hash_first = first && e.starts_with('#');
     let prefer_escape = !(leads_with_quote_or_brace || unbalanced || hash_first)
-        && e
-            .chars()
+        && e.chars()
             .all(|c| matches!(c, '"' | ']' | '{' | '}') || !special(c));
     let mut depth: i64 = 0;
     let mut balanced = !prefer_escape;

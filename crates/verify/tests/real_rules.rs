@@ -187,7 +187,7 @@ const CONSTRUCTS: &[(&str, &str, Expect)] = &[
     (
         "upvar",
         "proc bump { name } { upvar $name v; incr v }\nwhen CLIENT_ACCEPTED { set n 1; call bump n; snat automap }",
-        Expect::NotDecided,
+        Expect::Proved,
     ),
     (
         "lreplace / lsort",
