@@ -648,6 +648,14 @@ impl<'a> Interp<'_, 'a> {
             }
             return self.fail(RuntimeErrorKind::NoSuchVariable { name: full() }, span);
         }
+        // The common case first: a plain variable of the current frame, one lookup.
+        if index.is_none()
+            && let Some(Var::Scalar(v)) = self
+                .frame_ref(self.st.frames.len().checked_sub(1))
+                .get(name)
+        {
+            return Ok(v.clone());
+        }
         let (at, key) = self.resolve(name);
         let frame = self.frame_ref(at);
         match (frame.get(key.as_ref()), index) {
