@@ -122,3 +122,22 @@ fn the_coverage_figure_adds_up() {
     assert_eq!(f.runs_on_tcp + f.module + f.refused, f.commands);
     assert!(f.modelled > 0 && f.run_time_input > 0);
 }
+
+/// The figures the README and docs/irules.md quote are the catalogue's, so they cannot go
+/// stale unnoticed.
+#[test]
+fn the_documented_coverage_figures_are_current() {
+    let f = catalog::support_figures();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let claim = format!(
+        "of the {} commands F5's reference lets a TCP virtual run, {} are modelled exactly, {} are run-time inputs (sampled where a decision depends on them) and {} are not decided yet",
+        f.runs_on_tcp, f.modelled, f.run_time_input, f.not_modelled
+    );
+    assert!(flat.contains(&claim), "README should say: {claim}");
+    let doc = std::fs::read_to_string(root.join("docs/irules.md")).unwrap();
+    let flat = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = format!("irule reference coverage: {f}");
+    assert!(flat.contains(&line), "docs/irules.md should quote: {line}");
+}
