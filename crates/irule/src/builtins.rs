@@ -68,36 +68,20 @@ impl Builtin {
     /// about the connection itself (see `free.rs`).
     pub(crate) fn is_run_time(self) -> bool {
         use Builtin::*;
-        matches!(
-            self,
-            Clock
-                | Table
-                | Session
-                | Sharedvar
-                | After
-                | HslOpen
-                | HslSend
-                | Connect
-                | Send
-                | Recv
-                | Close
-                | LbServer
-                | LbStatus
-                | LbReselect
-                | ActiveMembers
-                | Members
-                | TmmCmpUnit
-                | TmmCmpCount
-                | LinkVlanId
-                | TcpPayload
-                | TcpCollect
-                | TcpRelease
-                | TcpRespond
-                | TcpClose
-                | Forward
-                | Translate
-                | IpServerAddr
-        )
+        self.is_free_input()
+            || matches!(
+                self,
+                Sharedvar
+                    | HslSend
+                    | Close
+                    | LbReselect
+                    | TcpCollect
+                    | TcpRelease
+                    | TcpRespond
+                    | TcpClose
+                    | Forward
+                    | Translate
+            )
     }
 
     /// The current name of a BIG-IP v9 command (`client_addr` is `IP::client_addr`).
