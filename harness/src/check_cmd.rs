@@ -14,11 +14,13 @@ pub fn check(
     format: ReportFormat,
     verbose: bool,
     out: Option<&Path>,
+    samples: usize,
 ) -> Result<Outcome, BadInput> {
     let files = scenario::discover(path)?;
     let mut proofs = Vec::new();
     for f in &files {
-        let s = scenario::load(f)?;
+        let mut s = scenario::load(f)?;
+        s.model.options.search = samples;
         crate::input::print_warnings(&s.warnings);
         let proof = prove(&s)?;
         proofs.push((f.display().to_string(), proof));

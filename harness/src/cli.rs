@@ -54,6 +54,12 @@ enum Command {
         /// instead of standard output.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Clients decided in each sampled class besides its representative: its edges,
+        /// addresses whose text extends an address literal of the rules, and random ones
+        /// (seeded, so runs repeat). A counterexample among them is reported as "found by
+        /// search". 0 turns the search off.
+        #[arg(long, value_name = "N", default_value_t = verify::DEFAULT_SEARCH)]
+        samples: usize,
     },
     /// Prove, then confirm the proof on the wire: every address class (its representative
     /// and boundary addresses) sends real SMTP sessions through the SNAT balancer on every
@@ -319,7 +325,8 @@ impl Cli {
                 format,
                 verbose,
                 out,
-            } => check_cmd::check(&path, format, verbose, out.as_deref()),
+                samples,
+            } => check_cmd::check(&path, format, verbose, out.as_deref(), samples),
             Command::Explain {
                 scenario,
                 address,

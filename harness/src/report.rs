@@ -63,9 +63,15 @@ fn write_class(o: &mut String, c: &Class) -> std::fmt::Result {
 }
 
 fn write_violation(o: &mut String, v: &Violation) -> std::fmt::Result {
+    // A client of a sampled class the representative did not speak for.
+    let found = if v.found_by_search {
+        "; found by search"
+    } else {
+        ""
+    };
     writeln!(
         o,
-        "  ✗ {} on {} [{}]",
+        "  ✗ {} on {} [{}{found}]",
         v.property,
         v.virtual_name,
         label(&v.label)

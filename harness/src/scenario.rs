@@ -524,6 +524,7 @@ fn options(cx: &Ctx<'_>, o: Option<OptionsT>) -> Result<Options, BadInput> {
         virtuals,
         automap,
         irule_mode,
+        search: verify::DEFAULT_SEARCH,
         fault: None,
     })
 }

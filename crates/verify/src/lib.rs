@@ -33,6 +33,7 @@ pub mod explain;
 pub mod intent;
 pub mod model;
 pub mod prove;
+mod search;
 
 pub use clients::{Client, ClientSet, Region};
 pub use intent::{Case, Expected, ExpectedViolation, Intent, Property};
@@ -41,3 +42,4 @@ pub use prove::{
     Class, Label, PathVerdict, Proof, ProveError, Violation, VirtualProof, describe_clients, prove,
     who,
 };
+pub use search::DEFAULT_SEARCH;

@@ -41,6 +41,10 @@ pub struct Options {
     pub automap: AutomapModel,
     /// iRule dialect.
     pub irule_mode: IruleMode,
+    /// How many more clients of each sampled class to decide besides its representative
+    /// (its edges, addresses whose text extends a literal of the rules, random ones), so
+    /// that a counterexample a sample would miss is found. 0: none.
+    pub search: usize,
     /// A deliberate defect, for the tests that show the soundness oracle catches a prover
     /// that lies. Never set outside tests.
     #[doc(hidden)]

@@ -229,6 +229,9 @@ pub struct Violation {
     pub config_lines: Vec<String>,
     /// Proved or sampled.
     pub label: Label,
+    /// Found by deciding more clients of a sampled class than its representative: the
+    /// addresses are that one client's.
+    pub found_by_search: bool,
     #[serde(skip)]
     set: ClientSet,
 }
@@ -710,6 +713,7 @@ fn shut_out(
             end: Some(End::NotAccepted),
             config_lines: reasons.clone(),
             label: Label::Proved,
+            found_by_search: false,
             set: clients,
         });
         virtuals[i].violations.sort_by_key(|v| v.property);
@@ -1065,6 +1069,13 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
 
     let mut classes = Vec::new();
     let mut violations = Vec::new();
+    let texts: Vec<&str> = v
+        .rules
+        .iter()
+        .filter_map(|r| model.config.rules.get(r))
+        .map(|r| r.text.as_str())
+        .collect();
+    let literals = crate::search::literals(&texts);
     for g in groups {
         let set = ClientSet::from_regions(&g.regions);
         let (cidrs, blocks) = describe_clients(&set, &space);
@@ -1089,9 +1100,14 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
             samples: set.edges(16),
             clients: set.clone(),
         };
-        violations.extend(class_violations(
-            model, plan, &class, &g.paths, &g.outcome, &set, &cidrs,
-        ));
+        let found = class_violations(model, plan, &class, &g.paths, &g.outcome, &set, &cidrs);
+        if matches!(class.label, Label::Sampled { .. }) && model.options.search > 0 {
+            let known: Vec<Property> = found.iter().map(|v| v.property).collect();
+            violations.extend(search_class(
+                model, plan, &class, &set, &known, &literals, &mut cache,
+            )?);
+        }
+        violations.extend(found);
         classes.push(class);
     }
     classes.sort_by_key(|c| (!c.allowed, c.representative, c.representative_port));
@@ -1106,6 +1122,62 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
         classes,
         violations,
     })
+}
+
+/// Decides more clients of a sampled class (see [`crate::search`]) and returns the
+/// violations they show that the class's representative did not, one per property.
+fn search_class(
+    model: &Model,
+    plan: &Plan,
+    class: &Class,
+    set: &ClientSet,
+    known: &[Property],
+    literals: &[String],
+    cache: &mut VerdictCache,
+) -> Result<Vec<Violation>, ProveError> {
+    let mut out: Vec<Violation> = Vec::new();
+    let space = universe(model, plan);
+    let seed = u64::from(class.representative_port)
+        ^ (class.representative.number() as u64).rotate_left(17);
+    for client in crate::search::search_clients(set, literals, model.options.search, seed) {
+        let outcome = plan.decide(client.addr, client.port);
+        if matches!(outcome.end, Some(End::NotAccepted | End::NotDecided { .. })) {
+            continue;
+        }
+        let mut paths = Vec::with_capacity(outcome.paths.len());
+        for p in &outcome.paths {
+            paths.push(cache.get(model, p)?);
+        }
+        let one = ClientSet::from_regions(&[Region {
+            addrs: AddrSet::range(
+                client.addr.domain(),
+                client.addr.number(),
+                client.addr.number(),
+            ),
+            // The client's port only where the class's answer depends on the port.
+            ports: if class.depends_on_port {
+                addrspace::PortSet::range(client.port, client.port)
+            } else {
+                addrspace::PortSet::all()
+            },
+        }]);
+        let (cidrs, blocks) = describe_clients(&one, &space);
+        let mut single = class.clone();
+        single.addresses = cidrs.clone();
+        single.address_blocks = blocks;
+        single.representative = client.addr;
+        single.representative_port = client.port;
+        single.branch = branch_text(outcome.evaluation.as_ref());
+        single.end = outcome.end.clone();
+        for mut v in class_violations(model, plan, &single, &paths, &outcome, &one, &cidrs) {
+            if known.contains(&v.property) || out.iter().any(|o| o.property == v.property) {
+                continue;
+            }
+            v.found_by_search = true;
+            out.push(v);
+        }
+    }
+    Ok(out)
 }
 
 /// A set as people read it, per domain: its CIDR blocks, `all of IPv6`, or
@@ -1203,6 +1275,7 @@ fn class_violations(
             end: outcome.end.clone(),
             config_lines,
             label: class.label.clone(),
+            found_by_search: false,
             set: set.clone(),
         }
     };
@@ -1328,6 +1401,7 @@ fn merge_violations(vs: Vec<Violation>, space: &[Domain]) -> Vec<Violation> {
     for v in vs {
         let same = out.iter_mut().find(|o| {
             o.property == v.property
+                && o.found_by_search == v.found_by_search
                 && o.branch == v.branch
                 && o.path.as_ref().map(|p| (&p.member, &p.seen, &p.connector))
                     == v.path.as_ref().map(|p| (&p.member, &p.seen, &p.connector))

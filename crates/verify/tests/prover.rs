@@ -169,3 +169,42 @@ fn a_thousand_ip_addr_branches_take_one_evaluation_per_region() {
     assert!(v.evaluations <= v.regions, "{} evaluations", v.evaluations);
     assert_eq!(v.classes.len(), 1001);
 }
+
+/// A sampled class is searched: the representative of "everyone else" does not start with
+/// `10.1.2`, but 10.1.20.x does, and gets the relay SNAT. Search finds that client and
+/// reports it as found by search; with search off the report has nothing to say.
+#[test]
+fn searching_a_sampled_class_finds_the_text_prefix_hole() {
+    let rule = "when CLIENT_ACCEPTED { if { [string range [IP::client_addr] 0 5] eq \"10.1.2\" } { snatpool relay_pool } else { snat automap } }";
+    let mut m = model(rule, &["10.1.2.0/24"], "");
+    m.options.search = 0;
+    let quiet = prove(&m).unwrap();
+    assert!(
+        quiet
+            .violations()
+            .all(|v| v.property != Property::NoOpenRelay),
+        "the representative alone shows no open relay"
+    );
+    m.options.search = verify::DEFAULT_SEARCH;
+    let p = prove(&m).unwrap();
+    let found: Vec<_> = p
+        .violations()
+        .filter(|v| v.property == Property::NoOpenRelay)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{:?}",
+        found.iter().map(|v| &v.what).collect::<Vec<_>>()
+    );
+    let v = found[0];
+    assert!(v.found_by_search);
+    assert!(matches!(v.label, Label::Sampled { .. }));
+    // The client is a real one: outside the allowed /24, its text begins with 10.1.2.
+    let text = v.representative.to_string();
+    assert!(
+        text.starts_with("10.1.2") && !text.starts_with("10.1.2."),
+        "{text}"
+    );
+    assert!(!m.intent.relay_allowed.contains(&v.representative));
+}
