@@ -1076,6 +1076,17 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
         .map(|r| r.text.as_str())
         .collect();
     let literals = crate::search::literals(&texts);
+    // The search shares a budget per virtual, so thousands of sampled classes cost at
+    // most SEARCH_BUDGET more evaluations; each class still gets a few.
+    let sampled_classes = groups
+        .iter()
+        .filter(|g| matches!(g.label, Label::Sampled { .. }))
+        .count()
+        .max(1);
+    let per_class = model
+        .options
+        .search
+        .min((SEARCH_BUDGET / sampled_classes).max(4));
     for g in groups {
         let set = ClientSet::from_regions(&g.regions);
         let (cidrs, blocks) = describe_clients(&set, &space);
@@ -1101,10 +1112,10 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
             clients: set.clone(),
         };
         let found = class_violations(model, plan, &class, &g.paths, &g.outcome, &set, &cidrs);
-        if matches!(class.label, Label::Sampled { .. }) && model.options.search > 0 {
+        if matches!(class.label, Label::Sampled { .. }) && per_class > 0 {
             let known: Vec<Property> = found.iter().map(|v| v.property).collect();
             violations.extend(search_class(
-                model, plan, &class, &set, &known, &literals, &mut cache,
+                model, plan, &class, &known, &literals, per_class, &mut cache,
             )?);
         }
         violations.extend(found);
@@ -1124,22 +1135,25 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
     })
 }
 
+/// More evaluations the search may spend on one virtual, all sampled classes together.
+const SEARCH_BUDGET: usize = 16_384;
+
 /// Decides more clients of a sampled class (see [`crate::search`]) and returns the
 /// violations they show that the class's representative did not, one per property.
 fn search_class(
     model: &Model,
     plan: &Plan,
     class: &Class,
-    set: &ClientSet,
     known: &[Property],
     literals: &[String],
+    n: usize,
     cache: &mut VerdictCache,
 ) -> Result<Vec<Violation>, ProveError> {
     let mut out: Vec<Violation> = Vec::new();
     let space = universe(model, plan);
     let seed = u64::from(class.representative_port)
         ^ (class.representative.number() as u64).rotate_left(17);
-    for client in crate::search::search_clients(set, literals, model.options.search, seed) {
+    for client in crate::search::search_clients(&class.clients, literals, n, seed) {
         let outcome = plan.decide(client.addr, client.port);
         if matches!(outcome.end, Some(End::NotAccepted | End::NotDecided { .. })) {
             continue;
