@@ -175,7 +175,13 @@ pub(crate) struct State<'a> {
     /// rule's literals are met again on every connection, and a prover evaluates a chain
     /// of a thousand branches thousands of times.
     pub ip_blocks: FxMap<(Addr, u32), IpBlock>,
+    /// The addresses whose text a glob matches, by (pattern, nocase); None: too ragged
+    /// to enumerate (see `textset.rs`).
+    pub glob_sets: FxMap<(Box<str>, bool), Option<MatchingSets>>,
 }
+
+/// The address sets a text operation's answer cuts at, shared with the observations.
+pub(crate) type MatchingSets = Arc<[AddrSet]>;
 
 /// What one event collects.
 #[derive(Debug, Default)]
@@ -458,6 +464,45 @@ impl<'a> Interp<'_, 'a> {
             answer,
             origin,
         });
+    }
+
+    /// Records the addresses whose text `pattern` matches, as the prover's cut for a glob
+    /// on the client address: IPv4 in route domain 0 only (the text is then the dotted
+    /// quad), and only where the set is not too ragged. False: nothing recorded, the
+    /// caller samples.
+    pub(crate) fn observe_glob(&mut self, pattern: &str, nocase: bool, span: Span) -> bool {
+        let Some(client) = self.conn.map(|c| c.client) else {
+            return false;
+        };
+        if client.domain() != addrspace::Domain::V4 {
+            return false;
+        }
+        let key = (Box::from(pattern), nocase);
+        let sets = match self.st.glob_sets.get(&key) {
+            Some(hit) => hit.clone(),
+            None => {
+                let made = crate::textset::glob_v4(pattern, nocase).map(|s| Arc::from(vec![s]));
+                if self.st.glob_sets.len() < 1024 {
+                    self.st.glob_sets.insert(key, made.clone());
+                }
+                made
+            }
+        };
+        let Some(sets) = sets else {
+            return false;
+        };
+        let what = format!("glob {pattern}");
+        // Two cuts: the region is first kept to IPv4 route domain 0, where the text is
+        // the dotted quad, then cut at the matching set.
+        let whole = AddrSet::range(addrspace::Domain::V4, 0, u128::from(u32::MAX));
+        self.observe(
+            ObservedBy::Text(what.clone()),
+            Arc::from(vec![whole]),
+            Answer::AnyHolds,
+            span,
+        );
+        self.observe(ObservedBy::Text(what), sets, Answer::AnyHolds, span);
+        true
     }
 
     /// Equality of the client address with a clean literal: modelled. Returns false when
@@ -1465,7 +1510,18 @@ impl<'a> Interp<'_, 'a> {
                     .collect()
             }
         };
-        if subject.taint().is_tainted() {
+        // A glob switch on the address is exact when every pattern's set is known (a
+        // pattern observed before one that is not only adds a cut).
+        let n = arms.len();
+        let globs_known = mode == "glob"
+            && subject.taint() == Taint::Client
+            && arms.iter().all(|(p, _)| p.taint() == Taint::Clean)
+            && arms
+                .iter()
+                .enumerate()
+                .filter(|(k, (p, _))| !(k + 1 == n && p.as_str() == "default"))
+                .all(|(_, (p, _))| self.observe_glob(p.as_str(), false, span));
+        if subject.taint().is_tainted() && !globs_known {
             if mode == "exact" && subject.taint() == Taint::Client {
                 for (p, _) in &arms {
                     if p.as_str() != "default" {
@@ -1477,7 +1533,6 @@ impl<'a> Interp<'_, 'a> {
                 self.escape(&what, span);
             }
         }
-        let n = arms.len();
         let mut hit = None;
         for (k, (pat, _)) in arms.iter().enumerate() {
             let m = if k + 1 == n && pat.as_str() == "default" {

@@ -134,6 +134,7 @@ pub mod span;
 mod tclbinary;
 mod tclcmds;
 mod tcltext;
+mod textset;
 mod value;
 
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};

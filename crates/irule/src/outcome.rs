@@ -192,6 +192,9 @@ pub enum ObservedBy {
     /// String equality with a literal address (`eq`, `==`, `equals`, `string equal`,
     /// `switch`).
     Equality(String),
+    /// A text operation on the address's text with a literal (`string match 10.1.2*`):
+    /// the set is every address whose text gives the answer `true`.
+    Text(String),
 }
 
 /// What a comparison's result depends on: this is what lets the prover treat every

@@ -452,6 +452,29 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
+    /// `string match` of a literal glob on the client address's own text, answered for
+    /// every address at once (see [`Interp::observe_glob`]); None where it cannot be.
+    fn exact_match(&mut self, rest: &[Value<'a>], span: Span) -> Option<Value<'a>> {
+        let (nocase, p, x) = match rest {
+            [p, x] => (false, p, x),
+            [o, p, x] if o.as_str() == "-nocase" => (true, p, x),
+            _ => return None,
+        };
+        if x.taint() != Taint::Client || p.taint() != Taint::Clean {
+            return None;
+        }
+        if !self.observe_glob(p.as_str(), nocase, span) {
+            return None;
+        }
+        // The answer is the glob's own, on this client's text: were the set wrong, the
+        // prover's cut and a client-by-client evaluation would disagree (the oracle's test).
+        Some(Value::bool(crate::value::glob_match(
+            p.as_str(),
+            x.as_str(),
+            nocase,
+        )))
+    }
+
     /// Records a log line, within the cap on logged bytes.
     fn record_log(&mut self, facility: Option<String>, msg: &str, span: Span) -> R<'a, Value<'a>> {
         let bytes = self.out.log_bytes.saturating_add(msg.len());
@@ -593,6 +616,11 @@ impl<'a> Interp<'_, 'a> {
         }
         if sub == "is" {
             return self.string_is(rest, span);
+        }
+        if sub == "match"
+            && let Some(v) = self.exact_match(rest, span)
+        {
+            return Ok(v);
         }
         let t = self.taint_op(&format!("string {sub}"), rest, span);
         let s = rest.first().map(|v| v.as_str()).unwrap_or("");

@@ -101,6 +101,9 @@ enum Cond {
     DgStartsWith(usize),
     /// Unmodelled: text taken apart.
     TextRange(u8),
+    /// `string match` of a glob built from a host's text on the address: exact for IPv4
+    /// in route domain 0, sampled elsewhere.
+    Glob(u8, u8),
     Proc(Net),
     /// Cross-connection state.
     Static,
@@ -186,6 +189,7 @@ fn cond(depth: u32) -> BoxedStrategy<Cond> {
             .prop_map(|(op, p)| Cond::Port(op, p)),
         1 => (0usize..2).prop_map(Cond::DgStartsWith),
         1 => any::<u8>().prop_map(Cond::TextRange),
+        2 => (any::<u8>(), 0u8..6).prop_map(|(h, k)| Cond::Glob(h, k)),
         1 => net().prop_map(Cond::Proc),
         1 => Just(Cond::Static),
     ];
@@ -352,6 +356,22 @@ impl Spec {
                 "[string range [IP::client_addr] 0 7] eq \"{}\"",
                 &format!("{:<8}", s.host(*h))[..8].trim_end()
             ),
+            Cond::Glob(h, k) => {
+                // Globs on the host's text: a prefix, a prefix of a prefix (`10.0.0.1*`
+                // also holds 10.0.0.100-199), a `?`, a class, the last octet.
+                let host = s.host(*h);
+                let plain = host.split('%').next().unwrap_or(&host).to_string();
+                let cut = plain.len().saturating_sub(1).max(1);
+                let pattern = match k {
+                    0 => format!("{}*", &plain[..cut]),
+                    1 => format!("{plain}*"),
+                    2 => format!("{}?", &plain[..cut]),
+                    3 => format!("*.{h}"),
+                    4 => format!("{}[0-4]*", &plain[..cut]),
+                    _ => "10.0.*".to_string(),
+                };
+                write!(out, "[string match {{{pattern}}} [IP::client_addr]]")
+            }
             Cond::Proc((h, l)) => {
                 let _ = (h, l);
                 write!(out, "[call in_net [IP::client_addr]]")

@@ -208,3 +208,40 @@ fn searching_a_sampled_class_finds_the_text_prefix_hole() {
     );
     assert!(!m.intent.relay_allowed.contains(&v.representative));
 }
+
+/// `string match` of a glob on the address text is exact: the text-prefix hole of
+/// `10.1.2*` (10.1.20-29.x, 10.1.200-255.x) is one proved class, found without search.
+#[test]
+fn a_glob_on_the_address_text_is_proved_with_its_exact_holes() {
+    let rule = "when CLIENT_ACCEPTED { if { [string match {10.1.2*} [IP::client_addr]] } { snatpool relay_pool } else { snat automap } }";
+    let mut m = model(rule, &["10.1.2.0/24"], "");
+    m.options.search = 0;
+    let p = prove(&m).unwrap();
+    let v = &p.virtuals[0];
+    assert!(
+        v.classes.iter().all(|c| matches!(c.label, Label::Proved)),
+        "{:?}",
+        v.classes.iter().map(|c| &c.label).collect::<Vec<_>>()
+    );
+    let relay: Vec<_> = p
+        .violations()
+        .filter(|x| x.property == Property::NoOpenRelay)
+        .collect();
+    // One violation per relay SNAT address, each the exact text-prefix hole.
+    assert!(!relay.is_empty());
+    for r in &relay {
+        assert!(matches!(r.label, Label::Proved));
+        assert!(!r.found_by_search);
+        assert_eq!(
+            r.addresses,
+            [
+                "10.1.20.0/22",
+                "10.1.24.0/22",
+                "10.1.28.0/23",
+                "10.1.200.0/21",
+                "10.1.208.0/20",
+                "10.1.224.0/19"
+            ]
+        );
+    }
+}
