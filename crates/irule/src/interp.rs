@@ -1845,11 +1845,31 @@ impl<'a> Interp<'_, 'a> {
         } else if a.1.join(b.1) == Taint::Free {
             taint = Taint::Free;
         } else if a.1.is_tainted() || b.1.is_tainted() {
-            let modelled = matches!(op, Eq | Ne | StrEq | StrNe | Equals) && {
+            let modelled = (matches!(op, Eq | Ne | StrEq | StrNe | Equals) && {
                 let av = self.ev_value(a.clone());
                 let bv = self.ev_value(b.clone());
                 self.observe_equality(&av, &bv, span)
-            };
+            }) || (matches!(op, StartsWith | EndsWith | Contains | MatchesGlob)
+                && a.1 == Taint::Client
+                && b.1 == Taint::Clean
+                && {
+                    // Each is a glob on the address's text.
+                    let lit = Self::text(&b.0);
+                    let escaped: String = lit
+                        .chars()
+                        .flat_map(|c| {
+                            let esc = matches!(c, '*' | '?' | '[' | ']' | '\\');
+                            esc.then_some('\\').into_iter().chain(std::iter::once(c))
+                        })
+                        .collect();
+                    let pattern = match op {
+                        StartsWith => format!("{escaped}*"),
+                        EndsWith => format!("*{escaped}"),
+                        Contains => format!("*{escaped}*"),
+                        _ => lit.to_string(),
+                    };
+                    self.observe_glob(&pattern, false, span)
+                });
             if !modelled {
                 self.escape(
                     &format!(

@@ -189,7 +189,7 @@ fn cond(depth: u32) -> BoxedStrategy<Cond> {
             .prop_map(|(op, p)| Cond::Port(op, p)),
         1 => (0usize..2).prop_map(Cond::DgStartsWith),
         1 => any::<u8>().prop_map(Cond::TextRange),
-        2 => (any::<u8>(), 0u8..6).prop_map(|(h, k)| Cond::Glob(h, k)),
+        2 => (any::<u8>(), 0u8..9).prop_map(|(h, k)| Cond::Glob(h, k)),
         1 => net().prop_map(Cond::Proc),
         1 => Just(Cond::Static),
     ];
@@ -362,6 +362,16 @@ impl Spec {
                 let host = s.host(*h);
                 let plain = host.split('%').next().unwrap_or(&host).to_string();
                 let cut = plain.len().saturating_sub(1).max(1);
+                // The text operators of expr are globs too.
+                let op = match k {
+                    5 => Some(("starts_with", plain[..cut].to_string())),
+                    6 => Some(("ends_with", format!(".{h}"))),
+                    7 => Some(("contains", format!(".0.{}", h % 10))),
+                    _ => None,
+                };
+                if let Some((op, lit)) = op {
+                    return out.push_str(&format!("[IP::client_addr] {op} \"{lit}\""));
+                }
                 let pattern = match k {
                     0 => format!("{}*", &plain[..cut]),
                     1 => format!("{plain}*"),
