@@ -783,7 +783,7 @@ fn modelled_predicates_do_not_escape() {
 #[test]
 fn derived_values_escape_at_the_predicate() {
     for body in [
-        "if { [IP::client_addr] starts_with \"10.1.\" } { snat none }",
+        "if { [string range [IP::client_addr] 0 4] eq \"10.1.\" } { snat none }",
         "set x \"[IP::client_addr]0\"\nif { [class match $x equals smtp_relay_allowed] } { snat none }",
         "if { [lindex [split [IP::client_addr] .] 0] == 10 } { snat none }",
         "snat [IP::client_addr]",
@@ -794,6 +794,33 @@ fn derived_values_escape_at_the_predicate() {
         assert!(ev.is_sampled(), "{body}");
         assert!(ev.error.is_none(), "{body}: {:?}", ev.error);
     }
+}
+
+#[test]
+fn text_operators_with_a_literal_on_the_ipv4_address_are_exact() {
+    for body in [
+        "if { [IP::client_addr] starts_with \"10.1.\" } { snat none }",
+        "if { [IP::client_addr] ends_with \".1.2.3\" } { snat none }",
+        "if { [IP::client_addr] contains \"10.1.\" } { snat none }",
+        "if { [string match {10.1.*} [IP::client_addr]] } { snat none }",
+        "switch -glob [IP::client_addr] { \"10.1.*\" { snat none } default { snat automap } }",
+    ] {
+        let ev = accepted(&format!("when CLIENT_ACCEPTED {{\n{body}\n}}"), "10.1.2.3");
+        assert!(!ev.is_sampled(), "{body}: {:?}", ev.escapes);
+        assert!(!ev.observed.is_empty(), "{body}");
+        // In a route domain the text carries `%N`: sampled, as before.
+        let ev = accepted(
+            &format!("when CLIENT_ACCEPTED {{\n{body}\n}}"),
+            "10.1.2.3%2",
+        );
+        assert!(ev.is_sampled(), "{body} in route domain 2");
+    }
+    // One address in every /24 is millions of ranges: too ragged to hold, sampled.
+    let ev = accepted(
+        "when CLIENT_ACCEPTED {\nif { [IP::client_addr] ends_with \".3\" } { snat none }\n}",
+        "10.1.2.3",
+    );
+    assert!(ev.is_sampled());
 }
 
 // ---- load and parse errors -------------------------------------------------------------
