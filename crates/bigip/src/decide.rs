@@ -410,7 +410,7 @@ impl Plan {
                 Err(e) if e.kind.is_model_gap() => {
                     init_gap = Some(End::NotDecided {
                         reason: e.kind.to_string(),
-                        at: format!("{} line {} (event RULE_INIT)", e.rule, e.at.line),
+                        at: error_at(&e),
                     });
                     Statics::default()
                 }
@@ -544,8 +544,7 @@ impl Plan {
                         .iter()
                         .any(|r| r.decision == Decision::Collect)
                 };
-                let client_collected = collected(0);
-                if event == "CLIENT_DATA" && !client_collected {
+                if event == "CLIENT_DATA" && !collected(0) {
                     continue;
                 }
                 if event == "SERVER_DATA" && !server_side_from.is_some_and(collected) {
@@ -751,9 +750,14 @@ fn merge(into: &mut Evaluation, ev: Evaluation) {
     }
 }
 
+/// Where a run-time error happened, as an ending names it.
+fn error_at(e: &irule::RuntimeError) -> String {
+    format!("{} line {} (event {})", e.rule, e.at.line, e.event)
+}
+
 fn ending(ev: &Evaluation) -> Option<End> {
     if let Some(e) = &ev.error {
-        let at = format!("{} line {} (event {})", e.rule, e.at.line, e.event);
+        let at = error_at(e);
         if e.kind.is_model_gap() {
             return Some(End::NotDecided {
                 reason: e.kind.to_string(),

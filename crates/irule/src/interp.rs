@@ -183,6 +183,18 @@ pub(crate) struct State<'a> {
 /// The address sets a text operation's answer cuts at, shared with the observations.
 pub(crate) type MatchingSets = Arc<[AddrSet]>;
 
+/// `text` as a glob that matches exactly it: the glob's special characters escaped.
+fn glob_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// What one event collects.
 #[derive(Debug, Default)]
 pub(crate) struct Collected {
@@ -494,10 +506,16 @@ impl<'a> Interp<'_, 'a> {
         let what = format!("glob {pattern}");
         // Two cuts: the region is first kept to IPv4 route domain 0, where the text is
         // the dotted quad, then cut at the matching set.
-        let whole = AddrSet::range(addrspace::Domain::V4, 0, u128::from(u32::MAX));
+        static IPV4: std::sync::LazyLock<MatchingSets> = std::sync::LazyLock::new(|| {
+            Arc::from(vec![AddrSet::range(
+                addrspace::Domain::V4,
+                0,
+                u128::from(u32::MAX),
+            )])
+        });
         self.observe(
             ObservedBy::Text(what.clone()),
-            Arc::from(vec![whole]),
+            IPV4.clone(),
             Answer::AnyHolds,
             span,
         );
@@ -1102,10 +1120,6 @@ impl<'a> Interp<'_, 'a> {
                 span,
             );
         }
-        // A module's command (IP intelligence, iRules LX, geolocation...) on a system
-        // that has the module asks something outside the configuration: its answer is a
-        // run-time input, sampled and named. Anything else the engine does not model is a
-        // gap in relaylab, which the prover reports as not decided.
         let name = args[0].as_str();
         // A transport property or device state BIG-IP decides at run time (sampled as
         // "0": numeric, and text too), or a setting that decides nothing relaylab judges.
@@ -1116,6 +1130,10 @@ impl<'a> Interp<'_, 'a> {
             let name = name.strip_prefix("::").unwrap_or(name);
             return Ok(self.free_input(name, "0", span));
         }
+        // A module's command (IP intelligence, iRules LX, geolocation...) on a system
+        // that has the module asks something outside the configuration: its answer is a
+        // run-time input, sampled and named. Anything else the engine does not model is a
+        // gap in relaylab, which the prover reports as not decided.
         if let Some(info) = crate::catalog::command(name)
             && let crate::catalog::Requirement::Module(m) = info.needs
             && self.settings.modules.contains(m)
@@ -1855,18 +1873,11 @@ impl<'a> Interp<'_, 'a> {
                 && {
                     // Each is a glob on the address's text.
                     let lit = Self::text(&b.0);
-                    let escaped: String = lit
-                        .chars()
-                        .flat_map(|c| {
-                            let esc = matches!(c, '*' | '?' | '[' | ']' | '\\');
-                            esc.then_some('\\').into_iter().chain(std::iter::once(c))
-                        })
-                        .collect();
                     let pattern = match op {
-                        StartsWith => format!("{escaped}*"),
-                        EndsWith => format!("*{escaped}"),
-                        Contains => format!("*{escaped}*"),
-                        _ => lit.to_string(),
+                        StartsWith => format!("{}*", glob_literal(&lit)),
+                        EndsWith => format!("*{}", glob_literal(&lit)),
+                        Contains => format!("*{}*", glob_literal(&lit)),
+                        _ => lit.into_owned(),
                     };
                     self.observe_glob(&pattern, false, span)
                 });

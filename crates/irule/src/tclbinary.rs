@@ -95,10 +95,6 @@ fn byte_string(bytes: &[u8]) -> String {
 }
 
 impl<'a> Interp<'_, 'a> {
-    fn binary_error<T>(&self, message: String, span: Span) -> R<'a, T> {
-        self.fail(RuntimeErrorKind::User { message }, span)
-    }
-
     /// `binary scan|format ...`
     pub(crate) fn binary_cmd(&mut self, args: &[Value<'a>], span: Span) -> R<'a, Value<'a>> {
         match args.get(1).map(|v| v.as_str()) {
@@ -124,7 +120,7 @@ impl<'a> Interp<'_, 'a> {
         self.work(bytes.len(), 0, span)?;
         let fields = match fields(spec.as_str()) {
             Ok(f) => f,
-            Err(m) => return self.binary_error(m, span),
+            Err(m) => return self.user_error(m, span),
         };
         let mut pos = 0usize;
         let mut vars = vars.iter();
@@ -157,10 +153,8 @@ impl<'a> Interp<'_, 'a> {
                 }
                 _ => {
                     let Some(var) = vars.next() else {
-                        return self.binary_error(
-                            "not enough arguments for all format specifiers".into(),
-                            span,
-                        );
+                        return self
+                            .user_error("not enough arguments for all format specifiers", span);
                     };
                     let Some(v) = self.scan_field(f, &bytes, &mut pos, rest) else {
                         break;
@@ -274,32 +268,30 @@ impl<'a> Interp<'_, 'a> {
         let t = self.taint_op("binary format", &args[2..], span);
         let fields = match fields(spec.as_str()) {
             Ok(f) => f,
-            Err(m) => return self.binary_error(m, span),
+            Err(m) => return self.user_error(m, span),
         };
         let mut out: Vec<u8> = Vec::new();
         let mut pos = 0usize;
         let mut values = values.iter();
         let not_enough = || "not enough arguments for all format specifiers".to_string();
+        // Writes at the position (which `X` and `@` move), growing the output.
+        let write = |out: &mut Vec<u8>, pos: &mut usize, data: &[u8]| {
+            let end = *pos + data.len();
+            if out.len() < end {
+                out.resize(end, 0);
+            }
+            out[*pos..end].copy_from_slice(data);
+            *pos = end;
+        };
         for f in &fields {
-            // Room for what the field writes, charged before it is written.
-            let write = |out: &mut Vec<u8>, pos: &mut usize, data: &[u8]| {
-                let end = *pos + data.len();
-                if out.len() < end {
-                    out.resize(end, 0);
-                }
-                out[*pos..end].copy_from_slice(data);
-                *pos = end;
-            };
             match f.kind {
                 'x' => {
                     let n = match f.count {
                         Count::None => 1,
                         Count::N(n) => n,
                         Count::All => {
-                            return self.binary_error(
-                                "cannot use \"*\" in format string with \"x\"".into(),
-                                span,
-                            );
+                            return self
+                                .user_error("cannot use \"*\" in format string with \"x\"", span);
                         }
                     };
                     self.charge(pos.saturating_add(n), span)?;
@@ -324,7 +316,7 @@ impl<'a> Interp<'_, 'a> {
                 }
                 'a' | 'A' => {
                     let Some(v) = values.next() else {
-                        return self.binary_error(not_enough(), span);
+                        return self.user_error(not_enough(), span);
                     };
                     let data = low_bytes(v.as_str());
                     let n = match f.count {
@@ -340,7 +332,7 @@ impl<'a> Interp<'_, 'a> {
                 }
                 'b' | 'B' | 'h' | 'H' => {
                     let Some(v) = values.next() else {
-                        return self.binary_error(not_enough(), span);
+                        return self.user_error(not_enough(), span);
                     };
                     let digits: Vec<char> = v.as_str().chars().collect();
                     let n = match f.count {
@@ -361,7 +353,7 @@ impl<'a> Interp<'_, 'a> {
                                 '0' => 0,
                                 '1' => 1,
                                 _ => {
-                                    return self.binary_error(
+                                    return self.user_error(
                                         format!(
                                             "expected binary string but got \"{}\" instead",
                                             v.as_str()
@@ -374,7 +366,7 @@ impl<'a> Interp<'_, 'a> {
                             match c.to_digit(16) {
                                 Some(d) => d as u8,
                                 None => {
-                                    return self.binary_error(
+                                    return self.user_error(
                                         format!(
                                             "expected hexadecimal string but got \"{}\" instead",
                                             v.as_str()
@@ -396,10 +388,10 @@ impl<'a> Interp<'_, 'a> {
                 }
                 kind => {
                     let Some((width, little, float)) = numeric(kind) else {
-                        return self.binary_error(format!("bad field specifier \"{kind}\""), span);
+                        return self.user_error(format!("bad field specifier \"{kind}\""), span);
                     };
                     let Some(v) = values.next() else {
-                        return self.binary_error(not_enough(), span);
+                        return self.user_error(not_enough(), span);
                     };
                     let items: Vec<String> = if f.count == Count::None {
                         vec![v.as_str().to_string()]
@@ -412,10 +404,8 @@ impl<'a> Interp<'_, 'a> {
                         Count::N(n) => n,
                     };
                     if items.len() < n {
-                        return self.binary_error(
-                            "number of elements in list does not match count".into(),
-                            span,
-                        );
+                        return self
+                            .user_error("number of elements in list does not match count", span);
                     }
                     self.charge(pos.saturating_add(n.saturating_mul(width)), span)?;
                     for item in items.iter().take(n) {
@@ -424,7 +414,7 @@ impl<'a> Interp<'_, 'a> {
                                 Some(Num::Int(i)) => i as f64,
                                 Some(Num::Float(x)) => x,
                                 None => {
-                                    return self.binary_error(
+                                    return self.user_error(
                                         format!(
                                             "expected floating-point number but got \"{item}\""
                                         ),

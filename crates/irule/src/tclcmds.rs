@@ -454,25 +454,22 @@ impl<'a> Interp<'_, 'a> {
 
     /// `string match` of a literal glob on the client address's own text, answered for
     /// every address at once (see [`Interp::observe_glob`]); None where it cannot be.
-    fn exact_match(&mut self, rest: &[Value<'a>], span: Span) -> Option<Value<'a>> {
+    fn exact_match(&mut self, rest: &[Value<'a>], span: Span) -> R<'a, Option<Value<'a>>> {
         let (nocase, p, x) = match rest {
             [p, x] => (false, p, x),
             [o, p, x] if o.as_str() == "-nocase" => (true, p, x),
-            _ => return None,
+            _ => return Ok(None),
         };
-        if x.taint() != Taint::Client || p.taint() != Taint::Clean {
-            return None;
-        }
-        if !self.observe_glob(p.as_str(), nocase, span) {
-            return None;
+        if x.taint() != Taint::Client
+            || p.taint() != Taint::Clean
+            || !self.observe_glob(p.as_str(), nocase, span)
+        {
+            return Ok(None);
         }
         // The answer is the glob's own, on this client's text: were the set wrong, the
         // prover's cut and a client-by-client evaluation would disagree (the oracle's test).
-        Some(Value::bool(crate::value::glob_match(
-            p.as_str(),
-            x.as_str(),
-            nocase,
-        )))
+        let hit = self.glob(p.as_str(), x.as_str(), nocase, span)?;
+        Ok(Some(Value::bool(hit)))
     }
 
     /// Records a log line, within the cap on logged bytes.
@@ -618,7 +615,7 @@ impl<'a> Interp<'_, 'a> {
             return self.string_is(rest, span);
         }
         if sub == "match"
-            && let Some(v) = self.exact_match(rest, span)
+            && let Some(v) = self.exact_match(rest, span)?
         {
             return Ok(v);
         }

@@ -11,7 +11,8 @@ use crate::span::Span;
 use crate::value::{Num, Taint, Value, format_list, parse_bool, parse_int, parse_list, parse_num};
 
 impl<'a> Interp<'_, 'a> {
-    fn user_error<T>(&self, message: impl Into<String>, span: Span) -> R<'a, T> {
+    /// A Tcl error with tclsh's message: the rule's own mistake, as BIG-IP reports it.
+    pub(crate) fn user_error<T>(&self, message: impl Into<String>, span: Span) -> R<'a, T> {
         self.fail(
             RuntimeErrorKind::User {
                 message: message.into(),
@@ -463,14 +464,7 @@ impl<'a> Interp<'_, 'a> {
                 out.push(c);
                 count += 1;
             }
-            self.charge(out.len(), span)?;
-            return match var {
-                Some(v) => {
-                    self.set_var(v.as_str(), Value::tainted(out, t), span)?;
-                    Ok(Value::int(count).with_taint(t))
-                }
-                None => Ok(Value::tainted(out, t)),
-            };
+            return self.regsub_result(out, count, var, t, span);
         }
         let sub: Vec<char> = with.as_str().chars().collect();
         let mut offset = s.char_indices().nth(start).map_or(s.len(), |(b, _)| b);
@@ -535,6 +529,19 @@ impl<'a> Interp<'_, 'a> {
             }
         }
         out.push_str(&s[offset..]);
+        self.regsub_result(out, count, var, t, span)
+    }
+
+    /// What `regsub` returns: the result, or with `varName` the count, the result
+    /// stored.
+    fn regsub_result(
+        &mut self,
+        out: String,
+        count: i64,
+        var: Option<&Value<'a>>,
+        t: Taint,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
         self.charge(out.len(), span)?;
         match var {
             Some(v) => {
@@ -712,7 +719,7 @@ impl<'a> Interp<'_, 'a> {
             return self.wrong_args("lreplace list first last ?element ...?", span);
         };
         let t = self.taint_op("lreplace", &args[1..], span);
-        let mut items = self.list(list.as_str(), span)?;
+        let items = self.list(list.as_str(), span)?;
         let len = items.len();
         let a = self.index(first.as_str(), len, span)?.max(0) as usize;
         let b = self.index(last.as_str(), len, span)?;
@@ -722,7 +729,19 @@ impl<'a> Interp<'_, 'a> {
         } else {
             (b as usize + 1).min(len)
         };
-        items.splice(a..end, with.iter().map(|v| v.as_str().to_string()));
+        self.spliced(items, a..end, with, t, span)
+    }
+
+    /// `items` with `range` replaced by `with`, as a list.
+    fn spliced(
+        &mut self,
+        mut items: Vec<String>,
+        range: std::ops::Range<usize>,
+        with: &[Value<'a>],
+        t: Taint,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        items.splice(range, with.iter().map(|v| v.as_str().to_string()));
         let text = format_list(&items);
         self.charge(text.len(), span)?;
         Ok(Value::tainted(text, t))
@@ -734,17 +753,14 @@ impl<'a> Interp<'_, 'a> {
             return self.wrong_args("linsert list index ?element ...?", span);
         };
         let t = self.taint_op("linsert", &args[1..], span);
-        let mut items = self.list(list.as_str(), span)?;
+        let items = self.list(list.as_str(), span)?;
         let len = items.len();
         // `end` inserts after the last element: indices count as if the list were one
         // longer.
         let at = self
             .index(index.as_str(), len + 1, span)?
             .clamp(0, len as i64) as usize;
-        items.splice(at..at, with.iter().map(|v| v.as_str().to_string()));
-        let text = format_list(&items);
-        self.charge(text.len(), span)?;
-        Ok(Value::tainted(text, t))
+        self.spliced(items, at..at, with, t, span)
     }
 
     /// The frame a level names, counted from the current one (`1`: the caller; `#0`:
@@ -828,8 +844,8 @@ impl<'a> Interp<'_, 'a> {
             words[0].clone()
         } else {
             let parts: Vec<&str> = words.iter().map(|w| w.as_str().trim()).collect();
-            Value::tainted(parts.join(" "), crate::value::Taint::Clean)
-                .with_taint(words.iter().fold(Taint::Clean, |t, w| t.join(w.taint())))
+            let taint = words.iter().fold(Taint::Clean, |t, w| t.join(w.taint()));
+            Value::tainted(parts.join(" "), taint)
         };
         if script.taint().is_tainted() {
             let what = format!("uplevel of {}", self.derived_from(script.taint()));

@@ -1069,24 +1069,29 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
 
     let mut classes = Vec::new();
     let mut violations = Vec::new();
-    let texts: Vec<&str> = v
-        .rules
-        .iter()
-        .filter_map(|r| model.config.rules.get(r))
-        .map(|r| r.text.as_str())
-        .collect();
-    let literals = crate::search::literals(&texts);
     // The search shares a budget per virtual, so thousands of sampled classes cost at
     // most SEARCH_BUDGET more evaluations; each class still gets a few.
     let sampled_classes = groups
         .iter()
         .filter(|g| matches!(g.label, Label::Sampled { .. }))
-        .count()
-        .max(1);
-    let per_class = model
-        .options
-        .search
-        .min((SEARCH_BUDGET / sampled_classes).max(4));
+        .count();
+    let mut search = (sampled_classes > 0 && model.options.search > 0).then(|| {
+        let texts: Vec<&str> = v
+            .rules
+            .iter()
+            .filter_map(|r| model.config.rules.get(r))
+            .map(|r| r.text.as_str())
+            .collect();
+        Search {
+            literals: crate::search::literals(&texts),
+            per_class: model
+                .options
+                .search
+                .min((SEARCH_BUDGET / sampled_classes).max(4)),
+            space: &space,
+            decider: plan.decider(),
+        }
+    });
     for g in groups {
         let set = ClientSet::from_regions(&g.regions);
         let (cidrs, blocks) = describe_clients(&set, &space);
@@ -1112,10 +1117,12 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
             clients: set.clone(),
         };
         let found = class_violations(model, plan, &class, &g.paths, &g.outcome, &set, &cidrs);
-        if matches!(class.label, Label::Sampled { .. }) && per_class > 0 {
+        if let Some(search) = search.as_mut()
+            && matches!(class.label, Label::Sampled { .. })
+        {
             let known: Vec<Property> = found.iter().map(|v| v.property).collect();
             violations.extend(search_class(
-                model, plan, &class, &known, &literals, per_class, &mut cache,
+                model, plan, &class, &known, search, &mut cache,
             )?);
         }
         violations.extend(found);
@@ -1138,6 +1145,17 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
 /// More evaluations the search may spend on one virtual, all sampled classes together.
 const SEARCH_BUDGET: usize = 16_384;
 
+/// What searching one virtual's sampled classes needs, made once per virtual.
+struct Search<'p> {
+    /// Address-like literals of the virtual's rules.
+    literals: Vec<String>,
+    /// Clients per sampled class.
+    per_class: usize,
+    /// The virtual's client space, for describing a found client.
+    space: &'p [Domain],
+    decider: bigip::decide::Decider<'p>,
+}
+
 /// Decides more clients of a sampled class (see [`crate::search`]) and returns the
 /// violations they show that the class's representative did not, one per property.
 fn search_class(
@@ -1145,16 +1163,16 @@ fn search_class(
     plan: &Plan,
     class: &Class,
     known: &[Property],
-    literals: &[String],
-    n: usize,
+    search: &mut Search<'_>,
     cache: &mut VerdictCache,
 ) -> Result<Vec<Violation>, ProveError> {
     let mut out: Vec<Violation> = Vec::new();
-    let space = universe(model, plan);
     let seed = u64::from(class.representative_port)
         ^ (class.representative.number() as u64).rotate_left(17);
-    for client in crate::search::search_clients(&class.clients, literals, n, seed) {
-        let outcome = plan.decide(client.addr, client.port);
+    let clients =
+        crate::search::search_clients(&class.clients, &search.literals, search.per_class, seed);
+    for client in clients {
+        let outcome = search.decider.decide(client.addr, client.port);
         if matches!(outcome.end, Some(End::NotAccepted | End::NotDecided { .. })) {
             continue;
         }
@@ -1175,7 +1193,7 @@ fn search_class(
                 addrspace::PortSet::all()
             },
         }]);
-        let (cidrs, blocks) = describe_clients(&one, &space);
+        let (cidrs, blocks) = describe_clients(&one, search.space);
         let mut single = class.clone();
         single.addresses = cidrs.clone();
         single.address_blocks = blocks;
