@@ -184,6 +184,16 @@ pub enum MatchOp {
 }
 
 impl MatchOp {
+    /// The operator as a rule writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            MatchOp::Equals => "equals",
+            MatchOp::StartsWith => "starts_with",
+            MatchOp::EndsWith => "ends_with",
+            MatchOp::Contains => "contains",
+        }
+    }
+
     /// Reads an operator word.
     pub fn parse(word: &str) -> Option<MatchOp> {
         Some(match word {

@@ -187,18 +187,47 @@ impl<'a> Interp<'_, 'a> {
         op: MatchOp,
         g: &Group<'_>,
         answer: Answer,
+        nocase: bool,
         span: Span,
     ) {
         let dg = g.get();
+        let kind = dg.group().kind;
         match item.taint() {
             Taint::Clean => {}
-            Taint::Client if dg.group().kind == DataGroupKind::Ip && op == MatchOp::Equals => {
+            Taint::Client if kind == DataGroupKind::Ip && op == MatchOp::Equals => {
                 self.observe(
                     ObservedBy::DataGroup(dg.name().clone()),
                     dg.blocks().clone(),
                     answer,
                     span,
                 );
+            }
+            // No address's text is an integer: never equal, nothing to cut.
+            Taint::Client | Taint::Masked(_)
+                if kind == DataGroupKind::Integer
+                    && op == MatchOp::Equals
+                    && self.text_view(item).is_some() => {}
+            // The keys as text: answered for every address. An inline group has no
+            // name to remember its sets by.
+            Taint::Client | Taint::Masked(_)
+                if kind != DataGroupKind::Ip || op != MatchOp::Equals =>
+            {
+                let which = answer == Answer::WhichHold;
+                let cacheable = matches!(g, Group::Host(_));
+                let q = crate::addrtext::KeysQuery {
+                    op,
+                    nocase,
+                    which,
+                    cacheable,
+                };
+                if !self.observe_keys(item, dg, q, span) {
+                    let what = format!(
+                        "data-group lookup `{}` on {} too ragged to follow",
+                        op.word(),
+                        self.derived_from(item.taint())
+                    );
+                    self.escape(&what, span);
+                }
             }
             t => {
                 let what = format!(
@@ -242,7 +271,7 @@ impl<'a> Interp<'_, 'a> {
                         None => return Err(e),
                     },
                 };
-                self.lookup_taint(item, op, &g, Answer::WhichHold, span);
+                self.lookup_taint(item, op, &g, Answer::WhichHold, false, span);
                 let hit = g.get().find(item.as_str(), op);
                 Ok(Value::int(hit.map(|i| i as i64 + 1).unwrap_or(0)))
             }
@@ -574,7 +603,7 @@ impl<'a> Interp<'_, 'a> {
                 } else {
                     Answer::AnyHolds
                 };
-                self.lookup_taint(item, op, &g, answer, span);
+                self.lookup_taint(item, op, &g, answer, nocase, span);
                 let dg = g.get();
                 let lowered;
                 let item_text = if nocase {
@@ -637,7 +666,7 @@ impl<'a> Interp<'_, 'a> {
             }
             ("lookup", [item, c]) => {
                 let g = self.group_arg(c, span)?;
-                self.lookup_taint(item, MatchOp::Equals, &g, Answer::WhichHold, span);
+                self.lookup_taint(item, MatchOp::Equals, &g, Answer::WhichHold, false, span);
                 let dg = g.get();
                 let hit = dg.find(item.as_str(), MatchOp::Equals);
                 Ok(Value::new(
@@ -758,7 +787,16 @@ impl<'a> Interp<'_, 'a> {
                 Ok(Value::bool(eq))
             }
             [_, a, op, m] if op.as_str() == "mask" => {
-                let t = self.taint_op("IP::addr mask", &args[1..], span);
+                // The client address masked by a literal: its text is still a function
+                // of the address that text tests can follow.
+                let masking_client = a.taint() == Taint::Client
+                    && m.taint() == Taint::Clean
+                    && self.text_view(a).is_some_and(|v| v.suffix.is_empty());
+                let t = if masking_client {
+                    Taint::Clean
+                } else {
+                    self.taint_op("IP::addr mask", &args[1..], span)
+                };
                 let x = self.addr_arg("IP::addr", a, span)?;
                 let len = mask_len(m.as_str(), x.domain().family)
                     .ok_or(())
@@ -778,7 +816,12 @@ impl<'a> Interp<'_, 'a> {
                     .first()
                     .map(|r| r.0)
                     .unwrap_or(x.number());
-                Ok(Value::tainted(x.domain().addr(first).to_string(), t))
+                let text = x.domain().addr(first).to_string();
+                if masking_client {
+                    let len = u8::try_from(len).unwrap_or(u8::MAX);
+                    return Ok(Value::tainted(text, Taint::Masked(len)));
+                }
+                Ok(Value::tainted(text, t))
             }
             _ if args.len() < 3 => {
                 self.wrong_args("IP::addr <addr1>[/<mask>] equals|mask <addr2>|<mask>", span)

@@ -14,7 +14,7 @@ use crate::builtins::Builtin;
 use crate::interp::{Code, Interp, Owned, R};
 use crate::outcome::{Answer, ObservedBy};
 use crate::span::Span;
-use crate::value::Value;
+use crate::value::{Taint, Value};
 
 impl<'a> Interp<'_, 'a> {
     pub(crate) fn f5_text(
@@ -75,6 +75,25 @@ impl<'a> Interp<'_, 'a> {
             B64decode, B64encode, Crc32, DecodeUri, Domain, Findstr, Getfield, Htonl, Htons, Md5,
             Ntohl, Ntohs, Sha1, Sha256, Sha384, Sha512, Substr, UriDecode, UriEncode,
         };
+        // `getfield <client address> . k`: octet k, kept as such.
+        if let (Getfield, [_, a, sep, field]) = (b, args)
+            && a.taint() == Taint::Client
+            && sep.as_str() == "."
+            && field.taint() == Taint::Clean
+            && self
+                .text_view(a)
+                .is_some_and(|v| v.domain.family == addrspace::Family::V4)
+        {
+            let clean = [
+                args[0].clone(),
+                a.clone().with_taint(Taint::Clean),
+                sep.clone(),
+                field.clone(),
+            ];
+            let out = self.f5_text(b, &clean, span)?;
+            let k = self.int(field, span)?;
+            return Ok(self.octet_value(k - 1, out.as_str(), "getfield", span));
+        }
         let t = self.taint_op(b.name(), &args[1..], span);
         if let Some(first) = args.get(1) {
             self.work(first.as_str().len(), 0, span)?;

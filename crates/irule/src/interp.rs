@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::addrtext::TextTest;
 use crate::fx::{FxMap, FxSet};
 
 use addrspace::{Addr, AddrSet, PortSet};
@@ -175,9 +176,10 @@ pub(crate) struct State<'a> {
     /// rule's literals are met again on every connection, and a prover evaluates a chain
     /// of a thousand branches thousands of times.
     pub ip_blocks: FxMap<(Addr, u32), IpBlock>,
-    /// The addresses whose text a glob matches, by (pattern, nocase); None: too ragged
-    /// to enumerate (see `textset.rs`).
-    pub glob_sets: FxMap<(Box<str>, bool), Option<MatchingSets>>,
+    /// The addresses whose text a data group's keys match, by (group and operator,
+    /// view); None: too ragged to enumerate (see `textset.rs`). Kept by the session, as
+    /// the host's groups are.
+    pub key_sets: FxMap<(String, crate::textset::View), Option<MatchingSets>>,
 }
 
 /// The address sets a text operation's answer cuts at, shared with the observations.
@@ -218,6 +220,8 @@ pub(crate) struct Interp<'st, 'a> {
     pub shared: &'a crate::shared::SharedWrites,
     /// Port comparisons already decided for every port, kept by the program.
     pub port_tests: &'a PortTests,
+    /// Text tests already answered for every address, kept by the program.
+    pub text_sets: &'a crate::addrtext::TextSets,
     pub base_statics: Option<&'a crate::program::Statics>,
     pub st: &'st mut State<'a>,
     pub src: &'a RuleSrc,
@@ -476,74 +480,6 @@ impl<'a> Interp<'_, 'a> {
             answer,
             origin,
         });
-    }
-
-    /// Records the addresses whose text `pattern` matches, as the prover's cut for a glob
-    /// on the client address: IPv4 in route domain 0 only (the text is then the dotted
-    /// quad), and only where the set is not too ragged. False: nothing recorded, the
-    /// caller samples.
-    pub(crate) fn observe_glob(&mut self, pattern: &str, nocase: bool, span: Span) -> bool {
-        let Some(client) = self.conn.map(|c| c.client) else {
-            return false;
-        };
-        if client.domain() != addrspace::Domain::V4 {
-            return false;
-        }
-        let key = (Box::from(pattern), nocase);
-        let sets = match self.st.glob_sets.get(&key) {
-            Some(hit) => hit.clone(),
-            None => {
-                let made = crate::textset::glob_v4(pattern, nocase).map(|s| Arc::from(vec![s]));
-                if self.st.glob_sets.len() < 1024 {
-                    self.st.glob_sets.insert(key, made.clone());
-                }
-                made
-            }
-        };
-        let Some(sets) = sets else {
-            return false;
-        };
-        let what = format!("glob {pattern}");
-        // Two cuts: the region is first kept to IPv4 route domain 0, where the text is
-        // the dotted quad, then cut at the matching set.
-        static IPV4: std::sync::LazyLock<MatchingSets> = std::sync::LazyLock::new(|| {
-            Arc::from(vec![AddrSet::range(
-                addrspace::Domain::V4,
-                0,
-                u128::from(u32::MAX),
-            )])
-        });
-        self.observe(
-            ObservedBy::Text(what.clone()),
-            IPV4.clone(),
-            Answer::AnyHolds,
-            span,
-        );
-        self.observe(ObservedBy::Text(what), sets, Answer::AnyHolds, span);
-        true
-    }
-
-    /// Equality of the client address with a clean literal: modelled. Returns false when
-    /// the operands are not (client, clean) and the caller must treat it as an escape.
-    pub(crate) fn observe_equality(&mut self, a: &Value<'a>, b: &Value<'a>, span: Span) -> bool {
-        let lit = match (a.taint(), b.taint()) {
-            (Taint::Client, Taint::Clean) => b,
-            (Taint::Clean, Taint::Client) => a,
-            _ => return false,
-        };
-        // A literal that is not an address in canonical form never equals any rendering
-        // of the client address: the result is constant and there is nothing to cut on.
-        if let Ok(addr) = lit.as_str().parse::<Addr>()
-            && addr.to_string() == lit.as_str()
-        {
-            self.observe(
-                ObservedBy::Equality(lit.as_str().to_string()),
-                Arc::from(vec![AddrSet::single(addr)]),
-                Answer::AnyHolds,
-                span,
-            );
-        }
-        true
     }
 
     // ---- scripts and words ------------------------------------------------------------
@@ -1528,25 +1464,31 @@ impl<'a> Interp<'_, 'a> {
                     .collect()
             }
         };
-        // A glob switch on the address is exact when every pattern's set is known (a
+        // A switch on the address's text is exact when every pattern's set is known (a
         // pattern observed before one that is not only adds a cut).
         let n = arms.len();
-        let globs_known = mode == "glob"
-            && subject.taint() == Taint::Client
-            && arms.iter().all(|(p, _)| p.taint() == Taint::Clean)
-            && arms
-                .iter()
-                .enumerate()
-                .filter(|(k, (p, _))| !(k + 1 == n && p.as_str() == "default"))
-                .all(|(_, (p, _))| self.observe_glob(p.as_str(), false, span));
-        if subject.taint().is_tainted() && !globs_known {
-            if mode == "exact" && subject.taint() == Taint::Client {
-                for (p, _) in &arms {
-                    if p.as_str() != "default" {
-                        self.observe_equality(&subject, p, span);
-                    }
-                }
-            } else {
+        if subject.taint().is_tainted() {
+            let modelled = arms.iter().all(|(p, _)| p.taint() == Taint::Clean)
+                && arms
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, (p, _))| !(k + 1 == n && p.as_str() == "default"))
+                    .all(|(_, (p, _))| {
+                        let pattern = p.as_str();
+                        let test = match mode {
+                            "glob" => TextTest::Glob {
+                                pattern,
+                                nocase: false,
+                            },
+                            "regexp" => TextTest::Regex {
+                                pattern,
+                                nocase: false,
+                            },
+                            _ => TextTest::Exact(pattern),
+                        };
+                        self.observe_test(&subject, test, span)
+                    });
+            if !modelled {
                 let what = format!("switch on {}", self.derived_from(subject.taint()));
                 self.escape(&what, span);
             }
@@ -1849,7 +1791,6 @@ impl<'a> Interp<'_, 'a> {
         b: (Ev<'a>, Taint),
         span: Span,
     ) -> R<'a, (Ev<'a>, Taint)> {
-        use BinOp::*;
         let mut taint = Taint::Clean;
         let port_left = match (a.1, b.1) {
             (Taint::Port, Taint::Clean) => Some(true),
@@ -1863,24 +1804,7 @@ impl<'a> Interp<'_, 'a> {
         } else if a.1.join(b.1) == Taint::Free {
             taint = Taint::Free;
         } else if a.1.is_tainted() || b.1.is_tainted() {
-            let modelled = (matches!(op, Eq | Ne | StrEq | StrNe | Equals) && {
-                let av = self.ev_value(a.clone());
-                let bv = self.ev_value(b.clone());
-                self.observe_equality(&av, &bv, span)
-            }) || (matches!(op, StartsWith | EndsWith | Contains | MatchesGlob)
-                && a.1 == Taint::Client
-                && b.1 == Taint::Clean
-                && {
-                    // Each is a glob on the address's text.
-                    let lit = Self::text(&b.0);
-                    let pattern = match op {
-                        StartsWith => format!("{}*", glob_literal(&lit)),
-                        EndsWith => format!("*{}", glob_literal(&lit)),
-                        Contains => format!("*{}*", glob_literal(&lit)),
-                        _ => lit.into_owned(),
-                    };
-                    self.observe_glob(&pattern, false, span)
-                });
+            let modelled = self.observe_binary(op, &a, &b, span)?;
             if !modelled {
                 self.escape(
                     &format!(
@@ -1893,6 +1817,89 @@ impl<'a> Interp<'_, 'a> {
             }
         }
         Ok((self.apply_binary(op, a.0, b.0, span)?, taint))
+    }
+
+    /// `op` asked of `candidate` (a value the client's port or octet could take) and the
+    /// clean operand `other`, with the very code that decides the connection.
+    fn ask_binary(
+        &mut self,
+        op: BinOp,
+        candidate: &str,
+        other: &Ev<'a>,
+        candidate_left: bool,
+        span: Span,
+    ) -> R<'a, bool> {
+        let x = Ev::Str(Value::tainted(candidate.to_string(), Taint::Clean));
+        let (l, r) = if candidate_left {
+            (x, other.clone())
+        } else {
+            (other.clone(), x)
+        };
+        Ok(matches!(self.apply_binary(op, l, r, span)?, Ev::Int(1)))
+    }
+
+    /// A comparison of a value derived from the client address with a clean operand,
+    /// recorded for every address; false where it cannot be.
+    fn observe_binary(
+        &mut self,
+        op: BinOp,
+        a: &(Ev<'a>, Taint),
+        b: &(Ev<'a>, Taint),
+        span: Span,
+    ) -> R<'a, bool> {
+        use BinOp::*;
+        let (subject, other, subject_left) = match (a.1, b.1) {
+            (t, Taint::Clean) if t.is_tainted() => (a, b, true),
+            (Taint::Clean, t) if t.is_tainted() => (b, a, false),
+            _ => return Ok(false),
+        };
+        if !op.is_predicate() {
+            return Ok(false);
+        }
+        let sv = self.ev_value(subject.clone());
+        if let Taint::Octet(k) = subject.1 {
+            // Ask the very comparison of every octet: the recorded set cannot disagree
+            // with the result.
+            let other = other.0.clone();
+            let steps = self.steps;
+            let what = format!("{} {}", op.symbol(), Self::text(&other));
+            let done = self.observe_octet(
+                k,
+                what,
+                |me, text| {
+                    me.steps = steps;
+                    me.ask_binary(op, text, &other, subject_left, span).ok()
+                },
+                &sv,
+                span,
+            );
+            self.steps = steps;
+            return Ok(done);
+        }
+        let lit = Self::text(&other.0);
+        // Tcl's `==` compares as numbers only where both sides are numbers, and no
+        // address's text is one.
+        let test = match (op, subject_left) {
+            (Eq | Ne | StrEq | StrNe | Equals, _) => TextTest::Exact(&lit),
+            (StartsWith | EndsWith | Contains | MatchesGlob, true) => {
+                let pattern = match op {
+                    StartsWith => format!("{}*", glob_literal(&lit)),
+                    EndsWith => format!("*{}", glob_literal(&lit)),
+                    Contains => format!("*{}*", glob_literal(&lit)),
+                    _ => lit.to_string(),
+                };
+                return Ok(self.observe_test(
+                    &sv,
+                    TextTest::Glob {
+                        pattern: &pattern,
+                        nocase: false,
+                    },
+                    span,
+                ));
+            }
+            _ => return Ok(false),
+        };
+        Ok(self.observe_test(&sv, test, span))
     }
 
     /// A comparison of the client port with a clean operand: asks the comparison of
@@ -1919,15 +1926,9 @@ impl<'a> Interp<'_, 'a> {
                 // connection's own port once, as any comparison does).
                 let steps = self.steps;
                 let set = PortSet::from_predicate(|p| {
-                    let port = Ev::Str(Value::tainted(p.to_string(), Taint::Clean));
-                    let (x, y) = if port_left {
-                        (port, other.clone())
-                    } else {
-                        (other.clone(), port)
-                    };
                     self.steps = steps;
-                    match self.apply_binary(op, x, y, span) {
-                        Ok(r) => matches!(r, Ev::Int(1)),
+                    match self.ask_binary(op, &p.to_string(), &other, port_left, span) {
+                        Ok(r) => r,
                         Err(e) => {
                             failed.get_or_insert(e);
                             false

@@ -115,6 +115,7 @@
 // their own; they are returned once per failed parse or evaluation, never in a loop.
 #![allow(clippy::result_large_err)]
 
+mod addrtext;
 mod builtins;
 pub mod catalog;
 pub mod datagroup;
@@ -135,6 +136,7 @@ mod tclbinary;
 mod tclcmds;
 mod tcltext;
 mod textset;
+mod textset6;
 mod value;
 
 pub use datagroup::{DataGroup, DataGroupKind, IndexedDataGroup, MatchOp, Record, RecordKey};

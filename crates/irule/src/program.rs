@@ -402,6 +402,7 @@ pub struct Program {
     order: FxMap<Arc<str>, Vec<(usize, usize)>>,
     shared: SharedWrites,
     port_tests: PortTests,
+    text_sets: crate::addrtext::TextSets,
 }
 
 impl Program {
@@ -485,6 +486,7 @@ impl Program {
             order,
             shared,
             port_tests: PortTests::default(),
+            text_sets: Default::default(),
         })
     }
 
@@ -918,6 +920,7 @@ impl<'a> Session<'a> {
             program_procs: &program.procs,
             shared: &program.shared,
             port_tests: &program.port_tests,
+            text_sets: &program.text_sets,
             base_statics: Some(statics),
             st: &mut self.state,
             src: &program.rules[first_rule].src,
@@ -1030,6 +1033,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
     let procs = FxMap::default();
     let shared = SharedWrites::default();
     let port_tests = PortTests::default();
+    let text_sets = crate::addrtext::TextSets::default();
     let host = crate::host::StaticHost::new();
     let event = "(tcl)";
     let mut state = State::default();
@@ -1040,6 +1044,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         program_procs: &procs,
         shared: &shared,
         port_tests: &port_tests,
+        text_sets: &text_sets,
         base_statics: None,
         st: &mut state,
         src: &src,

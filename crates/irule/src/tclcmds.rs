@@ -1,10 +1,12 @@
 //! The Tcl commands: variables, control flow called with run-time text, strings, lists.
 
+use crate::addrtext::TextTest;
 use crate::builtins::Builtin;
 use crate::error::RuntimeErrorKind;
 use crate::interp::{Code, Cond, Exc, Interp, Owned, R};
 use crate::outcome::LogLine;
 use crate::span::Span;
+use crate::textset;
 use crate::value::{Taint, Value, format_list, parse_int};
 
 impl<'a> Interp<'_, 'a> {
@@ -287,6 +289,17 @@ impl<'a> Interp<'_, 'a> {
                 let Some(l) = args.get(1) else {
                     return self.wrong_args("lindex list ?index ...?", span);
                 };
+                // `lindex [split <client address> .] k`: octet k, kept as such.
+                if n == 3 && l.taint() == Taint::Octets && args[2].taint() == Taint::Clean {
+                    let clean = [
+                        args[0].clone(),
+                        l.clone().with_taint(Taint::Clean),
+                        args[2].clone(),
+                    ];
+                    let out = self.tcl(b, &clean, span)?;
+                    let k = self.index(args[2].as_str(), 4, span)?;
+                    return Ok(self.octet_value(k, out.as_str(), "lindex", span));
+                }
                 let t = self.taint_op("lindex", args, span);
                 let mut cur = l.as_str().to_string();
                 let indexes: Vec<std::string::String> = if n == 3 {
@@ -349,6 +362,9 @@ impl<'a> Interp<'_, 'a> {
                     [_, s, c] => (s, c.as_str()),
                     _ => return self.wrong_args("split string ?splitChars?", span),
                 };
+                if let Some(octets) = self.split_octets(s, chars) {
+                    return Ok(octets);
+                }
                 let t = self.taint_op("split", args, span);
                 let parts: Vec<&str> = if chars.is_empty() {
                     let mut v = Vec::new();
@@ -452,17 +468,20 @@ impl<'a> Interp<'_, 'a> {
         }
     }
 
-    /// `string match` of a literal glob on the client address's own text, answered for
-    /// every address at once (see [`Interp::observe_glob`]); None where it cannot be.
+    /// `string match` of a literal glob on the client address's text (or an octet of
+    /// it), answered for every address at once (see [`crate::addrtext`]); None where it
+    /// cannot be.
     fn exact_match(&mut self, rest: &[Value<'a>], span: Span) -> R<'a, Option<Value<'a>>> {
         let (nocase, p, x) = match rest {
             [p, x] => (false, p, x),
             [o, p, x] if o.as_str() == "-nocase" => (true, p, x),
             _ => return Ok(None),
         };
-        if x.taint() != Taint::Client
-            || p.taint() != Taint::Clean
-            || !self.observe_glob(p.as_str(), nocase, span)
+        let test = TextTest::Glob {
+            pattern: p.as_str(),
+            nocase,
+        };
+        if !x.taint().is_tainted() || p.taint() != Taint::Clean || !self.observe_test(x, test, span)
         {
             return Ok(None);
         }
@@ -470,6 +489,102 @@ impl<'a> Interp<'_, 'a> {
         // prover's cut and a client-by-client evaluation would disagree (the oracle's test).
         let hit = self.glob(p.as_str(), x.as_str(), nocase, span)?;
         Ok(Some(Value::bool(hit)))
+    }
+
+    /// `string length`, `string first`, `tolower` and `trim` of the client address's
+    /// text, answered for every address: the length and the position take few values,
+    /// so the class is cut to the addresses with this one and the result is clean; the
+    /// address's text is already lower case and untrimmable, so those return it as is.
+    /// None where the model cannot follow.
+    fn string_on_address(
+        &mut self,
+        sub: &str,
+        rest: &[Value<'a>],
+        span: Span,
+    ) -> R<'a, Option<Value<'a>>> {
+        let subject = match (sub, rest) {
+            ("length" | "tolower" | "trim" | "trimleft" | "trimright", [x]) => x,
+            ("first", [needle, x]) if needle.taint() == Taint::Clean => x,
+            ("range", [x, a, b]) if a.taint() == Taint::Clean && b.taint() == Taint::Clean => x,
+            _ => return Ok(None),
+        };
+        if !matches!(subject.taint(), Taint::Client | Taint::Masked(_)) {
+            return Ok(None);
+        }
+        if sub == "range" {
+            // Literal positions from the start only: `end-2` counts from an end that
+            // moves with the address.
+            let (Ok(from), Ok(to)) = (
+                rest[1].as_str().parse::<u8>(),
+                rest[2].as_str().parse::<u8>(),
+            ) else {
+                return Ok(None);
+            };
+            if subject.taint() != Taint::Client
+                || !self.text_view(subject).is_some_and(|v| v.suffix.is_empty())
+            {
+                return Ok(None);
+            }
+            let args = [
+                Value::lit("string"),
+                Value::lit("range"),
+                subject.clone().with_taint(Taint::Clean),
+                rest[1].clone(),
+                rest[2].clone(),
+            ];
+            let out = self.string_cmd(&args, span)?;
+            // An empty window is empty for every address.
+            let taint = if from > to {
+                Taint::Clean
+            } else {
+                Taint::Range(from, to)
+            };
+            return Ok(Some(out.with_taint(taint)));
+        }
+        let clean: Vec<Value<'a>> = rest
+            .iter()
+            .map(|v| v.clone().with_taint(Taint::Clean))
+            .collect();
+        let mut args = vec![Value::lit("string"), Value::new(sub)];
+        args.extend(clean);
+        let out = self.string_cmd(&args, span)?;
+        let modelled = match sub {
+            "tolower" | "trim" | "trimleft" | "trimright" => {
+                // Identity on every address's text when it is on this one's: the address
+                // part has no upper case and no white space, so only the literal after it
+                // could change, and it did not.
+                if out.as_str() == subject.as_str() {
+                    return Ok(Some(subject.clone()));
+                }
+                false
+            }
+            // The class keeps only the addresses with this very result, so the result is
+            // independent of the client within it.
+            "length" => {
+                let n = out.as_str().parse::<usize>().unwrap_or(0);
+                let mut accept = vec![false; n + 2];
+                accept[n] = true;
+                self.observe_machine(
+                    format!("string length {n}"),
+                    format!("l{n}"),
+                    subject,
+                    span,
+                    || Some(textset::Length { accept }),
+                )
+            }
+            _ => {
+                let at = out.as_str().parse::<i64>().unwrap_or(-1);
+                let needle = rest[0].as_str();
+                self.observe_machine(
+                    format!("string first {needle} at {at}"),
+                    format!("f{at}\0{needle}"),
+                    subject,
+                    span,
+                    || Some(textset::First::new(needle, at)),
+                )
+            }
+        };
+        Ok(modelled.then_some(out))
     }
 
     /// Records a log line, within the cap on logged bytes.
@@ -597,8 +712,16 @@ impl<'a> Interp<'_, 'a> {
                         .wrong_args("string equal ?-nocase? ?-length int? string1 string2", span);
                 }
             };
-            let modelled = !(pair.0.taint().is_tainted() || pair.1.taint().is_tainted())
-                || (!nocase && self.observe_equality(pair.0, pair.1, span));
+            let modelled = match (pair.0.taint(), pair.1.taint()) {
+                (Taint::Clean, Taint::Clean) => true,
+                (t, Taint::Clean) if !nocase && t.is_tainted() => {
+                    self.observe_test(pair.0, TextTest::Exact(pair.1.as_str()), span)
+                }
+                (Taint::Clean, t) if !nocase && t.is_tainted() => {
+                    self.observe_test(pair.1, TextTest::Exact(pair.0.as_str()), span)
+                }
+                _ => false,
+            };
             let t = if modelled {
                 Taint::Clean
             } else {
@@ -617,6 +740,9 @@ impl<'a> Interp<'_, 'a> {
         if sub == "match"
             && let Some(v) = self.exact_match(rest, span)?
         {
+            return Ok(v);
+        }
+        if let Some(v) = self.string_on_address(sub, rest, span)? {
             return Ok(v);
         }
         let t = self.taint_op(&format!("string {sub}"), rest, span);
@@ -756,7 +882,24 @@ impl<'a> Interp<'_, 'a> {
                 span,
             );
         };
-        let t = self.taint_op("regexp", &args[i..i + 2], span);
+        let modelled = pat.taint() == Taint::Clean
+            && text.taint().is_tainted()
+            && self.observe_test(
+                text,
+                TextTest::Regex {
+                    pattern: pat.as_str(),
+                    nocase,
+                },
+                span,
+            );
+        // A modelled match is decided for every address; what it captured is still the
+        // client's text, which the model does not follow.
+        let (t, captured) = if modelled {
+            (Taint::Clean, Taint::Derived)
+        } else {
+            let t = self.taint_op("regexp", &args[i..i + 2], span);
+            (t, t)
+        };
         let re = self.regex(pat.as_str(), nocase, span)?;
         let caps = re.captures(text.as_str());
         for (k, var) in args[i + 2..].iter().enumerate() {
@@ -765,7 +908,7 @@ impl<'a> Interp<'_, 'a> {
                 .and_then(|c| c.get(k))
                 .map(|m| m.as_str())
                 .unwrap_or("");
-            self.set_var(var.as_str(), Value::tainted(v, t), span)?;
+            self.set_var(var.as_str(), Value::tainted(v, captured), span)?;
         }
         Ok(Value::bool(caps.is_some()).with_taint(t))
     }

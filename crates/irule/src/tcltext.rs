@@ -238,6 +238,41 @@ impl<'a> Interp<'_, 'a> {
         let [_, text, spec, vars @ ..] = args else {
             return self.wrong_args("scan string format ?varName ...?", span);
         };
+        // `scan <client address> %d.%d.%d.%d`: the four octets, kept as such.
+        if text.taint() == Taint::Client
+            && spec.taint() == Taint::Clean
+            && spec.as_str() == "%d.%d.%d.%d"
+            && self
+                .text_view(text)
+                .is_some_and(|v| v.domain.family == addrspace::Family::V4)
+        {
+            let mut clean = args.to_vec();
+            clean[1] = text.clone().with_taint(Taint::Clean);
+            let out = self.scan_cmd(&clean, span)?;
+            if vars.is_empty() {
+                let list = self.list(out.as_str(), span)?;
+                let split = text
+                    .as_str()
+                    .split('%')
+                    .next()
+                    .unwrap_or("")
+                    .replace('.', " ");
+                let t = if list.join(" ") == split {
+                    Taint::Octets
+                } else {
+                    self.escape("scan on a value derived from the client address", span);
+                    Taint::Derived
+                };
+                return Ok(out.with_taint(t));
+            }
+            for (k, var) in vars.iter().enumerate().take(4) {
+                if let Ok(v) = self.get_var_by_name(var.as_str(), span) {
+                    let v = self.octet_value(k as i64, v.as_str(), "scan", span);
+                    self.set_var(var.as_str(), v, span)?;
+                }
+            }
+            return Ok(out);
+        }
         let t = self.taint_op("scan", &args[1..3], span);
         self.work(text.as_str().len() + spec.as_str().len(), 0, span)?;
         let input: Vec<char> = text.as_str().chars().collect();

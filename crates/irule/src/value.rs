@@ -16,6 +16,17 @@ pub enum Taint {
     /// The client's source port as `TCP::client_port` returns it: comparisons with a
     /// value independent of the client are decided for every port at once.
     Port,
+    /// `IP::addr <client> mask <m>`: the client address masked to a prefix of this
+    /// length, as text; text tests on it are answered for every address.
+    Masked(u8),
+    /// The decimal text of one octet (0 first) of the client's IPv4 address, as `split`
+    /// and `lindex`, `getfield` or `scan` take it out: comparisons with a value
+    /// independent of the client are decided for every octet at once.
+    Octet(u8),
+    /// The client's IPv4 address split at its dots (a list of the four octets).
+    Octets,
+    /// Characters `from..=to` of the client address's text (`string range`).
+    Range(u8, u8),
     /// Computed from the client address or port by an operation the model cannot follow.
     Derived,
     /// Computed only from run-time inputs the BIG-IP decides when the connection runs

@@ -723,7 +723,7 @@ fn taint_escapes_are_recorded_with_operation_and_line() {
         r#"when CLIENT_ACCEPTED {
   set c [IP::client_addr]
   log "client $c"
-  if { [string range $c 0 4] eq "10.1." } { snat automap }
+  if { [string range $c 0 end-3] eq "10.1." } { snat automap }
 }"#,
         "10.1.2.3",
     );
@@ -782,39 +782,78 @@ fn modelled_predicates_do_not_escape() {
 
 #[test]
 fn derived_values_escape_at_the_predicate() {
-    for body in [
-        "if { [string range [IP::client_addr] 0 4] eq \"10.1.\" } { snat none }",
-        "set x \"[IP::client_addr]0\"\nif { [class match $x equals smtp_relay_allowed] } { snat none }",
-        "if { [lindex [split [IP::client_addr] .] 0] == 10 } { snat none }",
-        "snat [IP::client_addr]",
-        "if { [regexp {^10\\.} [IP::client_addr]] } { snat none }",
-        "foreach o [split [IP::client_addr] .] { incr n $o }",
+    for (body, client) in [
+        // Counted from an end that moves with the address.
+        (
+            "if { [string range [IP::client_addr] end-1 end] eq \".3\" } { snat none }",
+            "10.1.2.3",
+        ),
+        (
+            "set x \"[IP::client_addr]0\"\nif { [class match $x equals smtp_relay_allowed] } { snat none }",
+            "10.1.2.3",
+        ),
+        ("snat [IP::client_addr]", "10.1.2.3"),
+        (
+            "foreach o [split [IP::client_addr] .] { incr n $o }",
+            "10.1.2.3",
+        ),
+        // Arithmetic on an octet is outside the model.
+        (
+            "if { [lindex [split [IP::client_addr] .] 0] * 2 > 10 } { snat none }",
+            "10.1.2.3",
+        ),
+        // The last field carries the route domain: not an octet's text.
+        (
+            "if { [lindex [split [IP::client_addr] .] 3] == 3 } { snat none }",
+            "10.1.2.3%2",
+        ),
+        // What a regexp captured is the client's text, which the model does not follow.
+        (
+            "regexp {^(\\d+)\\.} [IP::client_addr] -> first\nif { $first == 10 } { snat none }",
+            "10.1.2.3",
+        ),
     ] {
-        let ev = accepted(&format!("when CLIENT_ACCEPTED {{\n{body}\n}}"), "10.1.2.3");
+        let ev = accepted(&format!("when CLIENT_ACCEPTED {{\n{body}\n}}"), client);
         assert!(ev.is_sampled(), "{body}");
         assert!(ev.error.is_none(), "{body}: {:?}", ev.error);
     }
 }
 
 #[test]
-fn text_operators_with_a_literal_on_the_ipv4_address_are_exact() {
+fn text_operators_with_a_literal_on_the_address_are_exact() {
     for body in [
         "if { [IP::client_addr] starts_with \"10.1.\" } { snat none }",
         "if { [IP::client_addr] ends_with \".1.2.3\" } { snat none }",
         "if { [IP::client_addr] contains \"10.1.\" } { snat none }",
         "if { [string match {10.1.*} [IP::client_addr]] } { snat none }",
         "switch -glob [IP::client_addr] { \"10.1.*\" { snat none } default { snat automap } }",
+        "if { [regexp {^10\\.1\\.} [IP::client_addr]] } { snat none }",
+        "switch -regexp [IP::client_addr] { {^10\\.1\\.} { snat none } default { snat automap } }",
+        "if { [lindex [split [IP::client_addr] .] 0] == 10 } { snat none }",
+        "if { [getfield [IP::client_addr] . 2] < 5 } { snat none }",
+        "scan [IP::client_addr] %d.%d.%d.%d a b c d\nif { $a == 10 && $b >= 1 } { snat none }",
+        "if { [string length [IP::client_addr]] > 8 } { snat none }",
+        "if { [string first \"10.1.\" [IP::client_addr]] == 0 } { snat none }",
+        "if { [class match [IP::client_addr] starts_with domains] } { snat none }",
+        "if { [string match {10.1.*} [IP::addr [IP::client_addr] mask 255.255.0.0]] } { snat none }",
+        "if { [string tolower [IP::client_addr]] eq \"10.1.2.3\" } { snat none }",
+        "if { [string range [IP::client_addr] 0 4] eq \"10.1.\" } { snat none }",
+        "if { \"[IP::client_addr]/24\" eq \"10.1.2.3/24\" } { snat none }",
     ] {
-        let ev = accepted(&format!("when CLIENT_ACCEPTED {{\n{body}\n}}"), "10.1.2.3");
-        assert!(!ev.is_sampled(), "{body}: {:?}", ev.escapes);
-        assert!(!ev.observed.is_empty(), "{body}");
-        // In a route domain the text carries `%N`: sampled, as before.
-        let ev = accepted(
-            &format!("when CLIENT_ACCEPTED {{\n{body}\n}}"),
-            "10.1.2.3%2",
-        );
-        assert!(ev.is_sampled(), "{body} in route domain 2");
+        // In route domain 2 the text carries `%2`: exact too.
+        for client in ["10.1.2.3", "10.1.2.3%2"] {
+            let ev = accepted(&format!("when CLIENT_ACCEPTED {{\n{body}\n}}"), client);
+            assert!(!ev.is_sampled(), "{body} for {client}: {:?}", ev.escapes);
+            assert!(ev.error.is_none(), "{body}: {:?}", ev.error);
+            assert!(!ev.observed.is_empty(), "{body} for {client}");
+        }
     }
+    // IPv6 text, where the `::` placement keeps the set whole.
+    let ev = accepted(
+        "when CLIENT_ACCEPTED {\nif { [string match {2001:db8:*} [IP::client_addr]] } { snat none }\n}",
+        "2001:db8::25",
+    );
+    assert!(!ev.is_sampled(), "{:?}", ev.escapes);
     // One address in every /24 is millions of ranges: too ragged to hold, sampled.
     let ev = accepted(
         "when CLIENT_ACCEPTED {\nif { [IP::client_addr] ends_with \".3\" } { snat none }\n}",
