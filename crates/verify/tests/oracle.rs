@@ -97,13 +97,26 @@ enum Cond {
     DgLookup(usize, u8),
     AddrEq(u8),
     Port(&'static str, u16),
-    /// Unmodelled: a string data-group operator on an address.
+    /// A string operator on an ip group's keys as text (`starts_with`).
     DgStartsWith(usize),
-    /// Unmodelled: text taken apart.
+    /// A range of the address's text compared with a literal.
     TextRange(u8),
-    /// `string match` of a glob built from a host's text on the address: exact for IPv4
-    /// in route domain 0, sampled elsewhere.
+    /// `string match` of a glob built from a host's text on the address: exact where the
+    /// set is not too ragged.
     Glob(u8, u8),
+    /// `regexp` of a pattern built from a host's text on the address.
+    Regex(u8, u8),
+    /// An octet taken out (`split`/`lindex`, `getfield`, `scan`), compared as a number.
+    Octet(u8, u8, u8),
+    /// `string length` of the address compared with a number.
+    Length(u8),
+    /// `string first` of a host's text prefix in the address.
+    First(u8),
+    /// A glob on the address masked by `IP::addr ... mask`.
+    MaskGlob(u8, u8),
+    /// `class match` of the address against the string data group `txt`, by operator
+    /// (and with `-index` for 4).
+    TextKeys(u8),
     Proc(Net),
     /// Cross-connection state.
     Static,
@@ -172,6 +185,8 @@ struct Spec {
     rules: Vec<RuleSpec>,
     servers: Vec<ServerSpec>,
     allowed: Vec<Net>,
+    /// Keys of the string group `txt`: (host, kind of piece).
+    text_keys: Vec<(u8, u8)>,
 }
 
 fn cond(depth: u32) -> BoxedStrategy<Cond> {
@@ -190,6 +205,12 @@ fn cond(depth: u32) -> BoxedStrategy<Cond> {
         1 => (0usize..2).prop_map(Cond::DgStartsWith),
         1 => any::<u8>().prop_map(Cond::TextRange),
         2 => (any::<u8>(), 0u8..9).prop_map(|(h, k)| Cond::Glob(h, k)),
+        1 => (any::<u8>(), 0u8..4).prop_map(|(h, k)| Cond::Regex(h, k)),
+        1 => (0u8..9, 0u8..4, 0u8..5).prop_map(|(k, op, v)| Cond::Octet(k, op, v)),
+        1 => (0u8..8).prop_map(Cond::Length),
+        1 => any::<u8>().prop_map(Cond::First),
+        1 => (any::<u8>(), 0u8..3).prop_map(|(h, k)| Cond::MaskGlob(h, k)),
+        1 => (0u8..5).prop_map(Cond::TextKeys),
         1 => net().prop_map(Cond::Proc),
         1 => Just(Cond::Static),
     ];
@@ -298,10 +319,23 @@ fn spec() -> impl Strategy<Value = Spec> {
         ),
         prop::collection::vec(server_spec(), 3),
         prop::collection::vec(net(), 0..3),
+        prop::collection::vec((any::<u8>(), 0u8..4), 0..4),
     )
         .prop_map(
-            |(space, groups, source, vs_snat, floating_self, members, rules, servers, allowed)| {
+            |(
+                space,
+                groups,
+                source,
+                vs_snat,
+                floating_self,
+                members,
+                rules,
+                servers,
+                allowed,
+                text_keys,
+            )| {
                 Spec {
+                    text_keys,
                     space,
                     groups,
                     source,
@@ -382,6 +416,65 @@ impl Spec {
                 };
                 write!(out, "[string match {{{pattern}}} [IP::client_addr]]")
             }
+            Cond::Regex(h, k) => {
+                let host = s.host(*h);
+                let plain = host.split('%').next().unwrap_or(&host).to_string();
+                let esc = |t: &str| t.replace('.', "\\.");
+                let cut = plain.len().saturating_sub(1).max(1);
+                let pattern = match k {
+                    0 => format!("^{}", esc(&plain[..cut])),
+                    1 => format!("{}$", esc(&format!("{h:x}"))),
+                    2 => format!("^{}[0-9a-f]?$", esc(&plain[..cut])),
+                    _ => format!("^{}(1|2)", esc(&plain[..cut])),
+                };
+                write!(out, "[regexp {{{pattern}}} [IP::client_addr]]")
+            }
+            Cond::Octet(k, op, v) => {
+                let op = ["==", "<", ">=", "!="][usize::from(*op)];
+                let v = [0u8, 9, 10, 11, 255][usize::from(*v)];
+                match k {
+                    0..=2 => write!(out, "[lindex [split [IP::client_addr] .] {k}] {op} {v}"),
+                    3..=5 => write!(out, "[getfield [IP::client_addr] . {}] {op} {v}", k - 2),
+                    _ => write!(
+                        out,
+                        "[scan [IP::client_addr] %d.%d.%d.%d o0 o1 o2 o3] == 4 && $o{} {op} {v}",
+                        k - 6
+                    ),
+                }
+            }
+            Cond::Length(n) => write!(out, "[string length [IP::client_addr]] == {}", 7 + n),
+            Cond::First(h) => {
+                let host = s.host(*h);
+                let cut = host.len().saturating_sub(2).max(1);
+                write!(
+                    out,
+                    "[string first \"{}\" [IP::client_addr]] == 0",
+                    &host[..cut]
+                )
+            }
+            Cond::MaskGlob(h, k) => {
+                let (mask, pattern) = match (s, k) {
+                    (Space::V6, 0) => ("ffff:ffff::".to_string(), "2001:db8::*".to_string()),
+                    (Space::V6, _) => ("112".to_string(), format!("*:{:x}00*", h % 16)),
+                    (_, 0) => ("255.255.0.0".to_string(), "10.0.*".to_string()),
+                    (_, 1) => ("28".to_string(), format!("*.{}*", h & 0xf0)),
+                    _ => ("255.255.255.0".to_string(), "10.0.0.0*".to_string()),
+                };
+                write!(
+                    out,
+                    "[string match {{{pattern}}} [IP::addr [IP::client_addr] mask {mask}]]"
+                )
+            }
+            Cond::TextKeys(k) => match k {
+                0 => write!(out, "[class match [IP::client_addr] starts_with txt]"),
+                1 => write!(out, "[class match [IP::client_addr] ends_with txt]"),
+                2 => write!(out, "[class match [IP::client_addr] contains txt]"),
+                3 => write!(out, "[class match [IP::client_addr] equals txt]"),
+                _ => write!(
+                    out,
+                    "[class match -index [IP::client_addr] contains txt] == 0"
+                ),
+            },
             Cond::Proc((h, l)) => {
                 let _ = (h, l);
                 write!(out, "[call in_net [IP::client_addr]]")
@@ -520,6 +613,23 @@ impl Spec {
             }
             writeln!(out, "    }}\n    type ip\n}}").unwrap();
         }
+        // A string group whose keys are pieces of the neighbourhood's text.
+        out.push_str("ltm data-group internal /Common/txt {\n    records {\n");
+        let mut seen = BTreeSet::new();
+        for &(h, k) in &self.text_keys {
+            let host = s.host(h);
+            let plain = host.split('%').next().unwrap_or(&host).to_string();
+            let key = match k {
+                0 => plain[..plain.len().saturating_sub(1).max(1)].to_string(),
+                1 => format!(".{h}"),
+                2 => host.clone(),
+                _ => format!("{:x}", h % 16),
+            };
+            if seen.insert(key.clone()) {
+                writeln!(out, "        \"{key}\" {{ }}").unwrap();
+            }
+        }
+        out.push_str("    }\n    type string\n}\n");
         let members: String = MEMBERS[..self.members]
             .iter()
             .map(|m| format!("/Common/{m}:25 {{ address {m} }} "))
@@ -890,6 +1000,24 @@ fn check(spec: &Spec, fault: Option<Fault>) -> Result<usize, String> {
     for c in &vp.classes {
         clients.insert(c.representative_client());
         clients.extend(c.samples.iter().copied());
+        // Where a class ends, its neighbour begins: a wrong cut shows there first.
+        for (lo, hi) in c.clients.addresses().ranges(domain).into_iter().take(8) {
+            for n in [lo.checked_sub(1), Some(lo), Some(hi), hi.checked_add(1)]
+                .into_iter()
+                .flatten()
+            {
+                let addr = domain.addr(n);
+                // IPv4-mapped numbers are IPv4's, not this domain's.
+                if n <= domain.family.max()
+                    && Addr::in_domain(addr.ip, addr.route_domain).domain() == domain
+                {
+                    clients.insert(Client {
+                        addr,
+                        port: c.representative_port,
+                    });
+                }
+            }
+        }
     }
     for (i, b) in spec.blocks().iter().enumerate() {
         for (lo, hi) in b.ranges(domain) {
@@ -1120,6 +1248,7 @@ fn a_source_port_backdoor_is_a_counterexample_naming_the_port() {
             3
         ],
         allowed: vec![(5, 8)],
+        text_keys: vec![],
     };
     let model = spec.model(None);
     let proof = prove(&model).unwrap();

@@ -5,6 +5,7 @@
 
 mod common;
 
+use addrspace::AddrSet;
 use common::model;
 use verify::{Label, Property, prove};
 
@@ -52,9 +53,9 @@ fn wrong_intent_is_found_at_the_exact_boundary() {
 }
 
 #[test]
-fn string_slicing_of_the_client_address_is_sampled_not_proved() {
+fn arithmetic_on_an_octet_is_sampled_not_proved() {
     let m = model(
-        "when CLIENT_ACCEPTED { if { [string range [IP::client_addr] 0 2] eq \"10.\" } { snat 10.0.0.20 } else { snat automap } }",
+        "when CLIENT_ACCEPTED { if { [lindex [split [IP::client_addr] .] 0] * 2 == 20 } { snat 10.0.0.20 } else { snat automap } }",
         &[],
         "",
     );
@@ -67,6 +68,36 @@ fn string_slicing_of_the_client_address_is_sampled_not_proved() {
             "{:?}",
             c.label
         );
+    }
+}
+
+/// A window of the text from its start is a text test like any other: proved, with the
+/// text-prefix hole of "10.1.2" as its own class.
+#[test]
+fn a_window_of_the_address_text_is_proved_with_its_exact_holes() {
+    let m = model(
+        "when CLIENT_ACCEPTED { if { [string range [IP::client_addr] 0 5] eq \"10.1.2\" } { snat 10.0.0.20 } else { snat automap } }",
+        &["10.1.2.0/24"],
+        "",
+    );
+    let p = prove(&m).unwrap();
+    let v = &p.virtuals[0];
+    assert_eq!(v.sampled_regions, 0);
+    let open: Vec<_> = p
+        .violations()
+        .filter(|v| v.property == Property::NoOpenRelay)
+        .collect();
+    assert!(!open.is_empty());
+    let hole = AddrSet::parse("10.1.20.0/22")
+        .unwrap()
+        .union(&AddrSet::parse("10.1.24.0/22").unwrap())
+        .union(&AddrSet::parse("10.1.28.0/23").unwrap())
+        .union(&AddrSet::parse("10.1.200.0/21").unwrap())
+        .union(&AddrSet::parse("10.1.208.0/20").unwrap())
+        .union(&AddrSet::parse("10.1.224.0/19").unwrap());
+    for o in &open {
+        assert_eq!(o.label, Label::Proved);
+        assert_eq!(o.address_set(), hole);
     }
 }
 
@@ -175,7 +206,8 @@ fn a_thousand_ip_addr_branches_take_one_evaluation_per_region() {
 /// reports it as found by search; with search off the report has nothing to say.
 #[test]
 fn searching_a_sampled_class_finds_the_text_prefix_hole() {
-    let rule = "when CLIENT_ACCEPTED { if { [string range [IP::client_addr] 0 5] eq \"10.1.2\" } { snatpool relay_pool } else { snat automap } }";
+    // A window counted from the end is outside the model: sampled.
+    let rule = "when CLIENT_ACCEPTED { if { [string range [IP::client_addr] 0 end] starts_with \"10.1.2\" } { snatpool relay_pool } else { snat automap } }";
     let mut m = model(rule, &["10.1.2.0/24"], "");
     m.options.search = 0;
     let quiet = prove(&m).unwrap();

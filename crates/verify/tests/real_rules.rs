@@ -82,7 +82,7 @@ const CONSTRUCTS: &[(&str, &str, Expect)] = &[
     (
         "getfield",
         "when CLIENT_ACCEPTED { if { [getfield [IP::client_addr] \".\" 1] eq \"10\" } { snat 10.0.0.20 } }",
-        Expect::Sampled,
+        Expect::Proved,
     ),
     (
         "active_members",
@@ -117,6 +117,11 @@ const CONSTRUCTS: &[(&str, &str, Expect)] = &[
     (
         "scan",
         "when CLIENT_ACCEPTED { scan [IP::client_addr] %d.%d.%d.%d a b c d; if { $a == 10 } { snat 10.0.0.20 } }",
+        Expect::Proved,
+    ),
+    (
+        "arithmetic on an octet",
+        "when CLIENT_ACCEPTED { scan [IP::client_addr] %d.%d.%d.%d a b c d; if { $a * 256 + $b == 2561 } { snat 10.0.0.20 } }",
         Expect::Sampled,
     ),
     (
