@@ -304,7 +304,7 @@ fn check_of_the_gallery_exits_0_and_fails_without_an_expected_violation() {
         String::from_utf8_lossy(&out.stdout)
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc.as_array().unwrap().len(), 14);
+    assert_eq!(doc.as_array().unwrap().len(), 15);
 
     // Remove one expected violation from a copy of a pitfall: the run must fail.
     let tmp = std::env::temp_dir().join(format!("relaylab-gallery-{}", std::process::id()));
@@ -469,4 +469,28 @@ fn source_port_backdoor_is_an_open_relay_from_port_1025_only() {
             port: 1025
         }));
     }
+}
+
+/// `string match "10.1.2*"` meant 10.1.2.0/24: the glob holds every address whose text
+/// begins like it, and exactly those extra blocks relay, proved.
+#[test]
+fn a_prefix_glob_relays_for_the_neighbours_whose_text_begins_alike() {
+    let p = prove("glob-prefix-matches-neighbours");
+    assert!(p.check.passes(), "{:?}", p.check);
+    let extra = set(&["10.1.20.0-10.1.29.255", "10.1.200.0-10.1.255.255"]);
+    let open: Vec<_> = p
+        .violations()
+        .filter(|v| v.property == Property::NoOpenRelay)
+        .collect();
+    assert_eq!(open.len(), 2, "one per member");
+    for v in &open {
+        assert_eq!(v.label, verify::Label::Proved);
+        assert_eq!(v.address_set(), extra);
+    }
+    assert!(
+        p.virtuals
+            .iter()
+            .flat_map(|vp| &vp.classes)
+            .all(|c| c.label == verify::Label::Proved)
+    );
 }
