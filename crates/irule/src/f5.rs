@@ -209,8 +209,8 @@ impl<'a> Interp<'_, 'a> {
                     && self.text_view(item).is_some() => {}
             // The keys as text: answered for every address. An inline group has no
             // name to remember its sets by.
-            Taint::Client | Taint::Masked(_)
-                if kind != DataGroupKind::Ip || op != MatchOp::Equals =>
+            Taint::Client | Taint::Masked(_) | Taint::Range(..)
+                if op != MatchOp::Equals || kind == DataGroupKind::String =>
             {
                 let which = answer == Answer::WhichHold;
                 let cacheable = matches!(g, Group::Host(_));

@@ -1877,8 +1877,15 @@ impl<'a> Interp<'_, 'a> {
             return Ok(done);
         }
         let lit = Self::text(&other.0);
-        // Tcl's `==` compares as numbers only where both sides are numbers, and no
-        // address's text is one.
+        // Tcl's `==` compares as numbers where both sides are numbers. No address's text
+        // is one, but a window of it can be ("10"): then a numeric literal ("10.0")
+        // equals texts other than itself.
+        if matches!(op, Eq | Ne)
+            && matches!(subject.1, Taint::Range(..))
+            && crate::value::parse_num(&lit).is_some()
+        {
+            return Ok(false);
+        }
         let test = match (op, subject_left) {
             (Eq | Ne | StrEq | StrNe | Equals, _) => TextTest::Exact(&lit),
             (StartsWith | EndsWith | Contains | MatchesGlob, true) => {

@@ -797,6 +797,11 @@ fn derived_values_escape_at_the_predicate() {
             "foreach o [split [IP::client_addr] .] { incr n $o }",
             "10.1.2.3",
         ),
+        // A window that is a number compares as one: `10.0` equals "10", unfollowed.
+        (
+            "if { [string range [IP::client_addr] 0 1] == 10.0 } { snat none }",
+            "10.1.2.3",
+        ),
         // Arithmetic on an octet is outside the model.
         (
             "if { [lindex [split [IP::client_addr] .] 0] * 2 > 10 } { snat none }",
@@ -838,6 +843,7 @@ fn text_operators_with_a_literal_on_the_address_are_exact() {
         "if { [string match {10.1.*} [IP::addr [IP::client_addr] mask 255.255.0.0]] } { snat none }",
         "if { [string tolower [IP::client_addr]] eq \"10.1.2.3\" } { snat none }",
         "if { [string range [IP::client_addr] 0 4] eq \"10.1.\" } { snat none }",
+        "if { [class match [string range [IP::client_addr] 0 4] starts_with domains] } { snat none }",
         "if { \"[IP::client_addr]/24\" eq \"10.1.2.3/24\" } { snat none }",
     ] {
         // In route domain 2 the text carries `%2`: exact too.
