@@ -55,17 +55,40 @@ impl TextTest<'_> {
 /// costs far more than one evaluation. Bounded: operands computed at run time could be
 /// endless.
 #[derive(Debug, Default)]
-pub(crate) struct TextSets(Mutex<FxMap<(String, View), Option<MatchingSets>>>);
+pub(crate) struct TextSets {
+    sets: Mutex<FxMap<(String, View), Option<MatchingSets>>>,
+    /// Walk steps spent by this program: past [`TextSets::BUDGET`] new tests are no
+    /// longer walked and sample instead, so a rule that builds endless patterns cannot
+    /// stall the prover.
+    spent: std::sync::atomic::AtomicU64,
+}
 
 impl TextSets {
     const MAX: usize = 4096;
+    const BUDGET: u64 = 200_000_000;
+
+    /// Steps the next walk may take.
+    fn allowance(&self) -> u64 {
+        let spent = self.spent.load(std::sync::atomic::Ordering::Relaxed);
+        Self::BUDGET.saturating_sub(spent).min(textset::WALK_BUDGET)
+    }
+
+    /// The addresses of the view's domain whose text `m` accepts, within the program's
+    /// allowance.
+    pub(crate) fn walk<M: Machine>(&self, m: &M, view: &View) -> Option<AddrSet> {
+        let mut steps = 0;
+        let set = textset::accepted_within(m, view, self.allowance(), &mut steps);
+        self.spent
+            .fetch_add(steps, std::sync::atomic::Ordering::Relaxed);
+        set
+    }
 
     fn get(&self, key: &(String, View)) -> Option<Option<MatchingSets>> {
-        self.0.lock().ok()?.get(key).cloned()
+        self.sets.lock().ok()?.get(key).cloned()
     }
 
     fn insert(&self, key: (String, View), sets: Option<MatchingSets>) {
-        if let Ok(mut m) = self.0.lock()
+        if let Ok(mut m) = self.sets.lock()
             && m.len() < Self::MAX
         {
             m.insert(key, sets);
@@ -159,7 +182,7 @@ impl<'a> Interp<'_, 'a> {
             Some(hit) => hit,
             None => {
                 let made = make()
-                    .and_then(|m| textset::accepted(&m, &key.1))
+                    .and_then(|m| self.text_sets.walk(&m, &key.1))
                     .map(|s| Arc::from(vec![s]));
                 self.text_sets.insert(key.clone(), made.clone());
                 made
@@ -376,7 +399,7 @@ impl<'a> Interp<'_, 'a> {
                                 .iter()
                                 .map(|n| {
                                     textset::Keys::new([n.as_str()], op)
-                                        .and_then(|m| textset::accepted(&m, &view))
+                                        .and_then(|m| self.text_sets.walk(&m, &view))
                                 })
                                 .collect::<Option<Vec<AddrSet>>>()
                         })
@@ -384,7 +407,7 @@ impl<'a> Interp<'_, 'a> {
                         .map(Arc::from)
                 } else {
                     textset::Keys::new(names.iter().map(|n| n.as_str()), op)
-                        .and_then(|m| textset::accepted(&m, &view))
+                        .and_then(|m| self.text_sets.walk(&m, &view))
                         .map(|s| Arc::from(vec![s]))
                 };
                 if cacheable && self.st.key_sets.len() < 256 {

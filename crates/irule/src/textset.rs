@@ -93,23 +93,41 @@ fn masked(n: u128, len: u8, family: Family) -> u128 {
     }
 }
 
-/// The addresses of `view.domain` whose text `m` accepts; None when too ragged.
+/// Machine steps one walk may take before it gives up (the caller then samples): a
+/// hostile pattern must not stall the prover, and the engine's decisions never wait on
+/// a walk.
+pub(crate) const WALK_BUDGET: u64 = 4_000_000;
+
+/// The addresses of `view.domain` whose text `m` accepts; None when too ragged or past
+/// [`WALK_BUDGET`] steps.
+#[cfg(test)]
 pub(crate) fn accepted<M: Machine>(m: &M, view: &View) -> Option<AddrSet> {
+    let mut steps = 0;
+    accepted_within(m, view, WALK_BUDGET, &mut steps)
+}
+
+/// [`accepted`] within `limit` steps; `steps` counts the steps taken.
+pub(crate) fn accepted_within<M: Machine>(
+    m: &M,
+    view: &View,
+    limit: u64,
+    steps: &mut u64,
+) -> Option<AddrSet> {
     if let Some((from, to)) = view.range {
         let whole = View {
             range: None,
             ..view.clone()
         };
-        return accepted_whole(&Window { m, from, to }, &whole);
+        return accepted_whole(&Window { m, from, to }, &whole, limit, steps);
     }
-    accepted_whole(m, view)
+    accepted_whole(m, view, limit, steps)
 }
 
-fn accepted_whole<M: Machine>(m: &M, view: &View) -> Option<AddrSet> {
+fn accepted_whole<M: Machine>(m: &M, view: &View, limit: u64, steps: &mut u64) -> Option<AddrSet> {
     let d = view.domain;
     let ranges = match d.family {
-        Family::V4 => V4Walk::new(m, view).run()?,
-        Family::V6 => crate::textset6::walk(m, view)?,
+        Family::V4 => V4Walk::new(m, view, limit, steps).run()?,
+        Family::V6 => crate::textset6::walk(m, view, limit, steps)?,
     };
     let sets: Vec<AddrSet> = ranges
         .iter()
@@ -143,13 +161,15 @@ pub(crate) fn append(out: &mut Ranges, base: u128, sub: &[(u128, u128)]) -> bool
 
 struct V4Walk<'m, M: Machine> {
     m: &'m M,
+    limit: u64,
+    steps: &'m mut u64,
     tail: String,
     mask: [u8; 4],
     memo: HashMap<(u8, M::State), Option<Rc<Ranges>>>,
 }
 
 impl<'m, M: Machine> V4Walk<'m, M> {
-    fn new(m: &'m M, view: &View) -> Self {
+    fn new(m: &'m M, view: &View, limit: u64, steps: &'m mut u64) -> Self {
         let mut tail = String::new();
         if view.domain.route_domain != 0 {
             tail = format!("%{}", view.domain.route_domain);
@@ -158,6 +178,8 @@ impl<'m, M: Machine> V4Walk<'m, M> {
         let bits = masked(u128::from(u32::MAX), view.mask.unwrap_or(32), Family::V4) as u32;
         V4Walk {
             m,
+            limit,
+            steps,
             tail,
             mask: bits.to_be_bytes(),
             memo: HashMap::new(),
@@ -189,6 +211,10 @@ impl<'m, M: Machine> V4Walk<'m, M> {
         }
         let shift = 8 * u32::from(3 - level);
         let mut out = Ranges::new();
+        *self.steps += 256;
+        if *self.steps > self.limit {
+            return None;
+        }
         for octet in 0..=255u8 {
             let after = self
                 .m
@@ -480,7 +506,9 @@ impl Machine for Regex {
 
 /// The text against a data group's keys, as `class match <text> <op> <group>` asks.
 pub(crate) struct Keys {
-    dfa: aho_corasick::dfa::DFA,
+    /// A contiguous NFA, not a DFA: a group of a million keys would make a DFA of
+    /// gigabytes.
+    dfa: aho_corasick::nfa::contiguous::NFA,
     op: MatchOp,
     /// The answer on every text when a key is empty (it starts, ends and is contained
     /// in every text); the automaton is built from the others.
@@ -491,7 +519,8 @@ pub(crate) struct Keys {
 impl Keys {
     /// None when the automaton cannot be built.
     pub(crate) fn new<'k>(keys: impl IntoIterator<Item = &'k str>, op: MatchOp) -> Option<Keys> {
-        use aho_corasick::{Anchored, StartKind, dfa};
+        use aho_corasick::Anchored;
+        use aho_corasick::nfa::contiguous;
         let mut always = false;
         let keys: Vec<&str> = keys
             .into_iter()
@@ -500,10 +529,7 @@ impl Keys {
                 !k.is_empty()
             })
             .collect();
-        let dfa = dfa::DFA::builder()
-            .start_kind(StartKind::Both)
-            .build(&keys)
-            .ok()?;
+        let dfa = contiguous::NFA::builder().build(&keys).ok()?;
         let anchored = match op {
             MatchOp::Equals | MatchOp::StartsWith => Anchored::Yes,
             MatchOp::EndsWith | MatchOp::Contains => Anchored::No,
@@ -538,7 +564,7 @@ impl Machine for Keys {
         let id = self
             .dfa
             .start_state(self.anchored)
-            .expect("built with both start kinds");
+            .expect("an NFA starts anchored or not");
         (id, self.always, 0)
     }
     fn feed(&self, s: &Self::State, text: &str) -> Self::State {

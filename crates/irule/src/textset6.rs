@@ -16,9 +16,6 @@ use std::sync::LazyLock;
 
 use crate::textset::{Machine, Ranges, View, append};
 
-/// Machine steps one walk may take before it gives up (the caller then samples).
-const BUDGET: u64 = 4_000_000;
-
 /// Hexadecimal texts of 0..=0xffff.
 static GROUPS: LazyLock<Vec<String>> =
     LazyLock::new(|| (0..=0xffffu32).map(|g| format!("{g:x}")).collect());
@@ -35,7 +32,7 @@ struct Hyp<S> {
     zeros: u8,
 }
 
-pub(crate) fn walk<M: Machine>(m: &M, view: &View) -> Option<Ranges> {
+pub(crate) fn walk<M: Machine>(m: &M, view: &View, limit: u64, steps: &mut u64) -> Option<Ranges> {
     let mut tail = String::new();
     if view.domain.route_domain != 0 {
         tail = format!("%{}", view.domain.route_domain);
@@ -68,7 +65,8 @@ pub(crate) fn walk<M: Machine>(m: &M, view: &View) -> Option<Ranges> {
         tail: &tail,
         mask,
         memo: HashMap::new(),
-        steps: 0,
+        steps,
+        limit,
     };
     w.groups(0, hyps).map(|r| (*r).clone())
 }
@@ -81,7 +79,8 @@ struct Walk<'w, M: Machine> {
     tail: &'w str,
     mask: [u16; 8],
     memo: Memo<M::State>,
-    steps: u64,
+    steps: &'w mut u64,
+    limit: u64,
 }
 
 /// What group `g` asks of a hypothesis.
@@ -195,7 +194,7 @@ impl<M: Machine> Walk<'_, M> {
                 let now: Vec<M::State> = inputs
                     .iter()
                     .map(|i| {
-                        self.steps += 1;
+                        *self.steps += 1;
                         if self.m.settled(i).is_some() {
                             i.clone()
                         } else {
@@ -203,6 +202,9 @@ impl<M: Machine> Walk<'_, M> {
                         }
                     })
                     .collect();
+                if *self.steps > self.limit {
+                    return None;
+                }
                 if now == *states {
                     if !append(&mut out, u128::from(v) << shift, sub) {
                         return None;
@@ -239,7 +241,7 @@ impl<M: Machine> Walk<'_, M> {
                                 let state = match &after[k] {
                                     Some(st) => st.clone(),
                                     None => {
-                                        self.steps += 1;
+                                        *self.steps += 1;
                                         let st = if self.m.settled(&inputs[k]).is_some() {
                                             inputs[k].clone()
                                         } else {
@@ -257,7 +259,7 @@ impl<M: Machine> Walk<'_, M> {
                             }
                         }
                     }
-                    if self.steps > BUDGET {
+                    if *self.steps > self.limit {
                         return None;
                     }
                     let sub = self.groups(g + 1, next)?;

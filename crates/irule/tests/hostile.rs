@@ -350,3 +350,39 @@ fn integer_overflow_is_an_error_never_a_panic() {
         );
     }
 }
+
+/// A rule that builds a new pattern on every round of a loop: each pattern's set of
+/// addresses is walked once, within a step budget per walk and per program, so the
+/// evaluation ends in bounded time and the patterns past the budget sample instead.
+#[test]
+fn endless_patterns_on_the_address_are_walked_within_a_budget() {
+    let rule = r#"when CLIENT_ACCEPTED {
+  for { set i 0 } { $i < 5000 } { incr i } {
+    if { [string match "*$i*" [IP::client_addr]] || [regexp "$i\[0-9\]*$i" [IP::client_addr]] } {
+      incr hits
+    }
+  }
+  snat automap
+}"#;
+    let p = irule::Program::new(
+        vec![irule::parse("/Common/endless", rule).unwrap()],
+        Settings::default(),
+    )
+    .unwrap();
+    let host = irule::StaticHost::new();
+    let statics = p.init(&host).unwrap();
+    let conn = irule::Connection {
+        client: "10.1.2.3".parse().unwrap(),
+        client_port: 40000,
+        local: "10.0.0.10".parse().unwrap(),
+        local_port: 25,
+    };
+    let start = Instant::now();
+    let ev = p.evaluate(&host, &statics, conn, "CLIENT_ACCEPTED");
+    let took = start.elapsed();
+    assert!(ev.error.is_none(), "{:?}", ev.error);
+    // Ragged patterns (a digit anywhere) cannot be held as ranges: sampled, never
+    // wrongly proved.
+    assert!(ev.is_sampled());
+    assert!(took < BEHAVIOUR_BOUND, "{took:?}");
+}
