@@ -202,6 +202,46 @@ impl<'a> Interp<'_, 'a> {
                     span,
                 );
             }
+            // The client masked first: each record holds the addresses whose masked form
+            // it holds, and the most specific of those is the one the lookup finds.
+            Taint::Masked(m)
+                if kind == DataGroupKind::Ip
+                    && op == MatchOp::Equals
+                    && self.text_view(item).is_some() =>
+            {
+                let domain = self.conn.map(|c| c.client.domain());
+                let sets: Vec<AddrSet> = dg
+                    .group()
+                    .records
+                    .iter()
+                    .filter_map(|r| match &r.key {
+                        RecordKey::Ip {
+                            domain: d,
+                            first,
+                            last,
+                        } if Some(*d) == domain => {
+                            Some(masked_preimage(&AddrSet::range(*d, *first, *last), *d, m))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let sets: Arc<[AddrSet]> = if answer == Answer::AnyHolds {
+                    Arc::from(vec![AddrSet::from_sets(sets.iter())])
+                } else {
+                    Arc::from(sets)
+                };
+                // Only the client's domain is asked about: another route domain's
+                // addresses meet that domain's records.
+                if let Some(d) = domain {
+                    self.observe(
+                        ObservedBy::DataGroup(dg.name().clone()),
+                        Arc::from(vec![AddrSet::full(d)]),
+                        Answer::AnyHolds,
+                        span,
+                    );
+                }
+                self.observe(ObservedBy::DataGroup(dg.name().clone()), sets, answer, span);
+            }
             // No address's text is an integer: never equal, nothing to cut.
             Taint::Client | Taint::Masked(_)
                 if kind == DataGroupKind::Integer
@@ -754,6 +794,36 @@ impl<'a> Interp<'_, 'a> {
                 let width = width(x.domain().family);
                 let m = |n: u128| if len == 0 { 0 } else { n >> (width - len) };
                 let eq = same && m(x.number()) == m(y.number());
+                // The client masked first (`IP::addr [IP::addr $c mask m] equals n/l`): the
+                // addresses whose masked form lies in the block.
+                let masked = match (a.taint(), b.taint()) {
+                    (Taint::Masked(m), Taint::Clean) if self.text_view(a).is_some() => {
+                        Some((m, y, a))
+                    }
+                    (Taint::Clean, Taint::Masked(m)) if self.text_view(b).is_some() => {
+                        Some((m, x, b))
+                    }
+                    _ => None,
+                };
+                if let Some((m, lit, subject)) = masked {
+                    // A mask written on the masked side (`$net/24`) is not followed.
+                    if subject.as_str().contains('/') {
+                        self.escape("IP::addr on a masked address with a prefix", span);
+                    } else {
+                        let set = masked_preimage(&block_of(lit, len), lit.domain(), m);
+                        let what: Arc<str> = Arc::from(format!(
+                            "{} under mask /{m}",
+                            args[if b.taint() == Taint::Clean { 3 } else { 1 }].as_str()
+                        ));
+                        self.observe(
+                            ObservedBy::IpAddr(what),
+                            Arc::from(vec![set]),
+                            Answer::AnyHolds,
+                            span,
+                        );
+                    }
+                    return Ok(Value::bool(eq));
+                }
                 let lit = match (a.taint(), b.taint()) {
                     (Taint::Client, Taint::Clean) => Some(y),
                     (Taint::Clean, Taint::Client) => Some(x),
@@ -922,6 +992,33 @@ fn mask_len(m: &str, fam: Family) -> Option<u32> {
         return None;
     }
     Some(bits.count_ones())
+}
+
+/// The addresses of `domain` whose form masked to `/m` lies in `set`: for each range,
+/// the `/m` blocks whose first address (the masked form) it holds.
+fn masked_preimage(set: &AddrSet, domain: Domain, m: u8) -> AddrSet {
+    let w = width(domain.family);
+    let host_bits = w - u32::from(m).min(w);
+    let g_mask = if host_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    let parts: Vec<AddrSet> = set
+        .ranges(domain)
+        .into_iter()
+        .filter_map(|(f, l)| {
+            // The first masked form at or after f, and the last at or before l.
+            let lo = if f & g_mask == 0 {
+                f
+            } else {
+                (f | g_mask).checked_add(1)?
+            };
+            let hi = l & !g_mask;
+            (lo <= hi).then(|| AddrSet::range(domain, lo, hi | g_mask))
+        })
+        .collect();
+    AddrSet::from_sets(parts.iter()).intersection(&AddrSet::full(domain))
 }
 
 fn block_of(a: Addr, len: u32) -> AddrSet {

@@ -845,6 +845,9 @@ fn text_operators_with_a_literal_on_the_address_are_exact() {
         "if { [string range [IP::client_addr] 0 4] eq \"10.1.\" } { snat none }",
         "if { [class match [string range [IP::client_addr] 0 4] starts_with domains] } { snat none }",
         "if { \"[IP::client_addr]/24\" eq \"10.1.2.3/24\" } { snat none }",
+        "if { [class match [IP::addr [IP::client_addr] mask 255.255.255.0] equals nested] } { snat none }",
+        "if { [class match -value [IP::addr [IP::client_addr] mask 255.255.0.0] equals nested] eq \"mid\" } { snat none }",
+        "if { [IP::addr [IP::addr [IP::client_addr] mask 255.255.0.0] equals 10.1.0.0/16] } { snat none }",
     ] {
         // In route domain 2 the text carries `%2`: exact too.
         for client in ["10.1.2.3", "10.1.2.3%2"] {

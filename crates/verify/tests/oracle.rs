@@ -114,6 +114,9 @@ enum Cond {
     First(u8),
     /// A glob on the address masked by `IP::addr ... mask`.
     MaskGlob(u8, u8),
+    /// The address masked (`IP::addr ... mask`) then looked up in an ip group (`-value`
+    /// for odd kinds) or compared with `IP::addr ... equals`.
+    MaskedIp(u8, u8, Net),
     /// `class match` of the address against the string data group `txt`, by operator
     /// (and with `-index` for 4).
     TextKeys(u8),
@@ -211,6 +214,7 @@ fn cond(depth: u32) -> BoxedStrategy<Cond> {
         1 => any::<u8>().prop_map(Cond::First),
         1 => (any::<u8>(), 0u8..3).prop_map(|(h, k)| Cond::MaskGlob(h, k)),
         1 => (0u8..5).prop_map(Cond::TextKeys),
+        2 => (0u8..6, 0u8..9, net()).prop_map(|(k, m, n)| Cond::MaskedIp(k, m, n)),
         1 => net().prop_map(Cond::Proc),
         1 => Just(Cond::Static),
     ];
@@ -464,6 +468,19 @@ impl Spec {
                     out,
                     "[string match {{{pattern}}} [IP::addr [IP::client_addr] mask {mask}]]"
                 )
+            }
+            Cond::MaskedIp(k, m, (h, l)) => {
+                let len = match s {
+                    Space::V6 => 120 + m,
+                    _ => 24 + m,
+                };
+                let masked = format!("[IP::addr [IP::client_addr] mask {len}]");
+                let g = k % 2;
+                match k {
+                    0 | 1 => write!(out, "[class match {masked} equals dg{g}]"),
+                    2 | 3 => write!(out, "[class match -value {masked} equals dg{g}] eq \"v1\""),
+                    _ => write!(out, "[IP::addr {masked} equals {}]", s.net(*h, *l)),
+                }
             }
             Cond::TextKeys(k) => match k {
                 0 => write!(out, "[class match [IP::client_addr] starts_with txt]"),
@@ -1214,7 +1231,7 @@ fn the_oracle_catches_a_prover_that_ignores_port_comparisons() {
 
 #[test]
 fn the_oracle_catches_a_prover_that_ignores_record_boundaries() {
-    let err = run_oracle(300, Some(Fault::IgnoreRecordBoundaries)).unwrap_err();
+    let err = run_oracle(1000, Some(Fault::IgnoreRecordBoundaries)).unwrap_err();
     assert!(err.contains("labelled proved"), "{err}");
 }
 
