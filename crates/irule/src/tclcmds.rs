@@ -511,9 +511,9 @@ impl<'a> Interp<'_, 'a> {
         if !matches!(subject.taint(), Taint::Client | Taint::Masked(_)) {
             return Ok(None);
         }
-        if sub == "range" {
-            // Literal positions from the start only: `end-2` counts from an end that
-            // moves with the address.
+        // Literal positions from the start only: `end-2` counts from an end that moves
+        // with the address.
+        let window = if sub == "range" {
             let (Ok(from), Ok(to)) = (
                 rest[1].as_str().parse::<u8>(),
                 rest[2].as_str().parse::<u8>(),
@@ -525,14 +525,15 @@ impl<'a> Interp<'_, 'a> {
             {
                 return Ok(None);
             }
-            let args = [
-                Value::lit("string"),
-                Value::lit("range"),
-                subject.clone().with_taint(Taint::Clean),
-                rest[1].clone(),
-                rest[2].clone(),
-            ];
-            let out = self.string_cmd(&args, span)?;
+            Some((from, to))
+        } else {
+            None
+        };
+        // The command itself, on this client's text: what the rule gets.
+        let mut args = vec![Value::lit("string"), Value::new(sub)];
+        args.extend(rest.iter().map(|v| v.clone().with_taint(Taint::Clean)));
+        let out = self.string_cmd(&args, span)?;
+        if let Some((from, to)) = window {
             // An empty window is empty for every address.
             let taint = if from > to {
                 Taint::Clean
@@ -541,13 +542,6 @@ impl<'a> Interp<'_, 'a> {
             };
             return Ok(Some(out.with_taint(taint)));
         }
-        let clean: Vec<Value<'a>> = rest
-            .iter()
-            .map(|v| v.clone().with_taint(Taint::Clean))
-            .collect();
-        let mut args = vec![Value::lit("string"), Value::new(sub)];
-        args.extend(clean);
-        let out = self.string_cmd(&args, span)?;
         let modelled = match sub {
             "tolower" | "trim" | "trimleft" | "trimright" => {
                 // Identity on every address's text when it is on this one's: the address
