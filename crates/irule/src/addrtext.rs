@@ -385,7 +385,10 @@ impl<'a> Interp<'_, 'a> {
             group.name()
         );
         let cached = if cacheable {
-            self.st.key_sets.get(&(key.clone(), view.clone())).cloned()
+            self.st
+                .rare()
+                .and_then(|r| r.key_sets.get(&(key.clone(), view.clone())))
+                .cloned()
         } else {
             None
         };
@@ -410,8 +413,9 @@ impl<'a> Interp<'_, 'a> {
                         .and_then(|m| self.text_sets.walk(&m, &view))
                         .map(|s| Arc::from(vec![s]))
                 };
-                if cacheable && self.st.key_sets.len() < 256 {
-                    self.st.key_sets.insert((key, view.clone()), made.clone());
+                let cache = &mut self.st.rare_mut().key_sets;
+                if cacheable && cache.len() < 256 {
+                    cache.insert((key, view.clone()), made.clone());
                 }
                 made
             }

@@ -1,5 +1,7 @@
 //! The F5 commands: data groups, addresses and ports, and decisions recorded as data.
 
+use std::fmt::Write as _;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use addrspace::{Addr, AddrSet, Domain, Family};
@@ -59,13 +61,20 @@ impl<'a> Interp<'_, 'a> {
         if self.src.partition != "Common" {
             return self.resolve_group(name.as_str());
         }
-        if let Some(hit) = self.st.group_cache.borrow().get(name.as_str()) {
+        let name_text = name.as_str();
+        if let Some((_, hit)) = self
+            .st
+            .group_cache
+            .borrow()
+            .iter()
+            .find(|(k, _)| k.as_str() == name_text)
+        {
             return *hit;
         }
-        let g = self.resolve_group(name.as_str());
+        let g = self.resolve_group(name_text);
         let mut cache = self.st.group_cache.borrow_mut();
-        if cache.len() < 256 {
-            cache.insert(name.key(), g);
+        if cache.len() < cache.inline_size() {
+            cache.push((name.key(), g));
         }
         g
     }
@@ -586,20 +595,20 @@ impl<'a> Interp<'_, 'a> {
         match words.as_slice() {
             ["disable", "all"] => self.st.disabled_all = true,
             ["disable"] => {
-                self.st.disabled.insert((rule, cur));
+                self.st.rare_mut().disabled.insert((rule, cur));
             }
             ["enable", "all"] => {
                 self.st.disabled_all = false;
-                self.st.disabled.clear();
+                self.st.rare_mut().disabled.clear();
             }
             ["enable"] => {
-                self.st.disabled.remove(&(rule, cur));
+                self.st.rare_mut().disabled.remove(&(rule, cur));
             }
             [ev, "disable"] => {
-                self.st.disabled.insert((rule, Arc::from(*ev)));
+                self.st.rare_mut().disabled.insert((rule, Arc::from(*ev)));
             }
             [ev, "enable"] => {
-                self.st.disabled.remove(&(rule, Arc::from(*ev)));
+                self.st.rare_mut().disabled.remove(&(rule, Arc::from(*ev)));
             }
             ["info"] | [] => return Ok(Value::new(cur.to_string())),
             _ => return self.wrong_args("event ?<name>? enable|disable ?all?", span),
@@ -838,20 +847,22 @@ impl<'a> Interp<'_, 'a> {
                     }
                 };
                 if let Some(lit) = lit {
-                    let (what, sets) = match self.st.ip_blocks.get(&(lit, len)) {
-                        Some(hit) => hit.clone(),
-                        None => {
-                            let what: Arc<str> = Arc::from(
-                                args[if b.taint() == Taint::Clean { 3 } else { 1 }].as_str(),
-                            );
-                            let made = (what, Arc::from(vec![block_of(lit, len)]));
-                            // Bounded: operands computed at run time could be endless.
-                            if self.st.ip_blocks.len() < 65_536 {
-                                self.st.ip_blocks.insert((lit, len), made.clone());
+                    let (what, sets) =
+                        match self.st.rare().and_then(|r| r.ip_blocks.get(&(lit, len))) {
+                            Some(hit) => hit.clone(),
+                            None => {
+                                let what: Arc<str> = Arc::from(
+                                    args[if b.taint() == Taint::Clean { 3 } else { 1 }].as_str(),
+                                );
+                                let made = (what, Arc::from(vec![block_of(lit, len)]));
+                                // Bounded: operands computed at run time could be endless.
+                                let cache = &mut self.st.rare_mut().ip_blocks;
+                                if cache.len() < 65_536 {
+                                    cache.insert((lit, len), made.clone());
+                                }
+                                made
                             }
-                            made
-                        }
-                    };
+                        };
                     self.observe(ObservedBy::IpAddr(what), sets, Answer::AnyHolds, span);
                 }
                 Ok(Value::bool(eq))
@@ -948,28 +959,72 @@ impl<'a> Interp<'_, 'a> {
 
 /// `Addr`'s display form; IPv4 without the formatting machinery, as this runs once per
 /// connection.
-fn render_addr(a: &Addr) -> String {
-    let std::net::IpAddr::V4(v4) = a.ip else {
-        return a.to_string();
-    };
-    let mut out = String::with_capacity(20);
-    for (i, o) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
+/// The address as BIG-IP renders it, made in a stack buffer: the client's text is made
+/// on every connection, and one allocation (the value's) is all it then costs.
+fn render_addr(a: &Addr) -> Rc<str> {
+    let mut out = StackText::default();
+    match a.ip {
+        std::net::IpAddr::V4(v4) => {
+            for (i, o) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                if o >= 100 {
+                    out.push(b'0' + o / 100);
+                }
+                if o >= 10 {
+                    out.push(b'0' + o / 10 % 10);
+                }
+                out.push(b'0' + o % 10);
+            }
+            if a.route_domain != 0 {
+                let _ = write!(out, "%{}", a.route_domain);
+            }
         }
-        if o >= 100 {
-            out.push(char::from(b'0' + o / 100));
+        std::net::IpAddr::V6(_) => {
+            let _ = write!(out, "{a}");
         }
-        if o >= 10 {
-            out.push(char::from(b'0' + o / 10 % 10));
-        }
-        out.push(char::from(b'0' + o % 10));
     }
-    if a.route_domain != 0 {
-        out.push('%');
-        out.push_str(&a.route_domain.to_string());
+    Rc::from(out.as_str())
+}
+
+/// Text up to 64 bytes without allocating (an address with its route domain is at most
+/// 56).
+struct StackText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            buf: [0; 64],
+            len: 0,
+        }
     }
-    out
+}
+
+impl StackText {
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 fn width(f: Family) -> u32 {

@@ -13,9 +13,7 @@ use crate::builtins::Builtin;
 use crate::error::{RuntimeErrorKind, Source};
 use crate::expr::{BinOp, Expr, ExprKind, MAX_EXPR_DEPTH, UnOp};
 use crate::host::{Connection, Host};
-use crate::outcome::{
-    Answer, Escape, FreeInput, LogLine, Observed, ObservedBy, Origin, PortObserved, Recorded,
-};
+use crate::outcome::{Answer, Escape, FreeInput, Observed, ObservedBy, Origin, PortObserved};
 use crate::parse::{Cmd, Op, Part, Script, VarRef, Word, WordKind, parse_dynamic};
 use crate::program::Settings;
 use crate::span::{LineIndex, Location, Span};
@@ -121,7 +119,7 @@ pub(crate) enum Var<'a> {
     Link(Option<usize>, Box<str>),
 }
 
-pub(crate) type Frame<'a> = FxMap<Text<'a>, Var<'a>>;
+pub(crate) type Frame<'a> = crate::frame::VarMap<'a>;
 
 /// The ports for which a comparison with the client port holds, by operator, clean operand
 /// and side. Asking all 65,535 ports costs a few milliseconds, so the answer is kept by the
@@ -151,26 +149,38 @@ impl PortTests {
 /// An `IP::addr` operand's text and the block it names.
 pub(crate) type IpBlock = (Arc<str>, Arc<[AddrSet]>);
 
-/// Everything that outlives one event on one connection.
+/// Everything that outlives one event on one connection. What every connection uses is
+/// inline; the rest waits in [`Rare`] until a rule first needs it, so starting and ending
+/// a connection moves and drops a few hundred bytes, not a dozen maps.
 #[derive(Debug, Default)]
 pub(crate) struct State<'a> {
-    pub frames: Vec<Frame<'a>>,
+    /// The event body's frame, then one per proc call: inline, so a connection starts
+    /// without allocating.
+    pub frames: smallvec::SmallVec<[Frame<'a>; 1]>,
+    pub disabled_all: bool,
+    /// Data groups by the name a rule wrote (rules in /Common only): the host and its
+    /// groups do not change during a session, so resolution is done once. A rule names
+    /// few groups, so the first few are kept inline and scanned.
+    pub group_cache: std::cell::RefCell<smallvec::SmallVec<[GroupSeen<'a>; 2]>>,
+    /// `IP::client_addr`'s text, rendered once per connection.
+    pub client: Option<Value<'a>>,
+    rare: Option<Box<Rare<'a>>>,
+}
+
+/// A data-group name as a rule wrote it, and the group it resolved to.
+pub(crate) type GroupSeen<'a> = (Text<'a>, Option<&'a crate::datagroup::IndexedDataGroup>);
+
+/// The state few connections touch: globals, statics set at run time, caches of text
+/// compiled at run time, procs defined at run time, disabled events, output.
+#[derive(Debug, Default)]
+pub(crate) struct Rare<'a> {
     pub globals: Frame<'a>,
     pub statics: FxMap<Text<'a>, Value<'a>>,
     pub cache: FxMap<Box<str>, Rc<Script>>,
     pub expr_cache: FxMap<Box<str>, Rc<Expr>>,
     pub regex_cache: FxMap<String, regex::Regex>,
     pub procs: FxMap<Box<str>, Rc<ProcDef>>,
-    pub disabled_all: bool,
     pub disabled: FxSet<(Arc<str>, Arc<str>)>,
-    /// Data groups by the name a rule wrote (rules in /Common only): the host and its
-    /// groups do not change during a session, so resolution is done once.
-    pub group_cache:
-        std::cell::RefCell<FxMap<Text<'a>, Option<&'a crate::datagroup::IndexedDataGroup>>>,
-    /// `IP::client_addr`'s text, rendered once per connection.
-    pub client: Option<Value<'a>>,
-    /// Argument vectors for reuse, so a command costs no allocation for its words.
-    pub arg_pool: Vec<Vec<Value<'a>>>,
     pub output: String,
     /// The block an `IP::addr` operand names, with its text, by (address, prefix): a
     /// rule's literals are met again on every connection, and a prover evaluates a chain
@@ -180,6 +190,37 @@ pub(crate) struct State<'a> {
     /// view); None: too ragged to enumerate (see `textset.rs`). Kept by the session, as
     /// the host's groups are.
     pub key_sets: FxMap<(String, crate::textset::View), Option<MatchingSets>>,
+}
+
+impl<'a> State<'a> {
+    /// The rare state, if any connection part has needed it.
+    pub(crate) fn rare(&self) -> Option<&Rare<'a>> {
+        self.rare.as_deref()
+    }
+
+    /// The rare state, made on first use.
+    pub(crate) fn rare_mut(&mut self) -> &mut Rare<'a> {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// Clears what belongs to the connection, keeping the caches of text compiled at run
+    /// time and of answers about the host's data (the host does not change).
+    pub(crate) fn reset_connection(&mut self) {
+        self.frames.truncate(1);
+        match self.frames.first_mut() {
+            Some(f) => f.clear(),
+            None => self.frames.push(Frame::default()),
+        }
+        self.disabled_all = false;
+        self.client = None;
+        if let Some(r) = self.rare.as_deref_mut() {
+            r.globals.clear();
+            r.statics.clear();
+            r.procs.clear();
+            r.disabled.clear();
+            r.output.clear();
+        }
+    }
 }
 
 /// The address sets a text operation's answer cuts at, shared with the observations.
@@ -197,20 +238,6 @@ fn glob_literal(text: &str) -> String {
     out
 }
 
-/// What one event collects.
-#[derive(Debug, Default)]
-pub(crate) struct Collected {
-    pub decisions: Vec<Recorded>,
-    pub logs: Vec<LogLine>,
-    pub escapes: Vec<Escape>,
-    pub observed: Vec<Observed>,
-    pub observed_ports: Vec<PortObserved>,
-    pub free_inputs: Vec<FreeInput>,
-    /// The bytes of `logs`, held under the value cap: a loop that logs is bounded in
-    /// memory, not only in steps.
-    pub log_bytes: usize,
-}
-
 pub(crate) struct Interp<'st, 'a> {
     pub host: &'a dyn Host,
     pub settings: &'a Settings,
@@ -226,7 +253,11 @@ pub(crate) struct Interp<'st, 'a> {
     pub st: &'st mut State<'a>,
     pub src: &'a RuleSrc,
     pub event: &'a str,
-    pub out: Collected,
+    /// What the event collects, written straight into the caller's evaluation.
+    pub out: &'st mut crate::outcome::Evaluation,
+    /// The bytes of `out.logs`, held under the value cap: a loop that logs is bounded
+    /// in memory, not only in steps.
+    pub log_bytes: usize,
     pub steps: u64,
     pub depth: u32,
     /// Expression nodes being evaluated, across nested expressions.
@@ -522,15 +553,16 @@ impl<'a> Interp<'_, 'a> {
     }
 
     pub(crate) fn compile_text(&mut self, v: &Value<'a>, span: Span) -> R<'a, Rc<Script>> {
-        if let Some(s) = self.st.cache.get(v.as_str()) {
+        if let Some(s) = self.st.rare().and_then(|r| r.cache.get(v.as_str())) {
             return Ok(s.clone());
         }
         self.charge(v.as_str().len(), span)?;
         match parse_dynamic(v.as_str(), span, !self.tcl_mode) {
             Ok(s) => {
                 let s = Rc::new(s);
-                if self.st.cache.len() < 1024 {
-                    self.st.cache.insert(Box::from(v.as_str()), s.clone());
+                let cache = &mut self.st.rare_mut().cache;
+                if cache.len() < 1024 {
+                    cache.insert(Box::from(v.as_str()), s.clone());
                 }
                 Ok(s)
             }
@@ -539,7 +571,7 @@ impl<'a> Interp<'_, 'a> {
     }
 
     fn compile_expr_text(&mut self, v: &Value<'a>, span: Span) -> R<'a, Rc<Expr>> {
-        if let Some(e) = self.st.expr_cache.get(v.as_str()) {
+        if let Some(e) = self.st.rare().and_then(|r| r.expr_cache.get(v.as_str())) {
             return Ok(e.clone());
         }
         self.charge(v.as_str().len(), span)?;
@@ -549,8 +581,9 @@ impl<'a> Interp<'_, 'a> {
         match crate::expr::parse_expr(p) {
             Ok(e) => {
                 let e = Rc::new(e);
-                if self.st.expr_cache.len() < 1024 {
-                    self.st.expr_cache.insert(Box::from(v.as_str()), e.clone());
+                let cache = &mut self.st.rare_mut().expr_cache;
+                if cache.len() < 1024 {
+                    cache.insert(Box::from(v.as_str()), e.clone());
                 }
                 Ok(e)
             }
@@ -634,7 +667,7 @@ impl<'a> Interp<'_, 'a> {
         };
         self.shared_read(name, span);
         if let Some(s) = name.strip_prefix("static::") {
-            if let Some(v) = self.st.statics.get(s) {
+            if let Some(v) = self.st.rare().and_then(|r| r.statics.get(s)) {
                 return Ok(v.clone());
             }
             if let Some(base) = self.base_statics
@@ -649,15 +682,12 @@ impl<'a> Interp<'_, 'a> {
         }
         // The common case first: a plain variable of the current frame, one lookup.
         if index.is_none()
-            && let Some(Var::Scalar(v)) = self
-                .frame_ref(self.st.frames.len().checked_sub(1))
-                .get(name)
+            && let Some(Var::Scalar(v)) = self.frame_get(self.st.frames.len().checked_sub(1), name)
         {
             return Ok(v.clone());
         }
         let (at, key) = self.resolve(name);
-        let frame = self.frame_ref(at);
-        match (frame.get(key.as_ref()), index) {
+        match (self.frame_get(at, key.as_ref()), index) {
             (Some(Var::Scalar(v)), None) => return Ok(v.clone()),
             (Some(Var::Array(a)), Some(i)) => {
                 if let Some(v) = a.get(i) {
@@ -737,11 +767,11 @@ impl<'a> Interp<'_, 'a> {
     pub(crate) fn var_exists(&self, name: &str) -> bool {
         let (base, index) = split_array_name(name);
         if let Some(s) = base.strip_prefix("static::") {
-            return self.st.statics.contains_key(s)
+            return self.st.rare().is_some_and(|r| r.statics.contains_key(s))
                 || self.base_statics.is_some_and(|b| b.vars.contains_key(s));
         }
         let (at, key) = self.resolve(base);
-        match (self.frame_ref(at).get(key.as_ref()), index) {
+        match (self.frame_get(at, key.as_ref()), index) {
             (Some(Var::Scalar(_)), None) => true,
             (Some(Var::Array(_)), None) => true,
             (Some(Var::Array(a)), Some(i)) => a.contains_key(i),
@@ -752,7 +782,7 @@ impl<'a> Interp<'_, 'a> {
     /// The elements of the array `name` (not static), or None if it is no array.
     pub(crate) fn array_entries(&self, name: &str) -> Option<Vec<(String, Value<'a>)>> {
         let (at, key) = self.resolve(name);
-        match self.frame_ref(at).get(key.as_ref()) {
+        match self.frame_get(at, key.as_ref()) {
             Some(Var::Array(a)) => Some(
                 a.iter()
                     .map(|(k, v)| (k.as_str().to_string(), v.clone()))
@@ -802,7 +832,7 @@ impl<'a> Interp<'_, 'a> {
         let mut key = Cow::Borrowed(name);
         // Links only point to older frames, so this ends; the bound is a guard.
         for _ in 0..=self.st.frames.len() {
-            match self.frame_ref(at).get(key.as_ref()) {
+            match self.frame_get(at, key.as_ref()) {
                 Some(Var::Global) if at.is_some() => at = None,
                 Some(Var::Link(to, target)) => {
                     at = *to;
@@ -814,24 +844,25 @@ impl<'a> Interp<'_, 'a> {
         (at, key)
     }
 
-    pub(crate) fn frame_ref(&self, at: Option<usize>) -> &Frame<'a> {
+    /// Variable `name` of frame `at` (None: the globals), no links followed.
+    pub(crate) fn frame_get(&self, at: Option<usize>, name: &str) -> Option<&Var<'a>> {
         match at.and_then(|i| self.st.frames.get(i)) {
-            Some(f) => f,
-            None => &self.st.globals,
+            Some(f) => f.get(name),
+            None => self.st.rare()?.globals.get(name),
         }
     }
 
     pub(crate) fn frame_mut(&mut self, at: Option<usize>) -> &mut Frame<'a> {
         match at {
             Some(i) if i < self.st.frames.len() => &mut self.st.frames[i],
-            _ => &mut self.st.globals,
+            _ => &mut self.st.rare_mut().globals,
         }
     }
 
     pub(crate) fn set_var(&mut self, name: &str, value: Value<'a>, span: Span) -> R<'a, Value<'a>> {
         let (base, index) = split_array_name(name);
         if let Some(s) = base.strip_prefix("static::") {
-            self.st.statics.insert(key(s), value.clone());
+            self.st.rare_mut().statics.insert(key(s), value.clone());
             return Ok(value);
         }
         let (frame, k) = self.frame_for(base);
@@ -880,7 +911,7 @@ impl<'a> Interp<'_, 'a> {
     pub(crate) fn unset_var(&mut self, name: &str) -> bool {
         let (base, index) = split_array_name(name);
         if let Some(s) = base.strip_prefix("static::") {
-            return self.st.statics.remove(s).is_some();
+            return self.st.rare.is_some() && self.st.rare_mut().statics.remove(s).is_some();
         }
         let (frame, k) = self.frame_for(base);
         let k: &str = &k;
@@ -962,41 +993,30 @@ impl<'a> Interp<'_, 'a> {
                 return self.define_proc(&args[0], &args[1], body.clone(), cmd.span);
             }
         }
-        let mut args = self.st.arg_pool.pop().unwrap_or_default();
+        // On the stack: most commands have a handful of words, and a fresh session then
+        // builds its argument vectors without allocating.
+        let mut args: smallvec::SmallVec<[Value<'a>; 6]> = smallvec::SmallVec::new();
         for w in &cmd.words {
             // Literals go straight into the vector: no Result to move through.
             if let WordKind::Lit(s, _) = &w.kind {
                 args.push(l.lit(s));
                 continue;
             }
-            match self.eval_word(w, l) {
-                Ok(v) => args.push(v),
-                Err(e) => {
-                    args.clear();
-                    self.st.arg_pool.push(args);
-                    return Err(e);
-                }
-            }
+            args.push(self.eval_word(w, l)?);
         }
         // Every command reads its arguments at least once (most scan them), so their size
         // is charged here, whatever the command; small arguments cost nothing extra.
         let bytes: usize = args.iter().map(|a| a.as_str().len()).sum();
-        if bytes >= BYTES_PER_STEP
-            && let Err(e) = self.work(bytes, 0, cmd.span)
-        {
-            args.clear();
-            self.st.arg_pool.push(args);
-            return Err(e);
+        if bytes >= BYTES_PER_STEP {
+            self.work(bytes, 0, cmd.span)?;
         }
         let r = if cmd.builtin == Some(Builtin::Set) && args.len() == 3 {
-            self.set_simple(&args[1], args[2].clone(), cmd.span)
+            let value = args.pop().unwrap_or_default();
+            self.set_simple(&args[1], value, cmd.span)
         } else {
             self.invoke(cmd.builtin, &args, cmd.span)
         };
-        args.clear();
-        if self.st.arg_pool.len() < 64 {
-            self.st.arg_pool.push(args);
-        }
+        drop(args);
         // Any command's result counts against the value cap, so no command (builtin, F5
         // or proc) can grow a value without bound, even one that builds it for free.
         let v = r?;
@@ -1086,7 +1106,7 @@ impl<'a> Interp<'_, 'a> {
     }
 
     pub(crate) fn find_proc(&self, name: &str) -> Option<ProcRef<'a>> {
-        if let Some(p) = self.st.procs.get(name) {
+        if let Some(p) = self.st.rare().and_then(|r| r.procs.get(name)) {
             return Some(ProcRef::Runtime(p.clone()));
         }
         let procs = self.program_procs;
@@ -1184,7 +1204,10 @@ impl<'a> Interp<'_, 'a> {
         span: Span,
     ) -> R<'a, Value<'a>> {
         let def = self.make_proc(name.as_str(), params.as_str(), body, span)?;
-        self.st.procs.insert(Box::from(name.as_str()), Rc::new(def));
+        self.st
+            .rare_mut()
+            .procs
+            .insert(Box::from(name.as_str()), Rc::new(def));
         Ok(Value::empty())
     }
 
@@ -1533,7 +1556,7 @@ impl<'a> Interp<'_, 'a> {
 
     pub(crate) fn regex(&mut self, pat: &str, nocase: bool, span: Span) -> R<'a, regex::Regex> {
         let key = format!("{}{pat}", if nocase { "i:" } else { "c:" });
-        if let Some(r) = self.st.regex_cache.get(&key) {
+        if let Some(r) = self.st.rare().and_then(|r| r.regex_cache.get(&key)) {
             return Ok(r.clone());
         }
         self.charge(pat.len() * 16, span)?;
@@ -1543,8 +1566,9 @@ impl<'a> Interp<'_, 'a> {
             .build();
         match built {
             Ok(r) => {
-                if self.st.regex_cache.len() < 256 {
-                    self.st.regex_cache.insert(key, r.clone());
+                let cache = &mut self.st.rare_mut().regex_cache;
+                if cache.len() < 256 {
+                    cache.insert(key, r.clone());
                 }
                 Ok(r)
             }

@@ -123,6 +123,7 @@ mod error;
 mod expr;
 mod f5;
 mod f5text;
+mod frame;
 mod free;
 mod fx;
 mod host;

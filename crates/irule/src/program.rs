@@ -10,9 +10,7 @@ use crate::catalog::{self, Requirement};
 use crate::error::{LoadError, LoadErrorKind, ParseError, RuntimeError, Warning};
 use crate::expr::{Expr, ExprKind};
 use crate::host::{Connection, Host};
-use crate::interp::{
-    Borrowed, Collected, Exc, Frame, Interp, PortTests, ProcDef, RtErr, RuleSrc, State, Var,
-};
+use crate::interp::{Borrowed, Exc, Frame, Interp, PortTests, ProcDef, RtErr, RuleSrc, State, Var};
 use crate::outcome::Evaluation;
 use crate::parse::{Op, PErr, Part, Script, WordKind, parse_script};
 use crate::shared::SharedWrites;
@@ -520,21 +518,19 @@ impl Program {
         if let Some(e) = ev.error {
             return Err(e);
         }
-        let vars = s
-            .state
+        let rare = s.state.rare_mut();
+        let vars = rare
             .statics
             .iter()
             .map(|(k, v)| (Box::from(k.as_str()), Box::from(v.as_str())))
             .collect();
-        let free_vars = s
-            .state
+        let free_vars = rare
             .statics
             .iter()
             .filter(|(_, v)| v.taint() == crate::value::Taint::Free)
             .map(|(k, _)| Box::from(k.as_str()))
             .collect();
-        let free_globals = s
-            .state
+        let free_globals = rare
             .globals
             .iter()
             .filter(|(_, v)| match v {
@@ -546,8 +542,7 @@ impl Program {
             })
             .map(|(k, _)| Box::from(k.as_str()))
             .collect();
-        let globals = s
-            .state
+        let globals = rare
             .globals
             .iter()
             .filter_map(|(k, v)| {
@@ -579,12 +574,11 @@ impl Program {
         statics: &'a Statics,
         conn: Connection,
     ) -> Session<'a> {
-        let globals = seed_globals(statics);
-        let state = State {
-            frames: vec![Frame::default()],
-            globals,
-            ..State::default()
-        };
+        let mut state = State::default();
+        state.frames.push(Frame::default());
+        if !statics.globals.is_empty() {
+            state.rare_mut().globals = seed_globals(statics);
+        }
         Session {
             program: self,
             host,
@@ -865,22 +859,10 @@ impl<'a> Session<'a> {
     /// evaluating many connections in a row should reuse one session this way.
     pub fn reset(&mut self, conn: Connection) {
         self.conn = Some(conn);
-        let st = &mut self.state;
-        st.frames.truncate(1);
-        match st.frames.first_mut() {
-            Some(f) => f.clear(),
-            None => st.frames.push(Frame::default()),
-        }
-        st.globals.clear();
+        self.state.reset_connection();
         if !self.statics.globals.is_empty() {
-            st.globals = seed_globals(self.statics);
+            self.state.rare_mut().globals = seed_globals(self.statics);
         }
-        st.statics.clear();
-        st.procs.clear();
-        st.disabled_all = false;
-        st.disabled.clear();
-        st.client = None;
-        st.output.clear();
     }
 
     /// Runs every handler of `event`, in priority order, across all rules. A `return`
@@ -925,15 +907,8 @@ impl<'a> Session<'a> {
             st: &mut self.state,
             src: &program.rules[first_rule].src,
             event,
-            out: Collected {
-                decisions: std::mem::take(&mut ev.decisions),
-                logs: std::mem::take(&mut ev.logs),
-                escapes: std::mem::take(&mut ev.escapes),
-                observed: std::mem::take(&mut ev.observed),
-                observed_ports: std::mem::take(&mut ev.observed_ports),
-                free_inputs: std::mem::take(&mut ev.free_inputs),
-                log_bytes: 0,
-            },
+            out: ev,
+            log_bytes: 0,
             steps: 0,
             depth: 0,
             expr_depth: 0,
@@ -943,11 +918,11 @@ impl<'a> Session<'a> {
         for &(ri, hi) in order {
             let rule = &program.rules[ri];
             if interp.st.disabled_all
-                || (!interp.st.disabled.is_empty()
-                    && interp
-                        .st
-                        .disabled
-                        .contains(&(rule.src.name.clone(), Arc::from(event))))
+                || interp.st.rare().is_some_and(|r| {
+                    !r.disabled.is_empty()
+                        && r.disabled
+                            .contains(&(rule.src.name.clone(), Arc::from(event)))
+                })
             {
                 continue;
             }
@@ -985,15 +960,8 @@ impl<'a> Session<'a> {
                 }
             }
         }
-        ev.steps = interp.steps;
-        let out = std::mem::take(&mut interp.out);
-        ev.decisions = out.decisions;
-        ev.logs = out.logs;
-        ev.escapes = out.escapes;
-        ev.observed = out.observed;
-        ev.observed_ports = out.observed_ports;
-        ev.free_inputs = out.free_inputs;
-        ev.error = failure.map(|e| runtime_error(*e, event));
+        interp.out.steps = interp.steps;
+        interp.out.error = failure.map(|e| runtime_error(*e, event));
     }
 }
 
@@ -1037,6 +1005,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
     let host = crate::host::StaticHost::new();
     let event = "(tcl)";
     let mut state = State::default();
+    let mut collected = Evaluation::default();
     let mut interp = Interp {
         host: &host,
         settings,
@@ -1049,7 +1018,8 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         st: &mut state,
         src: &src,
         event,
-        out: Collected::default(),
+        out: &mut collected,
+        log_bytes: 0,
         steps: 0,
         depth: 0,
         expr_depth: 0,
@@ -1081,7 +1051,7 @@ pub fn run_tcl(script: &str, settings: &Settings) -> TclRun {
         Err(Exc::Err(e)) => Err(runtime_error(*e, event).into()),
     };
     TclRun {
-        output: std::mem::take(&mut state.output),
+        output: std::mem::take(&mut state.rare_mut().output),
         result,
     }
 }

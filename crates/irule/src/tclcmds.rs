@@ -187,6 +187,7 @@ impl<'a> Interp<'_, 'a> {
                         };
                     let def = self.make_proc(name.as_str(), params.as_str(), script, span)?;
                     self.st
+                        .rare_mut()
                         .procs
                         .insert(Box::from(name.as_str()), std::rc::Rc::new(def));
                     Ok(Value::empty())
@@ -446,10 +447,11 @@ impl<'a> Interp<'_, 'a> {
                     [_, _, _, s] => (false, s),
                     _ => return self.wrong_args("puts ?-nonewline? ?channelId? string", span),
                 };
-                self.charge(self.st.output.len() + text.as_str().len(), span)?;
-                self.st.output.push_str(text.as_str());
+                let written = self.st.rare().map_or(0, |r| r.output.len());
+                self.charge(written + text.as_str().len(), span)?;
+                self.st.rare_mut().output.push_str(text.as_str());
                 if newline {
-                    self.st.output.push('\n');
+                    self.st.rare_mut().output.push('\n');
                 }
                 Ok(Value::empty())
             }
@@ -583,7 +585,7 @@ impl<'a> Interp<'_, 'a> {
 
     /// Records a log line, within the cap on logged bytes.
     fn record_log(&mut self, facility: Option<String>, msg: &str, span: Span) -> R<'a, Value<'a>> {
-        let bytes = self.out.log_bytes.saturating_add(msg.len());
+        let bytes = self.log_bytes.saturating_add(msg.len());
         if bytes > self.settings.max_value_len {
             return self.fail(
                 RuntimeErrorKind::LogTooLarge {
@@ -593,7 +595,7 @@ impl<'a> Interp<'_, 'a> {
                 span,
             );
         }
-        self.out.log_bytes = bytes;
+        self.log_bytes = bytes;
         let origin = self.origin(span);
         self.out.logs.push(LogLine {
             facility,

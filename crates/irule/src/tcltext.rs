@@ -888,7 +888,7 @@ impl<'a> Interp<'_, 'a> {
         }
         // The frames above the target are set aside while the script runs there.
         let keep = at.map_or(0, |i| i + 1);
-        let above = self.st.frames.split_off(keep);
+        let above: Vec<_> = self.st.frames.drain(keep..).collect();
         let r = self.eval_code(&Code::Text(script, span), Owned);
         self.st.frames.extend(above);
         r
