@@ -666,10 +666,10 @@ fn shut_out(
                 .map(|d| d.to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
+            let (file, line) = model.config.place(v.line);
             format!(
-                "{} (bigip.conf line {}): source {}, listening on {}",
+                "{} ({file} line {line}): source {}, listening on {}",
                 v.name,
-                v.line,
                 v.source.cidrs().join(" "),
                 listens
             )
@@ -1008,6 +1008,13 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
         }
         paths.sort_by_key(|p| Arc::as_ptr(p) as usize);
         paths.dedup_by(|a, b| Arc::ptr_eq(a, b));
+        // Back in an order of their own: the order of the addresses they were allocated
+        // at changes with the input's layout (one file or several), and the order of
+        // violations and paths in the report must not.
+        paths.sort_by(|a, b| {
+            let key = |p: &PathVerdict| (p.member, p.seen, p.translated, p.snat.clone());
+            key(&a.0).cmp(&key(&b.0))
+        });
         // The decisions themselves, with where they were made: code compiled at run time
         // (a switch written as separate words) gives every body the command's place.
         let decisions: Vec<(Arc<str>, usize, Option<Decision>)> = outcome
@@ -1270,7 +1277,8 @@ fn class_violations(
 ) -> Vec<Violation> {
     let v = &plan.virtual_server;
     let mut out = Vec::new();
-    let mut lines = vec![format!("{} (bigip.conf line {})", v.name, v.line)];
+    let (file, line) = plan.config.place(v.line);
+    let mut lines = vec![format!("{} ({file} line {line})", v.name)];
     if let Some(ev) = &outcome.evaluation {
         for r in &ev.decisions {
             lines.push(format!("{} line {}", r.origin.rule, r.origin.at.line));
