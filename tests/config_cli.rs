@@ -180,3 +180,50 @@ fn policy_show_of_an_empty_all_except_list_says_every_address() {
     );
     assert!(!t.contains("any other route domain"), "{t}");
 }
+
+#[test]
+fn a_configuration_in_several_files_shows_as_one() {
+    let dir = std::env::temp_dir().join(format!("relaylab-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = dir.join("bigip_base.conf");
+    let main = dir.join("bigip.conf");
+    std::fs::write(
+        &base,
+        "net vlan /Common/internal { interfaces { 1.1 { } } }\nnet self /Common/self_int {\n    address 10.0.1.5/24\n    vlan /Common/internal\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &main,
+        "ltm pool /Common/smtp_pool { members { /Common/10.0.1.11:25 { address 10.0.1.11 } } }\nltm virtual /Common/v {\n    destination /Common/10.0.0.10:25\n    pool /Common/smtp_pool\n    source-address-translation { type automap }\n}\n",
+    )
+    .unwrap();
+    let out = relaylab(&[
+        "config",
+        "show",
+        base.to_str().unwrap(),
+        main.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("bigip.conf line 2"), "{shown}");
+    assert!(
+        shown.contains("10.0.1.5"),
+        "the self IP from the other file: {shown}"
+    );
+
+    // The same object in both files: refused, naming both.
+    std::fs::write(&base, "ltm pool /Common/smtp_pool { }\n").unwrap();
+    let out = relaylab(&[
+        "config",
+        "show",
+        base.to_str().unwrap(),
+        main.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("bigip.conf") && err.contains("bigip_base.conf line 1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -21,7 +21,7 @@ pub fn check(
     for f in &files {
         let mut s = scenario::load(f)?;
         s.model.options.search = samples;
-        crate::input::print_warnings(&s.warnings);
+        crate::input::print_files_warnings(&s.warnings);
         let proof = prove(&s)?;
         proofs.push((f.display().to_string(), proof));
     }

@@ -162,11 +162,17 @@ enum ConfigCommand {
     /// Show what relaylab understood of a bigip.conf: virtual servers -> pools -> members,
     /// SNAT settings, iRules, data-group sizes, self IPs, and every warning with its line.
     ///
-    /// External data groups are read from `external-file-name`, relative to the
-    /// configuration's folder (or --datagroup-dir).
+    /// A configuration saved in several files is given as all of them, read as one, as
+    /// BIG-IP loads them: `relaylab config show bigip_base.conf bigip.conf
+    /// partitions/DMZ/bigip.conf` (self IPs and VLANs live in bigip_base.conf).
+    ///
+    /// External data groups are read from `external-file-name`, relative to the first
+    /// file's folder (or --datagroup-dir).
     Show {
-        /// The tmsh saved configuration (bigip.conf, or any file of `ltm ...` objects).
-        file: PathBuf,
+        /// The tmsh saved configuration (bigip.conf, or any file of `ltm ...` objects);
+        /// several files are one configuration.
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -337,10 +343,10 @@ impl Cli {
                 config_cmd::policy_show(&files, format)
             }
             Command::Config(ConfigCommand::Show {
-                file,
+                files,
                 format,
                 datagroup_dir,
-            }) => config_cmd::show(&file, format, datagroup_dir.as_deref()),
+            }) => config_cmd::show(&files, format, datagroup_dir.as_deref()),
         }
     }
 }

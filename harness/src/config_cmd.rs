@@ -3,25 +3,44 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
-use crate::input::{load_bigip, print_warnings};
+use crate::input::{Filestore, load_bigip_files, print_files_warnings, read_config_path};
 use crate::{BadInput, Outcome};
 
-/// Prints the model of one bigip.conf.
+/// Prints the model of one configuration (one file, or the files it was saved in).
 pub fn show(
-    file: &Path,
+    files: &[PathBuf],
     format: Format,
     datagroup_dir: Option<&Path>,
 ) -> Result<Outcome, BadInput> {
-    let loaded = load_bigip(file, datagroup_dir)?;
+    let mut texts = Vec::new();
+    let mut store = Filestore::default();
+    for f in files {
+        let (more, filestore) = read_config_path(f)?;
+        texts.extend(more);
+        store.extend(filestore);
+    }
+    let first_dir = files.first().and_then(|f| f.parent());
+    let loaded = load_bigip_files(&texts, datagroup_dir.or(first_dir), &store)?;
     match format {
         Format::Text => {
             out!("{}", bigip::show::render(&loaded.config));
-            print_warnings(&loaded.warnings);
+            print_files_warnings(&loaded.warnings);
         }
         Format::Json => {
+            let all: Vec<&bigip::Problem> = loaded
+                .warnings
+                .iter()
+                .flat_map(|w| w.problems.iter())
+                .collect();
+            let by_file: Vec<serde_json::Value> = loaded
+                .warnings
+                .iter()
+                .map(|w| serde_json::json!({ "file": w.name, "problems": w.problems }))
+                .collect();
             let doc = serde_json::json!({
                 "config": loaded.config,
-                "warnings": loaded.warnings.problems,
+                "warnings": all,
+                "warnings_by_file": by_file,
             });
             let text = serde_json::to_string_pretty(&doc)
                 .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?;

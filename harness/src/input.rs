@@ -85,6 +85,17 @@ impl BadInput {
         }
     }
 
+    /// Every problem of several configuration files.
+    pub fn from_files_problems(files: &[bigip::FileProblems]) -> BadInput {
+        BadInput {
+            diagnostics: files
+                .iter()
+                .flat_map(|p| BadInput::from_file_problems(p).diagnostics)
+                .collect(),
+            environment: false,
+        }
+    }
+
     /// Prints every diagnostic to stderr, with source snippets.
     pub fn report(&self) {
         let theme = if std::env::var_os("NO_COLOR").is_some()
@@ -130,12 +141,20 @@ impl Diagnostic for Plain {
 /// Reads a text file the user named. Bytes that are not UTF-8 are reported at their line
 /// and column, without quoting the file (it may not be the file the user meant).
 pub fn read_text(path: &Path) -> Result<String, BadInput> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    text_of(path, read_bytes(path)?)
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, BadInput> {
+    std::fs::read(path).map_err(|e| {
         BadInput::message(
             format!("cannot read {}: {e}", path.display()),
             Some("check the path; relaylab reads configuration exports as UTF-8 text".into()),
         )
-    })?;
+    })
+}
+
+/// The bytes of the file at `path` as text, or where they stop being UTF-8.
+fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String, BadInput> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
@@ -153,23 +172,175 @@ pub fn read_text(path: &Path) -> Result<String, BadInput> {
     })
 }
 
-/// Parses a bigip.conf and fills its external data groups from files beside it.
-pub fn load_bigip(path: &Path, datagroup_dir: Option<&Path>) -> Result<bigip::Loaded, BadInput> {
-    let text = read_text(path)?;
-    load_bigip_text(
-        &path.display().to_string(),
-        &text,
-        datagroup_dir.or(path.parent()),
-    )
+/// External data-group files found in a UCS archive's filestore, by partition and file
+/// object name (`config/filestore/files_d/Common_d/data_group_d/:Common:relay_file_63812_1`
+/// is `("Common", "relay_file")`), with the member's name and text; the newest revision
+/// when there are several.
+#[derive(Debug, Default)]
+pub struct Filestore(std::collections::BTreeMap<(String, String), (u64, String, String)>);
+
+impl Filestore {
+    /// The file an `external-file-name` names (`/Common/relay_file` or `relay_file`),
+    /// with the name to show for it.
+    fn get(&self, external: &str, default_partition: &str) -> Option<(&str, &str)> {
+        let (partition, name) = match external.strip_prefix('/').and_then(|r| r.split_once('/')) {
+            Some((p, n)) => (p, n),
+            None => (default_partition, external),
+        };
+        self.0
+            .get(&(partition.to_string(), name.to_string()))
+            .map(|(_, shown, text)| (shown.as_str(), text.as_str()))
+    }
+
+    /// Adds another archive's files (an earlier archive's stay where both have one).
+    pub fn extend(&mut self, other: Filestore) {
+        for (k, v) in other.0 {
+            self.0.entry(k).or_insert(v);
+        }
+    }
+
+    fn insert(&mut self, member: &str, shown: String, text: String) {
+        // `:Common:relay_file_63812_1`: partition, object name, id and revision.
+        let Some(rest) = member.strip_prefix(':') else {
+            return;
+        };
+        let Some((partition, tail)) = rest.split_once(':') else {
+            return;
+        };
+        let mut parts = tail.rsplitn(3, '_');
+        let (Some(rev), Some(_id), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+            return;
+        };
+        let Ok(rev) = rev.parse::<u64>() else {
+            return;
+        };
+        let key = (partition.to_string(), name.to_string());
+        if self.0.get(&key).is_none_or(|(r, _, _)| *r < rev) {
+            self.0.insert(key, (rev, shown, text));
+        }
+    }
 }
 
-/// Parses bigip.conf text; external data-group files are read from `dir` when given.
-pub fn load_bigip_text(
-    name: &str,
-    text: &str,
+/// The most a UCS archive may hold in the configuration files relaylab reads from it
+/// (the rest is read past, never kept): a device's configuration is megabytes.
+const UCS_KEPT_BYTES: u64 = 512 << 20;
+
+/// Whether bytes begin a gzip stream (a UCS archive is a gzip'd tar).
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// The configuration files of a UCS archive, in the order BIG-IP loads them
+/// (`config/bigip_base.conf`, `config/bigip.conf`, then each partition's), each named
+/// `ARCHIVE:MEMBER`, and the external data-group files of its filestore. Everything else
+/// in the archive is read past; nothing is written anywhere.
+pub fn read_ucs(path: &Path, bytes: &[u8]) -> Result<(Vec<(String, String)>, Filestore), BadInput> {
+    let bad = |why: String| {
+        BadInput::message(
+            format!("{} is not a UCS archive relaylab can read: {why}", path.display()),
+            Some("give the .ucs file as saved by `tmsh save sys ucs`, or the configuration files themselves (config/bigip_base.conf, config/bigip.conf)".into()),
+        )
+    };
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let mut configs: Vec<(u8, String, String, String)> = Vec::new();
+    let mut filestore = Filestore::default();
+    let mut kept: u64 = 0;
+    let entries = archive.entries().map_err(|e| bad(e.to_string()))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| bad(e.to_string()))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let member = match entry.path() {
+            Ok(p) => p
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .to_string(),
+            Err(_) => continue,
+        };
+        let parts: Vec<&str> = member.split('/').collect();
+        let rank = match parts.as_slice() {
+            ["config", "bigip_base.conf"] => Some(0),
+            ["config", "bigip.conf"] => Some(1),
+            ["config", "partitions", p, "bigip_base.conf"] if !p.is_empty() && *p != ".." => {
+                Some(2)
+            }
+            ["config", "partitions", p, "bigip.conf"] if !p.is_empty() && *p != ".." => Some(3),
+            _ => None,
+        };
+        let store = matches!(
+            parts.as_slice(),
+            ["config", "filestore", "files_d", _, "data_group_d", f] if f.starts_with(':')
+        );
+        if rank.is_none() && !store {
+            continue;
+        }
+        kept = kept.saturating_add(entry.size());
+        if kept > UCS_KEPT_BYTES {
+            return Err(bad(format!(
+                "its configuration files hold more than {} MiB",
+                UCS_KEPT_BYTES >> 20
+            )));
+        }
+        let mut raw = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut raw).map_err(|e| bad(e.to_string()))?;
+        let shown = format!("{}:{member}", path.display());
+        let text = String::from_utf8(raw).map_err(|_| {
+            BadInput::message(
+                format!("{shown} is not UTF-8 text"),
+                Some("relaylab reads configuration exports as UTF-8 text".into()),
+            )
+        })?;
+        match rank {
+            Some(rank) => {
+                // config/partitions/NAME/...: the partition orders it among the others.
+                let partition = if rank >= 2 { parts[2] } else { "" };
+                configs.push((rank, partition.to_string(), shown, text));
+            }
+            None => filestore.insert(parts[5], shown, text),
+        }
+    }
+    // Partitions after /Common, base before main in each, as BIG-IP loads them.
+    configs.sort_by(|a, b| {
+        let group = |r: u8| u8::from(r >= 2);
+        (group(a.0), &a.1, a.0).cmp(&(group(b.0), &b.1, b.0))
+    });
+    if configs.is_empty() {
+        return Err(bad("it holds no config/bigip.conf".into()));
+    }
+    Ok((
+        configs.into_iter().map(|(_, _, n, t)| (n, t)).collect(),
+        filestore,
+    ))
+}
+
+/// The files a configuration path stands for: a tmsh file itself, or a UCS archive's
+/// configuration files and filestore (recognised by content, not by name).
+pub fn read_config_path(path: &Path) -> Result<(Vec<(String, String)>, Filestore), BadInput> {
+    let bytes = read_bytes(path)?;
+    if is_gzip(&bytes) {
+        return read_ucs(path, &bytes);
+    }
+    let text = text_of(path, bytes)?;
+    Ok((
+        vec![(path.display().to_string(), text)],
+        Filestore::default(),
+    ))
+}
+
+/// Parses the files of one configuration (`bigip_base.conf`, `bigip.conf`, partition
+/// files) as one; external data-group files are read from `dir` when given.
+pub fn load_bigip_files(
+    files: &[(String, String)],
     dir: Option<&Path>,
-) -> Result<bigip::Loaded, BadInput> {
-    let mut loaded = bigip::parse(name, text).map_err(|p| BadInput::from_file_problems(&p))?;
+    filestore: &Filestore,
+) -> Result<bigip::LoadedFiles, BadInput> {
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let mut loaded = bigip::parse_files(&named).map_err(|p| BadInput::from_files_problems(&p))?;
     let externals: Vec<(String, String)> = loaded
         .config
         .data_groups
@@ -177,6 +348,15 @@ pub fn load_bigip_text(
         .filter_map(|d| d.external_file.clone().map(|f| (d.group.name.clone(), f)))
         .collect();
     for (group, file) in externals {
+        let partition = group
+            .strip_prefix('/')
+            .and_then(|g| g.split_once('/'))
+            .map_or("Common", |(p, _)| p);
+        if let Some((shown, text)) = filestore.get(&file, partition) {
+            bigip::attach_external_file(&mut loaded.config, &group, shown, text)
+                .map_err(|p| BadInput::from_file_problems(&p))?;
+            continue;
+        }
         let Some(dir) = dir else {
             return Err(BadInput::message(
                 format!(
@@ -213,5 +393,12 @@ pub fn load_bigip_text(
 pub fn print_warnings(warnings: &bigip::FileProblems) {
     if !warnings.problems.is_empty() {
         errln!("{warnings}");
+    }
+}
+
+/// [`print_warnings`] for each file of a configuration.
+pub fn print_files_warnings(warnings: &[bigip::FileProblems]) {
+    for w in warnings {
+        print_warnings(w);
     }
 }

@@ -16,7 +16,7 @@ use verify::{
 };
 
 use crate::BadInput;
-use crate::input::{load_bigip_text, read_text};
+use crate::input::{Filestore, is_gzip, load_bigip_files, read_text, read_ucs};
 
 type S = Spanned<String>;
 
@@ -26,7 +26,9 @@ struct File {
     name: S,
     summary: Option<String>,
     story: Option<String>,
-    bigip: S,
+    /// One file, or the files of one configuration (`bigip_base.conf`, `bigip.conf`,
+    /// partition files), read as one.
+    bigip: Spanned<toml::Value>,
     #[serde(default)]
     options: Option<OptionsT>,
     #[serde(default)]
@@ -96,8 +98,8 @@ pub struct Scenario {
     pub summary: Option<String>,
     /// The story: what the admin meant, what goes wrong, the fix.
     pub story: Option<String>,
-    /// Warnings from the BIG-IP configuration.
-    pub warnings: bigip::FileProblems,
+    /// Warnings from the BIG-IP configuration, per file.
+    pub warnings: Vec<bigip::FileProblems>,
 }
 
 /// A problem at a place in a scenario file.
@@ -270,30 +272,80 @@ pub fn load_text(
         )
     })?;
 
-    let bigip_path = cx.dir.join(file.bigip.get_ref());
-    let bigip_text = read(&bigip_path).map_err(|e| {
+    let bigip_span = file.bigip.span();
+    let bigip_names: Vec<&str> = match file.bigip.get_ref() {
+        toml::Value::String(one) => vec![one.as_str()],
+        toml::Value::Array(many) if !many.is_empty() => many
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Option<Vec<&str>>>()
+            .ok_or_else(|| {
+                cx.err(
+                    bigip_span.clone(),
+                    "bigip lists files by name: every entry is a string",
+                    "here",
+                    Some(r#"bigip = ["bigip_base.conf", "bigip.conf"]"#),
+                )
+            })?,
+        _ => {
+            return Err(cx.err(
+                bigip_span,
+                "bigip names the configuration file, or lists its files",
+                "here",
+                Some(r#"bigip = "bigip.conf", or bigip = ["bigip_base.conf", "bigip.conf"]"#),
+            ));
+        }
+    };
+    let bigip_paths: Vec<PathBuf> = bigip_names.iter().map(|n| cx.dir.join(n)).collect();
+    let bigip_path = bigip_paths[0].clone();
+    let shown = bigip_paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut bigip_files = Vec::new();
+    let mut filestore = Filestore::default();
+    for path in &bigip_paths {
+        let cannot = |e: BadInput| {
+            cx.err(
+                bigip_span.clone(),
+                format!("cannot read {}", path.display()),
+                "this file",
+                None,
+            )
+            .then(e)
+        };
+        // A UCS archive is bytes, found on disk; the files of embedded scenarios are text.
+        match std::fs::read(path) {
+            Ok(bytes) if is_gzip(&bytes) => {
+                let (files, store) = read_ucs(path, &bytes).map_err(cannot)?;
+                bigip_files.extend(files);
+                filestore.extend(store);
+            }
+            _ => bigip_files.push((path.display().to_string(), read(path).map_err(cannot)?)),
+        }
+    }
+    let loaded = load_bigip_files(&bigip_files, bigip_path.parent(), &filestore).map_err(|e| {
         cx.err(
-            file.bigip.span(),
-            format!("cannot read {}", bigip_path.display()),
-            "this file",
-            None,
-        )
-        .then(e)
-    })?;
-    let loaded = load_bigip_text(
-        &bigip_path.display().to_string(),
-        &bigip_text,
-        bigip_path.parent(),
-    )
-    .map_err(|e| {
-        cx.err(
-            file.bigip.span(),
-            format!("{} cannot be used", bigip_path.display()),
+            bigip_span.clone(),
+            format!("{shown} cannot be used"),
             "this configuration",
             None,
         )
         .then(e)
     })?;
+    if let Some(user) = loaded.config.automap_without_self_ips() {
+        return Err(cx.err(
+            bigip_span.clone(),
+            format!(
+                "{user} may use SNAT automap, and {shown} defines no self IP: automap would have no address to use, so no verdict would describe the device"
+            ),
+            "no self IP in these files",
+            Some(
+                r#"BIG-IP keeps self IPs and VLANs in config/bigip_base.conf (or in a DO declaration): list it too, bigip = ["bigip_base.conf", "bigip.conf"]"#,
+            ),
+        ));
+    }
 
     for v in file
         .options
@@ -447,7 +499,7 @@ pub fn load_text(
             }
             let (span, label) = match file.server.last() {
                 Some(last) => (last.span(), "add a [[server]] after this one"),
-                None => (file.bigip.span(), "no [[server]] in this scenario"),
+                None => (bigip_span.clone(), "no [[server]] in this scenario"),
             };
             return Err(cx.err(
                 span,
@@ -455,8 +507,8 @@ pub fn load_text(
                     "pool member {} of {} ({} line {}) has no [[server]]",
                     m.endpoint,
                     v.name,
-                    bigip_path.display(),
-                    m.line
+                    loaded.config.place(m.line).0,
+                    loaded.config.place(m.line).1
                 ),
                 label,
                 Some(&format!(

@@ -66,11 +66,13 @@ pub enum PlanError {
     #[error("no virtual server named {0}")]
     NoSuchVirtual(String),
     /// An iRule does not parse.
-    #[error("iRule {rule} (bigip.conf line {line}) does not parse")]
+    #[error("iRule {rule} ({file} line {line}) does not parse")]
     Parse {
         /// The rule.
         rule: String,
-        /// The `ltm rule` line in bigip.conf.
+        /// The configuration file holding the `ltm rule`.
+        file: String,
+        /// The `ltm rule` line in that file.
         line: usize,
         /// The parser's diagnostic (spans are within the rule text).
         #[source]
@@ -391,11 +393,12 @@ impl Plan {
                 let Some(r) = config.rules.get(name) else {
                     continue;
                 };
-                let placed = r.placed(&config.source_name);
+                let placed = config.rule_placed(r);
                 let parsed = irule::parse_placed(&r.name, &r.text, placed).map_err(|e| {
                     PlanError::Parse {
                         rule: r.name.clone(),
-                        line: r.line,
+                        file: config.place(r.line).0.to_string(),
+                        line: config.place(r.line).1,
                         error: Box::new(e),
                     }
                 })?;

@@ -45,6 +45,7 @@ pub mod syntax;
 
 pub use diag::{FileProblems, Level, LineIndex, Problem, SourcedProblem};
 pub use load::{
-    Loaded, attach_external_file, full_name, parse, parse_endpoint, parse_external_file,
+    Loaded, LoadedFiles, attach_external_file, full_name, parse, parse_endpoint,
+    parse_external_file, parse_files,
 };
 pub use model::*;

@@ -18,29 +18,148 @@ pub struct Loaded {
     pub warnings: FileProblems,
 }
 
+/// A configuration read from several files, with the warnings of each.
+#[derive(Debug, Clone)]
+pub struct LoadedFiles {
+    /// The model: objects of every file, each line numbered as [`Config::place`] maps.
+    pub config: Config,
+    /// Each file's warnings, in the order the files were given.
+    pub warnings: Vec<FileProblems>,
+}
+
 /// Parses a bigip.conf (tmsh saved configuration, v11+, with v10 `class` blocks).
 ///
 /// Fails with every error found (syntax, bad values, references to objects that do not
 /// exist), each with its line and column; succeeds with the model and the warnings.
 pub fn parse(name: &str, text: &str) -> Result<Loaded, FileProblems> {
-    let index = LineIndex::new(text);
-    let mut cx = Loader {
-        index: &index,
-        problems: Vec::new(),
-        refs: Vec::new(),
-        snat_members: Vec::new(),
-        defined: Default::default(),
-        config: Config {
-            source_name: name.to_string(),
-            ..Config::default()
-        },
+    let only = |mut v: Vec<FileProblems>| {
+        v.pop().unwrap_or_else(|| FileProblems {
+            name: name.to_string(),
+            text: Arc::from(text),
+            problems: Vec::new(),
+        })
     };
-    cx.config.tmsh_version = text
-        .lines()
-        .take(5)
-        .find_map(|l| l.trim().strip_prefix("#TMSH-VERSION:"))
-        .map(|v| v.trim().to_string());
-    match syntax::parse(text, &is_tcl_body) {
+    match parse_files(&[(name, text)]) {
+        Ok(l) => Ok(Loaded {
+            config: l.config,
+            warnings: only(l.warnings),
+        }),
+        Err(e) => Err(only(e)),
+    }
+}
+
+/// Parses a configuration saved in several tmsh files (`bigip_base.conf` with the self
+/// IPs and VLANs, `bigip.conf`, `partitions/NAME/bigip.conf`), as BIG-IP loads them: one
+/// namespace, so an object in one file may refer to one in another, and a name defined
+/// in two files is an error. Each file is first checked alone (a brace left open in one
+/// must not swallow the next); problems and lines are reported against the file they
+/// are in.
+pub fn parse_files(files: &[(&str, &str)]) -> Result<LoadedFiles, Vec<FileProblems>> {
+    let alone: Vec<FileProblems> = files
+        .iter()
+        .filter_map(|(name, text)| syntax_problems(name, text))
+        .collect();
+    if !alone.is_empty() {
+        return Err(alone);
+    }
+    // Together: each file starts on a line of its own, so a global line number names
+    // one file's line.
+    let mut combined = String::new();
+    let mut sources = Vec::new();
+    let mut first_line = 1;
+    for (name, text) in files {
+        sources.push(SourceFile {
+            name: name.to_string(),
+            first_line,
+            offset: combined.len(),
+        });
+        combined.push_str(text);
+        if !text.ends_with('\n') {
+            combined.push('\n');
+        }
+        first_line = combined.bytes().filter(|&b| b == b'\n').count() + 1;
+    }
+    let (mut config, problems) = load(&combined, sources.clone());
+    config.source_name = files
+        .first()
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_default();
+    if files.len() > 1 {
+        config.sources = sources.clone();
+        for u in &mut config.unmodelled {
+            let (file, line) = place_in(&sources, u.line);
+            u.file = Some(file.to_string());
+            u.line = line;
+        }
+    }
+    let failed = problems.iter().any(|p| p.level == Level::Error);
+    let per_file = split_problems(files, &sources, problems);
+    if failed {
+        Err(per_file
+            .into_iter()
+            .filter(|f| !f.problems.is_empty())
+            .collect())
+    } else {
+        Ok(LoadedFiles {
+            config,
+            warnings: per_file,
+        })
+    }
+}
+
+/// The file and its own line for a line of several files read as one.
+pub(crate) fn place_in(sources: &[SourceFile], line: usize) -> (&str, usize) {
+    let i = sources.partition_point(|s| s.first_line <= line);
+    match i.checked_sub(1).and_then(|i| sources.get(i)) {
+        Some(s) => (&s.name, line + 1 - s.first_line),
+        None => ("", line),
+    }
+}
+
+/// Problems of several files read as one, back in the file each is in, with that file's
+/// lines, columns and byte ranges.
+fn split_problems(
+    files: &[(&str, &str)],
+    sources: &[SourceFile],
+    problems: Vec<Problem>,
+) -> Vec<FileProblems> {
+    let mut out: Vec<FileProblems> = files
+        .iter()
+        .map(|(name, text)| FileProblems {
+            name: name.to_string(),
+            text: Arc::from(*text),
+            problems: Vec::new(),
+        })
+        .collect();
+    let indexes: Vec<LineIndex> = files.iter().map(|(_, t)| LineIndex::new(t)).collect();
+    let which = |offset: usize| sources.partition_point(|s| s.offset <= offset).max(1) - 1;
+    for mut p in problems {
+        let i = which(p.span.start);
+        let base = sources.get(i).map_or(0, |s| s.offset);
+        let len = files.get(i).map_or(0, |(_, t)| t.len());
+        let rebase = |r: &Span| r.start - base..(r.end - base).min(len);
+        p.span = rebase(&p.span);
+        (p.line, p.column) = indexes[i].locate(p.span.start);
+        if let Some((r, note)) = p.related.take() {
+            let j = which(r.start);
+            if j == i {
+                p.related = Some((rebase(&r), note));
+            } else if let Some(other) = sources.get(j) {
+                let (line, _) = indexes[j].locate(r.start - other.offset);
+                p.message = format!("{} ({note}: {} line {line})", p.message, other.name);
+            }
+        }
+        if let Some(f) = out.get_mut(i) {
+            f.problems.push(p);
+        }
+    }
+    out
+}
+
+/// A file's own syntax errors, or that it is no tmsh configuration at all.
+fn syntax_problems(name: &str, text: &str) -> Option<FileProblems> {
+    let index = LineIndex::new(text);
+    let problem = match syntax::parse(text, &is_tcl_body) {
         Ok(stmts) if !stmts.is_empty() && !stmts.iter().any(is_tmsh_statement) => {
             // Some other file: say what was expected, and show none of it (its lines are
             // not a configuration the user meant to share).
@@ -57,12 +176,43 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, FileProblems> {
                 Some("relaylab reads bigip.conf as saved by `tmsh save sys config` (or `tmsh list`); check the path".into()),
             );
             (p.line, p.column) = (line, column);
-            return Err(FileProblems {
+            return Some(FileProblems {
                 name: name.to_string(),
                 text: Arc::from(""),
                 problems: vec![p],
             });
         }
+        Ok(_) => return None,
+        Err(e) => Problem::new(Level::Error, &index, e.span, e.message, "here", e.help),
+    };
+    Some(FileProblems {
+        name: name.to_string(),
+        text: Arc::from(text),
+        problems: vec![problem],
+    })
+}
+
+/// Loads statements that parse (every file checked alone first) into the model, with
+/// the problems met, in text order.
+fn load(text: &str, sources: Vec<SourceFile>) -> (Config, Vec<Problem>) {
+    let index = LineIndex::new(text);
+    let mut cx = Loader {
+        index: &index,
+        problems: Vec::new(),
+        refs: Vec::new(),
+        snat_members: Vec::new(),
+        defined: Default::default(),
+        config: Config {
+            sources,
+            ..Config::default()
+        },
+    };
+    cx.config.tmsh_version = text
+        .lines()
+        .take(5)
+        .find_map(|l| l.trim().strip_prefix("#TMSH-VERSION:"))
+        .map(|v| v.trim().to_string());
+    match syntax::parse(text, &is_tcl_body) {
         Ok(stmts) => {
             for stmt in &stmts {
                 cx.top(stmt);
@@ -80,23 +230,12 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, FileProblems> {
     }
     let Loader {
         mut problems,
-        config,
+        mut config,
         ..
     } = cx;
+    config.sources = Vec::new();
     problems.sort_by_key(|p| p.span.start);
-    let file = |problems| FileProblems {
-        name: name.to_string(),
-        text: Arc::from(text),
-        problems,
-    };
-    if problems.iter().any(|p| p.level == Level::Error) {
-        Err(file(problems))
-    } else {
-        Ok(Loaded {
-            config,
-            warnings: file(problems),
-        })
-    }
+    (config, problems)
 }
 
 /// The load-balancing modes of an LTM pool (tmsh `ltm pool load-balancing-mode`).
@@ -378,9 +517,12 @@ impl Loader<'_> {
             "not modelled",
             None,
         ));
-        self.config
-            .unmodelled
-            .push(Unmodelled { what, line, column });
+        self.config.unmodelled.push(Unmodelled {
+            what,
+            file: None,
+            line,
+            column,
+        });
     }
 
     fn reference(&mut self, kind: RefKind, word: &Word, from: &str) {
@@ -1361,7 +1503,7 @@ impl Loader<'_> {
         };
         // A rule that does not parse makes the file unusable, as on BIG-IP (the load
         // fails): say so here, at the rule's line in this file, whatever reads it next.
-        if let Err(e) = irule::parse_placed(&full, text, r.placed(&self.config.source_name)) {
+        if let Err(e) = irule::parse_placed(&full, text, self.config.rule_placed(&r)) {
             let at = body_span.start + e.span.start;
             let end = (body_span.start + e.span.end).max(at);
             let mut p = Problem::new(

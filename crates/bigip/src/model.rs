@@ -14,8 +14,12 @@ use serde::Serialize;
 /// A parsed configuration.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Config {
-    /// The file name the configuration was read from.
+    /// The file name the configuration was read from (the first, when several were).
     pub source_name: String,
+    /// The files, when the configuration was read from several: lines in the model
+    /// then count through all of them in order; [`Config::place`] names file and line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceFile>,
     /// The `#TMSH-VERSION:` header, if present.
     pub tmsh_version: Option<String>,
     /// `ltm virtual` (and v10 `virtual`).
@@ -55,7 +59,84 @@ pub struct Config {
     pub unmodelled: Vec<Unmodelled>,
 }
 
+/// One of several files a configuration was read from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceFile {
+    /// The file's name as given.
+    pub name: String,
+    /// The model's line number of its first line.
+    pub first_line: usize,
+    /// Its first byte in the files read as one.
+    #[serde(skip)]
+    pub offset: usize,
+}
+
 impl Config {
+    /// The file and that file's own line for a line the model records (an object's
+    /// `line`): the configuration's one file when it was read from one.
+    pub fn place(&self, line: usize) -> (&str, usize) {
+        if self.sources.is_empty() {
+            return (&self.source_name, line);
+        }
+        crate::load::place_in(&self.sources, line)
+    }
+
+    /// When the configuration has no self IP at all, the first object that may use SNAT
+    /// automap (a virtual's `source-address-translation`, an origin SNAT, an iRule
+    /// attached to a virtual that names `automap`), with its file and line. A device
+    /// always has self IPs: their absence says the file that holds them
+    /// (`bigip_base.conf`) was not given, and automap's answer would be made up.
+    pub fn automap_without_self_ips(&self) -> Option<String> {
+        if !self.self_ips.is_empty() {
+            return None;
+        }
+        let at = |line: usize| {
+            let (file, line) = self.place(line);
+            format!("{file} line {line}")
+        };
+        if let Some(v) = self
+            .virtuals
+            .values()
+            .find(|v| v.source_translation == SourceTranslation::Automap)
+        {
+            return Some(format!("virtual {} ({})", v.name, at(v.line)));
+        }
+        if let Some(s) = self
+            .snats
+            .values()
+            .find(|s| matches!(s.target, Some(SnatTarget::Automap)))
+        {
+            return Some(format!("SNAT {} ({})", s.name, at(s.line)));
+        }
+        let names_automap = |text: &str| {
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| w == "automap")
+        };
+        self.virtuals.values().find_map(|v| {
+            let r = v
+                .rules
+                .iter()
+                .filter_map(|r| self.rules.get(r))
+                .find(|r| names_automap(&r.text))?;
+            Some(format!(
+                "iRule {} ({}) on virtual {}",
+                r.name,
+                at(r.line),
+                v.name
+            ))
+        })
+    }
+
+    /// Where a rule's text stands in its own file, so the iRule engine's parse and load
+    /// errors name that file's lines.
+    pub fn rule_placed(&self, rule: &Rule) -> irule::Placed {
+        let (file, line) = self.place(rule.text_line);
+        irule::Placed {
+            file: std::sync::Arc::from(file),
+            line,
+            col: rule.text_column,
+        }
+    }
     /// The kind of the profile `name` (full name): its `ltm profile` definition, or for
     /// BIG-IP's built-in profiles their name (`/Common/clientssl` is a client-ssl profile).
     pub fn profile_kind(&self, name: &str) -> Option<String> {
@@ -78,7 +159,10 @@ impl Config {
 pub struct Unmodelled {
     /// What it is (`sys ntp`, or `ltm virtual /Common/x: attribute foo`).
     pub what: String,
-    /// 1-based line.
+    /// The file, when the configuration was read from several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line (in `file`, when given).
     pub line: usize,
     /// 1-based column.
     pub column: usize,
@@ -343,18 +427,6 @@ pub struct Rule {
     /// 1-based column (in bytes) at which `text` begins.
     #[serde(skip)]
     pub text_column: usize,
-}
-
-impl Rule {
-    /// Where the rule's text stands in the configuration file `file`, so the iRule
-    /// engine's parse and load errors name that file's lines.
-    pub fn placed(&self, file: &str) -> irule::Placed {
-        irule::Placed {
-            file: std::sync::Arc::from(file),
-            line: self.text_line,
-            col: self.text_column,
-        }
-    }
 }
 
 /// `net self`.

@@ -13,7 +13,21 @@ pub fn render(config: &Config) -> String {
 }
 
 fn render_into(c: &Config, o: &mut String) -> std::fmt::Result {
-    writeln!(o, "{}", c.source_name)?;
+    // "line N" for one file; "FILE line N" when the configuration spans several.
+    let at = |line: usize| {
+        if c.sources.is_empty() {
+            format!("line {line}")
+        } else {
+            let (file, line) = c.place(line);
+            format!("{file} line {line}")
+        }
+    };
+    if c.sources.is_empty() {
+        writeln!(o, "{}", c.source_name)?;
+    } else {
+        let names: Vec<&str> = c.sources.iter().map(|s| s.name.as_str()).collect();
+        writeln!(o, "{}", names.join(" + "))?;
+    }
     if let Some(v) = &c.tmsh_version {
         writeln!(o, "  tmsh version {v}")?;
     }
@@ -25,7 +39,7 @@ fn render_into(c: &Config, o: &mut String) -> std::fmt::Result {
             .map(|d| d.to_string())
             .unwrap_or_else(|| "?".into());
         let state = if v.disabled { "  [disabled]" } else { "" };
-        writeln!(o, "  {}  {dest}  (line {}){state}", v.name, v.line)?;
+        writeln!(o, "  {}  {dest}  ({}){state}", v.name, at(v.line))?;
         if !v.source.holds_other_domains() || v.source.domains().next().is_some() {
             writeln!(o, "    accepts clients from {}", v.source)?;
         }
@@ -140,9 +154,9 @@ fn render_into(c: &Config, o: &mut String) -> std::fmt::Result {
         for r in c.rules.values() {
             writeln!(
                 o,
-                "  {}  (line {}, {} lines of Tcl)",
+                "  {}  ({}, {} lines of Tcl)",
                 r.name,
-                r.line,
+                at(r.line),
                 r.text.lines().count()
             )?;
         }
@@ -154,7 +168,10 @@ fn render_into(c: &Config, o: &mut String) -> std::fmt::Result {
             c.unmodelled.len()
         )?;
         for u in c.unmodelled.iter().take(20) {
-            writeln!(o, "  line {}: {}", u.line, u.what)?;
+            match &u.file {
+                Some(file) => writeln!(o, "  {file} line {}: {}", u.line, u.what)?,
+                None => writeln!(o, "  line {}: {}", u.line, u.what)?,
+            }
         }
         if c.unmodelled.len() > 20 {
             writeln!(o, "  ... and {} more", c.unmodelled.len() - 20)?;

@@ -42,7 +42,8 @@ pub fn explain(
         let plan = plan(model, &index, &name)?;
         let v = &plan.virtual_server;
         let dest = v.destination.map(|d| d.to_string()).unwrap_or_default();
-        let _ = writeln!(o, "\nvirtual {name} {dest} (bigip.conf line {})", v.line);
+        let (file, line) = model.config.place(v.line);
+        let _ = writeln!(o, "\nvirtual {name} {dest} ({file} line {line})");
         let out = plan.decide(client, port);
         if matches!(out.end, Some(End::NotAccepted)) {
             let _ = writeln!(
