@@ -105,9 +105,7 @@ fn verdicts(path: &Path) -> String {
     let mut out = String::new();
     let mut rest = json.as_str();
     while let Some(i) = rest.find(".conf line ") {
-        let start = rest[..i]
-            .rfind([' ', '"', '('])
-            .map_or(0, |k| k + 1);
+        let start = rest[..i].rfind([' ', '"', '(']).map_or(0, |k| k + 1);
         out.push_str(&rest[..start]);
         out.push_str("CONF");
         let after = &rest[i + ".conf line ".len()..];

@@ -65,6 +65,16 @@ fn prove_error(path: &Path, e: verify::ProveError) -> BadInput {
 }
 
 fn emit(text: &str, out: Option<&Path>, format: ReportFormat) -> Result<(), BadInput> {
+    emit_named(text, out, format, "report")
+}
+
+/// Prints the report, or writes it into `out` as `STEM.txt`, `STEM.json` or `junit.xml`.
+pub(crate) fn emit_named(
+    text: &str,
+    out: Option<&Path>,
+    format: ReportFormat,
+    stem: &str,
+) -> Result<(), BadInput> {
     match out {
         None => {
             out!("{text}");
@@ -75,9 +85,9 @@ fn emit(text: &str, out: Option<&Path>, format: ReportFormat) -> Result<(), BadI
                 BadInput::message(format!("cannot create {}: {e}", dir.display()), None)
             })?;
             let name = match format {
-                ReportFormat::Text => "report.txt",
-                ReportFormat::Json => "report.json",
-                ReportFormat::Junit => "junit.xml",
+                ReportFormat::Text => format!("{stem}.txt"),
+                ReportFormat::Json => format!("{stem}.json"),
+                ReportFormat::Junit => "junit.xml".to_string(),
             };
             let file: PathBuf = dir.join(name);
             std::fs::write(&file, text).map_err(|e| {

@@ -37,6 +37,43 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// What a change does before it is deployed: prove both sides and report, per
+    /// virtual server, the clients whose outcome changes (relay gained or lost, delivery
+    /// gained or lost, now reset or dropped, other members, another SNAT address, the
+    /// label) and, per property, the clients that now violate it (regressions) or no
+    /// longer do.
+    ///
+    /// `relaylab diff before/ after/` compares two scenarios; `relaylab diff scenario/
+    /// --bigip new/bigip_base.conf new/bigip.conf` (or a UCS) the scenario with its
+    /// BIG-IP configuration replaced. Exit 0 when nothing regresses (and, with
+    /// --fail-on-change, nothing changes) beyond what --allow names; 1 otherwise; 2 on
+    /// bad input.
+    Diff {
+        /// The scenario before the change (a scenario.toml or its folder).
+        before: PathBuf,
+        /// The scenario after the change.
+        after: Option<PathBuf>,
+        /// The BIG-IP configuration after the change, replacing the before scenario's
+        /// (tmsh files read as one, or a UCS archive).
+        #[arg(long, num_args = 1.., value_name = "FILE")]
+        bigip: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// A change that is intended: a kind of change (relay-gained, relay-lost,
+        /// delivery-gained, delivery-lost, now-ends, no-longer-ends, end-changed,
+        /// members-changed, snat-changed, label-changed) or a property whose regression is
+        /// expected (no-open-relay, ...). Repeatable.
+        #[arg(long, value_name = "KIND")]
+        allow: Vec<crate::diff_cmd::Allowed>,
+        /// Exit 1 on any change --allow does not name, not only on regressions.
+        #[arg(long)]
+        fail_on_change: bool,
+        /// Write the report into this folder (diff.txt, diff.json or junit.xml) instead of
+        /// standard output.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Prove a scenario (or every scenario in a folder) for every source address.
     ///
     /// Exit 0 when every scenario passes: it holds, or (for a pitfall scenario) relaylab
@@ -333,6 +370,25 @@ impl Cli {
                 out,
                 samples,
             } => check_cmd::check(&path, format, verbose, out.as_deref(), samples),
+            Command::Diff {
+                before,
+                after,
+                bigip,
+                format,
+                allow,
+                fail_on_change,
+                out,
+            } => crate::diff_cmd::diff(
+                crate::diff_cmd::Sides {
+                    before: &before,
+                    after: after.as_deref(),
+                    bigip: &bigip,
+                },
+                format,
+                &allow,
+                fail_on_change,
+                out.as_deref(),
+            ),
             Command::Explain {
                 scenario,
                 address,

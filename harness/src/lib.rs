@@ -13,6 +13,7 @@ pub mod check_cmd;
 pub mod cli;
 pub mod config_cmd;
 pub mod demo;
+pub mod diff_cmd;
 pub mod input;
 pub mod lab;
 pub mod probe;

@@ -249,6 +249,20 @@ pub fn load(path: &Path) -> Result<Scenario, BadInput> {
     load_text(&path.display().to_string(), &text, dir, &|p| read_text(p))
 }
 
+/// Reads one scenario file with its BIG-IP configuration replaced by `bigip` (paths as
+/// given, not relative to the scenario): the other side of `relaylab diff --bigip`.
+pub fn load_with_bigip(path: &Path, bigip: &[PathBuf]) -> Result<Scenario, BadInput> {
+    let text = read_text(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    load_inner(
+        &path.display().to_string(),
+        &text,
+        dir,
+        &|p| read_text(p),
+        Some(bigip),
+    )
+}
+
 /// Reads a scenario from text; `read` fetches the files it names (relative to `dir`), so
 /// embedded scenarios can be loaded without a file system.
 pub fn load_text(
@@ -256,6 +270,16 @@ pub fn load_text(
     text: &str,
     dir: &Path,
     read: &dyn Fn(&Path) -> Result<String, BadInput>,
+) -> Result<Scenario, BadInput> {
+    load_inner(name, text, dir, read, None)
+}
+
+fn load_inner(
+    name: &str,
+    text: &str,
+    dir: &Path,
+    read: &dyn Fn(&Path) -> Result<String, BadInput>,
+    bigip_override: Option<&[PathBuf]>,
 ) -> Result<Scenario, BadInput> {
     let cx = Ctx {
         name: name.to_string(),
@@ -296,7 +320,10 @@ pub fn load_text(
             ));
         }
     };
-    let bigip_paths: Vec<PathBuf> = bigip_names.iter().map(|n| cx.dir.join(n)).collect();
+    let bigip_paths: Vec<PathBuf> = match bigip_override {
+        Some(files) if !files.is_empty() => files.to_vec(),
+        _ => bigip_names.iter().map(|n| cx.dir.join(n)).collect(),
+    };
     let bigip_path = bigip_paths[0].clone();
     let shown = bigip_paths
         .iter()

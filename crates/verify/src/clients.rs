@@ -116,6 +116,63 @@ impl ClientSet {
         ClientSet::from_regions(&regions)
     }
 
+    /// Clients in both sets.
+    pub fn intersection(&self, other: &ClientSet) -> ClientSet {
+        let mut regions = Vec::new();
+        for (p, a) in &self.parts {
+            for (q, b) in &other.parts {
+                let ports = p.intersection(q);
+                if ports.is_empty() {
+                    continue;
+                }
+                let addrs = a.intersection(b);
+                if !addrs.is_empty() {
+                    regions.push(Region { addrs, ports });
+                }
+            }
+        }
+        ClientSet::from_regions(&regions)
+    }
+
+    /// Clients in this set and not in `other`.
+    pub fn difference(&self, other: &ClientSet) -> ClientSet {
+        let mut left: Vec<Region> = self
+            .parts
+            .iter()
+            .map(|(p, a)| Region {
+                addrs: a.clone(),
+                ports: p.clone(),
+            })
+            .collect();
+        for (q, b) in &other.parts {
+            let mut next = Vec::new();
+            for r in left {
+                // The ports `q` shares lose `b`'s addresses; the others keep all of theirs.
+                let shared = r.ports.intersection(q);
+                if shared.is_empty() {
+                    next.push(r);
+                    continue;
+                }
+                let addrs = r.addrs.difference(b);
+                if !addrs.is_empty() {
+                    next.push(Region {
+                        addrs,
+                        ports: shared,
+                    });
+                }
+                let rest = r.ports.difference(q);
+                if !rest.is_empty() {
+                    next.push(Region {
+                        addrs: r.addrs,
+                        ports: rest,
+                    });
+                }
+            }
+            left = next;
+        }
+        ClientSet::from_regions(&left)
+    }
+
     /// A client of the set: the first part's representative.
     pub fn representative(&self) -> Option<Client> {
         self.parts.iter().find_map(|(p, a)| {
@@ -156,5 +213,49 @@ impl ClientSet {
         out.retain(|c| seen.insert(*c));
         out.truncate(n);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Regions over 10.0.0.0/28 and ports 1-16: small enough to try every client.
+    fn regions() -> impl Strategy<Value = Vec<Region>> {
+        prop::collection::vec((0u32..16, 0u32..16, 1u16..=16, 1u16..=16), 0..5).prop_map(|v| {
+            v.into_iter()
+                .map(|(a, b, p, q)| {
+                    let (lo, hi) = (a.min(b), a.max(b));
+                    let base = 10u128 << 24;
+                    Region {
+                        addrs: AddrSet::range(
+                            addrspace::Domain::V4,
+                            base + u128::from(lo),
+                            base + u128::from(hi),
+                        ),
+                        ports: PortSet::range(p.min(q), p.max(q)),
+                    }
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn intersection_and_difference_hold_client_by_client(a in regions(), b in regions()) {
+            let (x, y) = (ClientSet::from_regions(&a), ClientSet::from_regions(&b));
+            let (both, only) = (x.intersection(&y), x.difference(&y));
+            for host in 0u32..17 {
+                for port in 0u16..18 {
+                    let c = Client {
+                        addr: addrspace::Domain::V4.addr((10u128 << 24) + u128::from(host)),
+                        port,
+                    };
+                    prop_assert_eq!(both.contains(c), x.contains(c) && y.contains(c));
+                    prop_assert_eq!(only.contains(c), x.contains(c) && !y.contains(c));
+                }
+            }
+        }
     }
 }

@@ -20,6 +20,7 @@
 //! - `tests/oracle.rs` is what keeps "proved" honest: it generates configurations and
 //!   decides clients one by one against the proof.
 //! - [`explain::explain`] tells the story of one address, hop by hop.
+//! - [`diff::diff`] compares two proofs: the clients whose outcome a change changes.
 //!
 //! No IO and no async: the harness reads files and renders reports.
 //!
@@ -29,6 +30,7 @@
 //! ```
 
 pub mod clients;
+pub mod diff;
 pub mod explain;
 pub mod intent;
 pub mod model;
