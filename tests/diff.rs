@@ -434,3 +434,44 @@ fn a_virtual_added_and_one_removed_are_named_with_their_violations() {
     assert!(t.contains("virtual /Common/SMTP_VS2 (added)"), "{t}");
     assert!(t.contains("REGRESSION no-open-relay"), "{t}");
 }
+
+#[test]
+fn a_policy_file_replaced_by_name_shows_the_open_relay_it_adds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = root().join("scenarios/two-snat-workaround");
+    let new = tmp.path().join("receive-connectors.json");
+    let own = std::fs::read_to_string(dir.join("receive-connectors.json")).unwrap();
+    // The classic mistake: the automap self IP added to one relay connector.
+    let widened = own.replacen(r#"["10.0.0.20"]"#, r#"["10.0.0.20", "10.0.1.5"]"#, 1);
+    assert_ne!(own, widened);
+    std::fs::write(&new, widened).unwrap();
+    let out = relaylab(&[
+        "diff",
+        dir.to_str().unwrap(),
+        "--policy",
+        new.to_str().unwrap(),
+    ]);
+    let t = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("REGRESSION no-open-relay: all of IPv4 except 10.1.1.5/32 10.1.2.0/24"),
+        "{t}"
+    );
+    assert!(t.contains("relay-gained"), "{t}");
+
+    // A replacement that names no file of the scenario is refused.
+    let stray = tmp.path().join("main.cf");
+    std::fs::write(&stray, "mynetworks = 10.0.0.0/8\n").unwrap();
+    let out = relaylab(&[
+        "diff",
+        dir.to_str().unwrap(),
+        "--policy",
+        stray.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
+    assert!(text(&out.stderr).contains("names no policy file of that name"));
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}

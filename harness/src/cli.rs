@@ -45,7 +45,8 @@ enum Command {
     ///
     /// `relaylab diff before/ after/` compares two scenarios; `relaylab diff scenario/
     /// --bigip new/bigip_base.conf new/bigip.conf` (or a UCS) the scenario with its
-    /// BIG-IP configuration replaced. Exit 0 when nothing regresses (and, with
+    /// BIG-IP configuration replaced, `--policy new/receive-connectors.json` with that
+    /// policy file replaced. Exit 0 when nothing regresses (and, with
     /// --fail-on-change, nothing changes) beyond what --allow names; 1 otherwise; 2 on
     /// bad input.
     Diff {
@@ -57,6 +58,10 @@ enum Command {
         /// (tmsh files read as one, or a UCS archive).
         #[arg(long, num_args = 1.., value_name = "FILE")]
         bigip: Vec<PathBuf>,
+        /// A mail server's policy file after the change, replacing the before scenario's
+        /// file of the same name (receive-connectors.json, main.cf, ...).
+        #[arg(long, num_args = 1.., value_name = "FILE")]
+        policy: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
@@ -374,6 +379,7 @@ impl Cli {
                 before,
                 after,
                 bigip,
+                policy,
                 format,
                 allow,
                 fail_on_change,
@@ -383,6 +389,7 @@ impl Cli {
                     before: &before,
                     after: after.as_deref(),
                     bigip: &bigip,
+                    policy: &policy,
                 },
                 format,
                 &allow,

@@ -47,6 +47,8 @@ pub struct Sides<'p> {
     pub after: Option<&'p Path>,
     /// The BIG-IP configuration after, replacing the before scenario's.
     pub bigip: &'p [PathBuf],
+    /// Policy files after, each replacing the before scenario's file of the same name.
+    pub policy: &'p [PathBuf],
 }
 
 /// Compares the two sides; exit 1 on a regression (or, with `fail_on_change`, any
@@ -60,38 +62,41 @@ pub fn diff(
 ) -> Result<Outcome, BadInput> {
     let before_path = one_scenario(sides.before)?;
     let before = scenario::load(&before_path)?;
-    let (after, after_name) = match (sides.after, sides.bigip.is_empty()) {
-        (Some(a), true) => {
+    let replacing = scenario::Replacing {
+        bigip: sides.bigip,
+        policy: sides.policy,
+    };
+    let replaces = !(sides.bigip.is_empty() && sides.policy.is_empty());
+    let (after, after_name) = match (sides.after, replaces) {
+        (Some(a), false) => {
             let p = one_scenario(a)?;
             (scenario::load(&p)?, p.display().to_string())
         }
-        (None, false) => {
+        (None, true) => {
             let names: Vec<String> = sides
                 .bigip
                 .iter()
+                .chain(sides.policy)
                 .map(|p| p.display().to_string())
                 .collect();
             (
-                scenario::load_with_bigip(&before_path, sides.bigip)?,
-                format!("{} with bigip {}", before_path.display(), names.join(" ")),
+                scenario::load_replacing(&before_path, replacing)?,
+                format!("{} with {}", before_path.display(), names.join(" ")),
             )
         }
-        (Some(_), false) => {
+        (Some(_), true) => {
             return Err(BadInput::message(
-                "give the after side once: a second scenario, or --bigip with the changed files",
+                "give the after side once: a second scenario, or --bigip/--policy with the changed files",
                 Some(
                     "relaylab diff before/ after/, or relaylab diff before/ --bigip new-bigip.conf"
                         .into(),
                 ),
             ));
         }
-        (None, true) => {
+        (None, false) => {
             return Err(BadInput::message(
                 "nothing to compare the scenario with",
-                Some(
-                    "relaylab diff before/ after/, or relaylab diff before/ --bigip new-bigip.conf"
-                        .into(),
-                ),
+                Some("relaylab diff before/ after/, or relaylab diff before/ --bigip new-bigip.conf --policy new-receive-connectors.json".into()),
             ));
         }
     };

@@ -249,18 +249,48 @@ pub fn load(path: &Path) -> Result<Scenario, BadInput> {
     load_text(&path.display().to_string(), &text, dir, &|p| read_text(p))
 }
 
-/// Reads one scenario file with its BIG-IP configuration replaced by `bigip` (paths as
-/// given, not relative to the scenario): the other side of `relaylab diff --bigip`.
-pub fn load_with_bigip(path: &Path, bigip: &[PathBuf]) -> Result<Scenario, BadInput> {
+/// Files that replace a scenario's own: the other side of `relaylab diff --bigip
+/// --policy`. Paths are as given, not relative to the scenario.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Replacing<'r> {
+    /// The BIG-IP configuration, all of it (tmsh files read as one, or a UCS).
+    pub bigip: &'r [PathBuf],
+    /// Policy files, each replacing the scenario's policy file of the same name.
+    pub policy: &'r [PathBuf],
+}
+
+/// Reads one scenario file with some of its files replaced.
+pub fn load_replacing(path: &Path, replacing: Replacing<'_>) -> Result<Scenario, BadInput> {
     let text = read_text(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    load_inner(
+    let s = load_inner(
         &path.display().to_string(),
         &text,
         dir,
         &|p| read_text(p),
-        Some(bigip),
-    )
+        replacing,
+    )?;
+    // A replacement that replaces nothing is a mistake the user should hear about.
+    let file: File = toml::from_str(&text).map_err(|e| BadInput::message(e.to_string(), None))?;
+    for p in replacing.policy {
+        let named = p.file_name();
+        let used = file
+            .server
+            .iter()
+            .flat_map(|s| s.get_ref().policy.iter())
+            .any(|q| Path::new(q.get_ref()).file_name() == named);
+        if !used {
+            return Err(BadInput::message(
+                format!(
+                    "--policy {}: {} names no policy file of that name",
+                    p.display(),
+                    path.display()
+                ),
+                Some("--policy replaces the scenario's policy file with the same file name".into()),
+            ));
+        }
+    }
+    Ok(s)
 }
 
 /// Reads a scenario from text; `read` fetches the files it names (relative to `dir`), so
@@ -271,7 +301,7 @@ pub fn load_text(
     dir: &Path,
     read: &dyn Fn(&Path) -> Result<String, BadInput>,
 ) -> Result<Scenario, BadInput> {
-    load_inner(name, text, dir, read, None)
+    load_inner(name, text, dir, read, Replacing::default())
 }
 
 fn load_inner(
@@ -279,7 +309,7 @@ fn load_inner(
     text: &str,
     dir: &Path,
     read: &dyn Fn(&Path) -> Result<String, BadInput>,
-    bigip_override: Option<&[PathBuf]>,
+    replacing: Replacing<'_>,
 ) -> Result<Scenario, BadInput> {
     let cx = Ctx {
         name: name.to_string(),
@@ -320,9 +350,10 @@ fn load_inner(
             ));
         }
     };
-    let bigip_paths: Vec<PathBuf> = match bigip_override {
-        Some(files) if !files.is_empty() => files.to_vec(),
-        _ => bigip_names.iter().map(|n| cx.dir.join(n)).collect(),
+    let bigip_paths: Vec<PathBuf> = if replacing.bigip.is_empty() {
+        bigip_names.iter().map(|n| cx.dir.join(n)).collect()
+    } else {
+        replacing.bigip.to_vec()
     };
     let bigip_path = bigip_paths[0].clone();
     let shown = bigip_paths
@@ -402,7 +433,7 @@ fn load_inner(
 
     let mut servers = Vec::new();
     for s in &file.server {
-        servers.push(server(&cx, s, read)?);
+        servers.push(server(&cx, s, read, replacing.policy)?);
     }
     let members: Vec<Addr> = loaded
         .config
@@ -612,6 +643,7 @@ fn server(
     cx: &Ctx<'_>,
     s: &Spanned<ServerT>,
     read: &dyn Fn(&Path) -> Result<String, BadInput>,
+    replacing: &[PathBuf],
 ) -> Result<MemberServer, BadInput> {
     let t = s.get_ref();
     let member = cx.addr(&t.member, "server member")?;
@@ -625,7 +657,12 @@ fn server(
     }
     let mut set = relaypolicy::import::PolicySet::default();
     for p in &t.policy {
-        let path = cx.dir.join(p.get_ref());
+        let own = cx.dir.join(p.get_ref());
+        let path = replacing
+            .iter()
+            .find(|r| r.file_name() == own.file_name())
+            .cloned()
+            .unwrap_or(own);
         let text = read(&path).map_err(|e| {
             cx.err(
                 p.span(),
