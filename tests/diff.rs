@@ -16,33 +16,12 @@ use std::process::Command;
 use addrspace::Addr;
 use rand::{Rng, SeedableRng};
 use relaylab::scenario;
+
+mod common;
+use common::{copy, gallery, root};
 use verify::diff::{ChangeKind, Diff, Direction};
 use verify::prove::VerdictWord;
 use verify::{Class, Client, Proof, Property};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn gallery() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("scenario.toml").exists())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn copy(dir: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_file() {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
-}
 
 /// General edits of a bigip.conf, each by name; None when it does not apply.
 type Edit = fn(&str) -> Option<String>;

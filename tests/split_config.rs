@@ -5,24 +5,13 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use relaylab::scenario;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn gallery() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("scenario.toml").exists() && p.join("bigip.conf").exists())
-        .collect();
-    dirs.sort();
-    dirs
-}
+mod common;
+use common::{copy, gallery};
 
 /// The top-level statements of a tmsh file, each with the text that follows it up to
 /// the next one (brace depth counted, so an iRule's unindented `when` stays inside).
@@ -63,17 +52,6 @@ fn split(text: &str) -> (String, String) {
         }
     }
     (base, main)
-}
-
-/// A copy of the scenario's folder.
-fn copy(dir: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_file() {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 /// A copy of the scenario's folder with bigip.conf split and `bigip` set to `list`.
