@@ -46,6 +46,7 @@ pub fn check(
                 + "\n"
         }
         ReportFormat::Junit => report::junit(&proofs),
+        ReportFormat::Sarif => crate::sarif::check(&proofs),
     };
     emit(&rendered, out, format)?;
     Ok(if proofs.iter().all(|(_, p)| p.check.passes()) {
@@ -88,6 +89,7 @@ pub(crate) fn emit_named(
                 ReportFormat::Text => format!("{stem}.txt"),
                 ReportFormat::Json => format!("{stem}.json"),
                 ReportFormat::Junit => "junit.xml".to_string(),
+                ReportFormat::Sarif => format!("{stem}.sarif"),
             };
             let file: PathBuf = dir.join(name);
             std::fs::write(&file, text).map_err(|e| {

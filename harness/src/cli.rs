@@ -261,6 +261,9 @@ pub enum ReportFormat {
     Json,
     /// JUnit XML, for CI systems.
     Junit,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab): each violation located at the
+    /// configuration lines that decide it.
+    Sarif,
 }
 
 /// The longest duration a flag takes: a day.

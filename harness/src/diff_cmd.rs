@@ -140,6 +140,7 @@ pub fn diff(
                 + "\n"
         }
         ReportFormat::Junit => junit(&d, allow),
+        ReportFormat::Sarif => crate::sarif::diff(&d),
     };
     crate::check_cmd::emit_named(&rendered, out, format, "diff")?;
     Ok(

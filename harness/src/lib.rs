@@ -19,6 +19,7 @@ pub mod lab;
 pub mod probe;
 pub mod report;
 pub mod run_cmd;
+pub mod sarif;
 pub mod scenario;
 pub mod serve_cmd;
 

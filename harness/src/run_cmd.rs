@@ -88,6 +88,9 @@ pub struct RunReport {
     pub observations: Vec<Observation>,
     /// The fault phase.
     pub faults: Vec<Fault>,
+    /// The proof the run confirmed (for SARIF's located violations).
+    #[serde(skip)]
+    pub proof: Option<verify::Proof>,
 }
 
 impl RunReport {
@@ -115,6 +118,7 @@ pub fn run(path: &Path, format: ReportFormat, opts: RunOptions) -> Result<Outcom
         ReportFormat::Json => serde_json::to_string_pretty(&reports)
             .map_err(|e| BadInput::message(format!("cannot render JSON: {e}"), None))?,
         ReportFormat::Junit => junit(&reports),
+        ReportFormat::Sarif => crate::sarif::run(&reports),
     };
     outln!("{text}");
     let all = reports.iter().fold(Tally::default(), |t, r| t + r.tally);
@@ -254,6 +258,7 @@ async fn run_scenario(
         tally: Tally::of(&obs),
         observations: obs,
         faults,
+        proof: Some(proof),
     })
 }
 

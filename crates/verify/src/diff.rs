@@ -18,7 +18,9 @@ use serde::Serialize;
 
 use crate::clients::{Client, ClientSet};
 use crate::intent::Property;
-use crate::prove::{Class, Label, Proof, VerdictWord, VirtualProof, describe_clients};
+use crate::prove::{
+    Class, ConfigLocation, Label, Proof, VerdictWord, VirtualProof, describe_clients,
+};
 
 /// What changes for a set of clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -141,6 +143,8 @@ pub struct PropertyChange {
     pub example: Client,
     /// What happens to it on the side that violates, in one sentence.
     pub what: String,
+    /// Where that side's configuration decides it (see [`crate::prove::Violation::locations`]).
+    pub locations: Vec<ConfigLocation>,
 }
 
 /// Whether a virtual is on both sides.
@@ -441,12 +445,12 @@ fn virtual_diff(name: &str, presence: Presence, b: &VirtualProof, a: &VirtualPro
             let Some(example) = clients.representative() else {
                 continue;
             };
-            let what = side
+            let shown = side
                 .violations
                 .iter()
-                .find(|x| x.property == p && x.covers_client(example))
-                .map(|x| x.what.clone())
-                .unwrap_or_default();
+                .find(|x| x.property == p && x.covers_client(example));
+            let what = shown.map(|x| x.what.clone()).unwrap_or_default();
+            let locations = shown.map(|x| x.locations.clone()).unwrap_or_default();
             let (addresses, address_blocks) = describe_clients(&clients, &universe);
             properties.push(PropertyChange {
                 property: p,
@@ -456,6 +460,7 @@ fn virtual_diff(name: &str, presence: Presence, b: &VirtualProof, a: &VirtualPro
                 address_blocks,
                 example,
                 what,
+                locations,
             });
         }
     }

@@ -41,7 +41,7 @@ pub use clients::{Client, ClientSet, Region};
 pub use intent::{Case, Expected, ExpectedViolation, Intent, Property};
 pub use model::{Fault, IruleMode, MemberServer, Model, Options};
 pub use prove::{
-    Class, Label, PathVerdict, Proof, ProveError, Violation, VirtualProof, describe_clients, prove,
-    who,
+    Class, ConfigLocation, Label, PathVerdict, Proof, ProveError, Violation, VirtualProof,
+    describe_clients, prove, who,
 };
 pub use search::DEFAULT_SEARCH;

@@ -65,6 +65,53 @@ impl Label {
     }
 }
 
+/// A place in a configuration file that decides a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ConfigLocation {
+    /// The file as given (a UCS member is `ARCHIVE:MEMBER`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What stands there (`virtual /Common/SMTP_VS`, `snat 10.0.0.20`, a connector).
+    pub what: String,
+}
+
+/// Where the virtual `v` is defined, as a location.
+fn virtual_location(config: &bigip::Config, v: &bigip::Virtual) -> ConfigLocation {
+    let (file, line) = config.place(v.line);
+    ConfigLocation {
+        file: file.to_string(),
+        line,
+        column: 1,
+        what: format!("virtual {}", v.name),
+    }
+}
+
+/// Where a place in an iRule's text stands in its configuration file.
+fn rule_location(
+    config: &bigip::Config,
+    rule: &str,
+    at: irule::span::Location,
+    what: String,
+) -> Option<ConfigLocation> {
+    let r = config.rules.get(rule)?;
+    let placed = config.rule_placed(r);
+    let line = placed.line + at.line.saturating_sub(1);
+    let column = if at.line <= 1 {
+        placed.col + at.col.saturating_sub(1)
+    } else {
+        at.col
+    };
+    Some(ConfigLocation {
+        file: placed.file.to_string(),
+        line,
+        column,
+        what,
+    })
+}
+
 /// What one server answers on one path, for every probe.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PathVerdict {
@@ -227,6 +274,10 @@ pub struct Violation {
     pub end: Option<End>,
     /// The configuration lines involved.
     pub config_lines: Vec<String>,
+    /// The same places, typed: the virtual's definition first, then each iRule decision
+    /// and each mail-server entry that decided it, for reports that point into files
+    /// (SARIF).
+    pub locations: Vec<ConfigLocation>,
     /// Proved or sampled.
     pub label: Label,
     /// Found by deciding more clients of a sampled class than its representative: the
@@ -712,6 +763,10 @@ fn shut_out(
             path: None,
             end: Some(End::NotAccepted),
             config_lines: reasons.clone(),
+            locations: accepted
+                .iter()
+                .map(|(v, _)| virtual_location(&model.config, v))
+                .collect(),
             label: Label::Proved,
             found_by_search: false,
             set: clients,
@@ -1279,16 +1334,27 @@ fn class_violations(
     let mut out = Vec::new();
     let (file, line) = plan.config.place(v.line);
     let mut lines = vec![format!("{} ({file} line {line})", v.name)];
+    let mut places = vec![virtual_location(&plan.config, v)];
     if let Some(ev) = &outcome.evaluation {
         for r in &ev.decisions {
             lines.push(format!("{} line {}", r.origin.rule, r.origin.at.line));
+            let what = format!("iRule {} line {}", r.origin.rule, r.origin.at.line);
+            places.extend(rule_location(
+                &plan.config,
+                &r.origin.rule,
+                r.origin.at,
+                what,
+            ));
         }
         if let Some(e) = &ev.error {
             lines.push(format!("{} line {}: {}", e.rule, e.at.line, e.kind));
+            let what = format!("iRule {} fails: {}", e.rule, e.kind);
+            places.extend(rule_location(&plan.config, &e.rule, e.at, what));
         }
     }
     let make = |property: Property, what: String, path: Option<&Probed>| {
         let mut config_lines = lines.clone();
+        let mut locations = places.clone();
         if let Some(p) = path {
             for (_, d) in &p.1[0].steps {
                 for e in &d.trace.entries {
@@ -1296,6 +1362,12 @@ fn class_violations(
                         let l = format!("{o}: {}", e.detail);
                         if !config_lines.contains(&l) {
                             config_lines.push(l);
+                            locations.push(ConfigLocation {
+                                file: o.file.clone(),
+                                line: o.line,
+                                column: o.column,
+                                what: e.detail.clone(),
+                            });
                         }
                     }
                 }
@@ -1314,6 +1386,7 @@ fn class_violations(
             path: path.map(|p| p.0.clone()),
             end: outcome.end.clone(),
             config_lines,
+            locations,
             label: class.label.clone(),
             found_by_search: false,
             set: set.clone(),
