@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should stop loudly
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use addrspace::Addr;
@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use relaylab::scenario;
 
 mod common;
-use common::{copy, gallery, root};
+use common::{copy, gallery, glob_pair, root};
 use verify::diff::{ChangeKind, Diff, Direction};
 use verify::prove::VerdictWord;
 use verify::{Class, Client, Proof, Property};
@@ -240,22 +240,6 @@ fn relaylab(args: &[&str]) -> std::process::Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
-}
-
-/// The glob pitfall before and after its documented fix.
-fn glob_pair(tmp: &Path) -> (PathBuf, PathBuf) {
-    let dir = root().join("scenarios/glob-prefix-matches-neighbours");
-    let (before, after) = (tmp.join("before"), tmp.join("after"));
-    copy(&dir, &before);
-    copy(&dir, &after);
-    let conf = std::fs::read_to_string(dir.join("bigip.conf")).unwrap();
-    let fixed = conf.replace(
-        r#"[string match "10.1.2*" [IP::client_addr]]"#,
-        "[IP::addr [IP::client_addr] equals 10.1.2.0/24]",
-    );
-    assert_ne!(conf, fixed);
-    std::fs::write(after.join("bigip.conf"), fixed).unwrap();
-    (before, after)
 }
 
 #[test]

@@ -31,3 +31,20 @@ pub fn copy(dir: &Path, to: &Path) {
         }
     }
 }
+
+/// The glob pitfall (`string match "10.1.2*"`) as it is, in `tmp/before`, and after its
+/// documented fix (`IP::addr ... equals 10.1.2.0/24`), in `tmp/after`.
+pub fn glob_pair(tmp: &Path) -> (PathBuf, PathBuf) {
+    let dir = root().join("scenarios/glob-prefix-matches-neighbours");
+    let (before, after) = (tmp.join("before"), tmp.join("after"));
+    copy(&dir, &before);
+    copy(&dir, &after);
+    let conf = std::fs::read_to_string(dir.join("bigip.conf")).unwrap();
+    let fixed = conf.replace(
+        r#"[string match "10.1.2*" [IP::client_addr]]"#,
+        "[IP::addr [IP::client_addr] equals 10.1.2.0/24]",
+    );
+    assert_ne!(conf, fixed);
+    std::fs::write(after.join("bigip.conf"), fixed).unwrap();
+    (before, after)
+}
