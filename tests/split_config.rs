@@ -345,3 +345,27 @@ fn a_ucs_archive_loads_common_then_each_partition() {
         "{shown}"
     );
 }
+
+#[test]
+fn an_archive_that_expands_past_the_limit_is_refused_before_it_is_read() {
+    use std::io::Write as _;
+    let tmp = tempfile::tempdir().unwrap();
+    // A header declaring 5 GiB, and none of the bytes: refused on the declaration alone.
+    let mut h = tar::Header::new_gnu();
+    h.set_path("var/huge.bin").unwrap();
+    h.set_size(5 << 30);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(h.as_bytes()).unwrap();
+    let path = tmp.path().join("bomb.ucs");
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_relaylab"))
+        .args(["config", "show"])
+        .arg(&path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expands past 4 GiB"));
+}

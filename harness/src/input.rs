@@ -225,6 +225,10 @@ impl Filestore {
 /// (the rest is read past, never kept): a device's configuration is megabytes.
 const UCS_KEPT_BYTES: u64 = 512 << 20;
 
+/// The most an archive may expand to, every member counted, read or not: past it the
+/// archive is refused rather than decompressed for minutes (a gzip bomb).
+const UCS_READ_BYTES: u64 = 4 << 30;
+
 /// Whether bytes begin a gzip stream (a UCS archive is a gzip'd tar).
 pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
@@ -246,8 +250,13 @@ pub fn read_ucs(path: &Path, bytes: &[u8]) -> Result<(Vec<(String, String)>, Fil
     let mut filestore = Filestore::default();
     let mut kept: u64 = 0;
     let entries = archive.entries().map_err(|e| bad(e.to_string()))?;
+    let mut expanded: u64 = 0;
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(e.to_string()))?;
+        expanded = expanded.saturating_add(entry.size());
+        if expanded > UCS_READ_BYTES {
+            return Err(bad(format!("it expands past {} GiB", UCS_READ_BYTES >> 30)));
+        }
         if !entry.header().entry_type().is_file() {
             continue;
         }
