@@ -11,8 +11,9 @@ use crate::{BadInput, Outcome, check_cmd, config_cmd, demo, run_cmd, serve_cmd};
 /// relaylab: will this load balancer and these mail servers relay mail for the wrong
 /// clients, or refuse the right ones?
 ///
-/// relaylab reads the BIG-IP configuration (bigip.conf with its iRules and data groups)
-/// and the mail servers' relay settings, and answers for every source address.
+/// relaylab reads the BIG-IP configuration (bigip.conf with its iRules and data groups, the
+/// files a device saves, or a UCS backup) and the mail servers' relay settings, and answers
+/// for every source address.
 ///
 /// Exit codes: 0 holds, 1 violated, 2 bad input, 3 the environment (a carrier address or
 /// port in use, a runtime that cannot start), with a hint.
@@ -36,6 +37,30 @@ enum Command {
         /// Also list every address class of every scenario.
         #[arg(long)]
         verbose: bool,
+    },
+    /// Prove a scenario (or every scenario in a folder) for every source address.
+    ///
+    /// Exit 0 when every scenario passes: it holds, or (for a pitfall scenario) relaylab
+    /// finds exactly the violations it expects. Exit 1 otherwise, 2 on bad input.
+    Check {
+        /// A scenario.toml, a folder holding one, or a folder of scenario folders.
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// List every address class, however many.
+        #[arg(long)]
+        verbose: bool,
+        /// Write the report into this folder (report.txt, report.json or junit.xml)
+        /// instead of standard output.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Clients decided in each sampled class besides its representative: its edges,
+        /// addresses whose text extends an address literal of the rules, and random ones
+        /// (seeded, so runs repeat). A counterexample among them is reported as "found by
+        /// search". 0 turns the search off.
+        #[arg(long, value_name = "N", default_value_t = verify::DEFAULT_SEARCH)]
+        samples: usize,
     },
     /// What a change does before it is deployed: prove both sides and report, per
     /// virtual server, the clients whose outcome changes (relay gained or lost, delivery
@@ -78,30 +103,6 @@ enum Command {
         /// standard output.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-    },
-    /// Prove a scenario (or every scenario in a folder) for every source address.
-    ///
-    /// Exit 0 when every scenario passes: it holds, or (for a pitfall scenario) relaylab
-    /// finds exactly the violations it expects. Exit 1 otherwise, 2 on bad input.
-    Check {
-        /// A scenario.toml, a folder holding one, or a folder of scenario folders.
-        path: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// List every address class, however many.
-        #[arg(long)]
-        verbose: bool,
-        /// Write the report into this folder (report.txt, report.json or junit.xml)
-        /// instead of standard output.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Clients decided in each sampled class besides its representative: its edges,
-        /// addresses whose text extends an address literal of the rules, and random ones
-        /// (seeded, so runs repeat). A counterexample among them is reported as "found by
-        /// search". 0 turns the search off.
-        #[arg(long, value_name = "N", default_value_t = verify::DEFAULT_SEARCH)]
-        samples: usize,
     },
     /// Prove, then confirm the proof on the wire: every address class (its representative
     /// and boundary addresses) sends real SMTP sessions through the SNAT balancer on every
