@@ -14,6 +14,8 @@ use relaylab::run_cmd::{RunOptions, run_all};
 use relaylab::scenario;
 use verify::prove::VerdictWord;
 
+mod common;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -111,6 +113,22 @@ fn a_prover_that_flips_one_right_is_caught() {
     }
     assert!(r[0].tally.agreed < r[0].tally.planned);
     assert_eq!(r[0].tally.observed, r[0].tally.planned);
+
+    // As SARIF: valid, and each disagreement an error under live-agreement.
+    let sarif = relaylab::sarif::run(&r);
+    let file = std::env::temp_dir().join(format!("relaylab-run-{}.sarif", std::process::id()));
+    std::fs::write(&file, &sarif).unwrap();
+    common::validate(&file, &common::schema());
+    std::fs::remove_file(&file).ok();
+    let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let live: Vec<&serde_json::Value> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["ruleId"] == "live-agreement")
+        .collect();
+    assert_eq!(live.len(), bad.len());
+    assert!(live.iter().all(|x| x["level"] == "error"));
 }
 
 #[test]
