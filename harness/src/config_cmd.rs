@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
-use crate::input::{Filestore, load_bigip_files, print_files_warnings, read_config_path};
+use crate::input::{load_bigip_files, print_files_warnings, read_config_paths, read_text};
 use crate::{BadInput, Outcome};
 
 /// Prints the model of one configuration (one file, or the files it was saved in).
@@ -12,13 +12,7 @@ pub fn show(
     format: Format,
     datagroup_dir: Option<&Path>,
 ) -> Result<Outcome, BadInput> {
-    let mut texts = Vec::new();
-    let mut store = Filestore::default();
-    for f in files {
-        let (more, filestore) = read_config_path(f)?;
-        texts.extend(more);
-        store.extend(filestore);
-    }
+    let (texts, store) = read_config_paths(files, &|p| read_text(p)).map_err(|(_, e)| e)?;
     let first_dir = files.first().and_then(|f| f.parent());
     let loaded = load_bigip_files(&texts, datagroup_dir.or(first_dir), &store)?;
     match format {

@@ -221,6 +221,10 @@ impl Filestore {
     }
 }
 
+/// A configuration's files (name and text, in load order) and the external data-group
+/// files of a UCS filestore.
+pub type ConfigFiles = (Vec<(String, String)>, Filestore);
+
 /// The most a UCS archive may hold in the configuration files relaylab reads from it
 /// (the rest is read past, never kept): a device's configuration is megabytes.
 const UCS_KEPT_BYTES: u64 = 512 << 20;
@@ -238,7 +242,7 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 /// (`config/bigip_base.conf`, `config/bigip.conf`, then each partition's), each named
 /// `ARCHIVE:MEMBER`, and the external data-group files of its filestore. Everything else
 /// in the archive is read past; nothing is written anywhere.
-pub fn read_ucs(path: &Path, bytes: &[u8]) -> Result<(Vec<(String, String)>, Filestore), BadInput> {
+pub fn read_ucs(path: &Path, bytes: &[u8]) -> Result<ConfigFiles, BadInput> {
     let bad = |why: String| {
         BadInput::message(
             format!("{} is not a UCS archive relaylab can read: {why}", path.display()),
@@ -324,18 +328,36 @@ pub fn read_ucs(path: &Path, bytes: &[u8]) -> Result<(Vec<(String, String)>, Fil
     ))
 }
 
-/// The files a configuration path stands for: a tmsh file itself, or a UCS archive's
-/// configuration files and filestore (recognised by content, not by name).
-pub fn read_config_path(path: &Path) -> Result<(Vec<(String, String)>, Filestore), BadInput> {
-    let bytes = read_bytes(path)?;
-    if is_gzip(&bytes) {
-        return read_ucs(path, &bytes);
+/// Whether the file at `path` is on disk and begins a gzip stream: two bytes read, so a
+/// text file is then read once, by whoever reads text.
+fn gzip_on_disk(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| is_gzip(&head))
+}
+
+/// The files some configuration paths stand for, in order: each a tmsh file, read with
+/// `read` (the file system, or an embedded scenario's files), or a UCS archive on disk
+/// (recognised by its first bytes, not its name) with its configuration files and
+/// filestore. A path that cannot be used fails with its index.
+pub fn read_config_paths(
+    paths: &[std::path::PathBuf],
+    read: &dyn Fn(&Path) -> Result<String, BadInput>,
+) -> Result<ConfigFiles, (usize, BadInput)> {
+    let mut files = Vec::new();
+    let mut filestore = Filestore::default();
+    for (i, path) in paths.iter().enumerate() {
+        if gzip_on_disk(path) {
+            let bytes = read_bytes(path).map_err(|e| (i, e))?;
+            let (more, store) = read_ucs(path, &bytes).map_err(|e| (i, e))?;
+            files.extend(more);
+            filestore.extend(store);
+        } else {
+            files.push((path.display().to_string(), read(path).map_err(|e| (i, e))?));
+        }
     }
-    let text = text_of(path, bytes)?;
-    Ok((
-        vec![(path.display().to_string(), text)],
-        Filestore::default(),
-    ))
+    Ok((files, filestore))
 }
 
 /// Parses the files of one configuration (`bigip_base.conf`, `bigip.conf`, partition

@@ -16,7 +16,7 @@ use verify::{
 };
 
 use crate::BadInput;
-use crate::input::{Filestore, is_gzip, load_bigip_files, read_text, read_ucs};
+use crate::input::{load_bigip_files, read_config_paths, read_text};
 
 type S = Spanned<String>;
 
@@ -263,34 +263,13 @@ pub struct Replacing<'r> {
 pub fn load_replacing(path: &Path, replacing: Replacing<'_>) -> Result<Scenario, BadInput> {
     let text = read_text(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let s = load_inner(
+    load_inner(
         &path.display().to_string(),
         &text,
         dir,
         &|p| read_text(p),
         replacing,
-    )?;
-    // A replacement that replaces nothing is a mistake the user should hear about.
-    let file: File = toml::from_str(&text).map_err(|e| BadInput::message(e.to_string(), None))?;
-    for p in replacing.policy {
-        let named = p.file_name();
-        let used = file
-            .server
-            .iter()
-            .flat_map(|s| s.get_ref().policy.iter())
-            .any(|q| Path::new(q.get_ref()).file_name() == named);
-        if !used {
-            return Err(BadInput::message(
-                format!(
-                    "--policy {}: {} names no policy file of that name",
-                    p.display(),
-                    path.display()
-                ),
-                Some("--policy replaces the scenario's policy file with the same file name".into()),
-            ));
-        }
-    }
-    Ok(s)
+    )
 }
 
 /// Reads a scenario from text; `read` fetches the files it names (relative to `dir`), so
@@ -361,28 +340,15 @@ fn load_inner(
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let mut bigip_files = Vec::new();
-    let mut filestore = Filestore::default();
-    for path in &bigip_paths {
-        let cannot = |e: BadInput| {
-            cx.err(
-                bigip_span.clone(),
-                format!("cannot read {}", path.display()),
-                "this file",
-                None,
-            )
-            .then(e)
-        };
-        // A UCS archive is bytes, found on disk; the files of embedded scenarios are text.
-        match std::fs::read(path) {
-            Ok(bytes) if is_gzip(&bytes) => {
-                let (files, store) = read_ucs(path, &bytes).map_err(cannot)?;
-                bigip_files.extend(files);
-                filestore.extend(store);
-            }
-            _ => bigip_files.push((path.display().to_string(), read(path).map_err(cannot)?)),
-        }
-    }
+    let (bigip_files, filestore) = read_config_paths(&bigip_paths, read).map_err(|(i, e)| {
+        cx.err(
+            bigip_span.clone(),
+            format!("cannot read {}", bigip_paths[i].display()),
+            "this file",
+            None,
+        )
+        .then(e)
+    })?;
     let loaded = load_bigip_files(&bigip_files, bigip_path.parent(), &filestore).map_err(|e| {
         cx.err(
             bigip_span.clone(),
@@ -431,6 +397,23 @@ fn load_inner(
     }
     let options = options(&cx, file.options)?;
 
+    // A replacement that replaces nothing is a mistake the user should hear about.
+    for p in replacing.policy {
+        let used = file
+            .server
+            .iter()
+            .flat_map(|s| s.get_ref().policy.iter())
+            .any(|q| Path::new(q.get_ref()).file_name() == p.file_name());
+        if !used {
+            return Err(BadInput::message(
+                format!(
+                    "--policy {}: {name} names no policy file of that name",
+                    p.display()
+                ),
+                Some("--policy replaces the scenario's policy file with the same file name".into()),
+            ));
+        }
+    }
     let mut servers = Vec::new();
     for s in &file.server {
         servers.push(server(&cx, s, read, replacing.policy)?);

@@ -395,10 +395,11 @@ impl Plan {
                 };
                 let placed = config.rule_placed(r);
                 let parsed = irule::parse_placed(&r.name, &r.text, placed).map_err(|e| {
+                    let (file, line) = config.place(r.line);
                     PlanError::Parse {
                         rule: r.name.clone(),
-                        file: config.place(r.line).0.to_string(),
-                        line: config.place(r.line).1,
+                        file: file.to_string(),
+                        line,
                         error: Box::new(e),
                     }
                 })?;

@@ -77,15 +77,17 @@ pub fn parse_files(files: &[(&str, &str)]) -> Result<LoadedFiles, Vec<FileProble
         if !text.ends_with('\n') {
             combined.push('\n');
         }
-        first_line = combined.bytes().filter(|&b| b == b'\n').count() + 1;
+        first_line += text.lines().count().max(1);
     }
-    let (mut config, problems) = load(&combined, sources.clone());
+    let (mut config, problems) = load(&combined, &sources);
     config.source_name = files
         .first()
         .map(|(n, _)| n.to_string())
         .unwrap_or_default();
-    if files.len() > 1 {
-        config.sources = sources.clone();
+    if files.len() == 1 {
+        // One file's lines are its own: the model stays as a single file's always was.
+        config.sources.clear();
+    } else {
         for u in &mut config.unmodelled {
             let (file, line) = place_in(&sources, u.line);
             u.file = Some(file.to_string());
@@ -194,7 +196,7 @@ fn syntax_problems(name: &str, text: &str) -> Option<FileProblems> {
 
 /// Loads statements that parse (every file checked alone first) into the model, with
 /// the problems met, in text order.
-fn load(text: &str, sources: Vec<SourceFile>) -> (Config, Vec<Problem>) {
+fn load(text: &str, sources: &[SourceFile]) -> (Config, Vec<Problem>) {
     let index = LineIndex::new(text);
     let mut cx = Loader {
         index: &index,
@@ -203,7 +205,7 @@ fn load(text: &str, sources: Vec<SourceFile>) -> (Config, Vec<Problem>) {
         snat_members: Vec::new(),
         defined: Default::default(),
         config: Config {
-            sources,
+            sources: sources.to_vec(),
             ..Config::default()
         },
     };
@@ -230,10 +232,9 @@ fn load(text: &str, sources: Vec<SourceFile>) -> (Config, Vec<Problem>) {
     }
     let Loader {
         mut problems,
-        mut config,
+        config,
         ..
     } = cx;
-    config.sources = Vec::new();
     problems.sort_by_key(|p| p.span.start);
     (config, problems)
 }

@@ -957,8 +957,6 @@ impl<'a> Interp<'_, 'a> {
     }
 }
 
-/// `Addr`'s display form; IPv4 without the formatting machinery, as this runs once per
-/// connection.
 /// The address as BIG-IP renders it, made in a stack buffer: the client's text is made
 /// on every connection, and one allocation (the value's) is all it then costs.
 fn render_addr(a: &Addr) -> Rc<str> {

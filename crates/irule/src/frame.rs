@@ -1,6 +1,6 @@
 //! A frame's variables: a handful live inline, so a connection whose rule sets a few
-//! locals allocates nothing for them; past a few dozen they move to a hash map, so a rule
-//! that sets variables in a loop stays linear.
+//! locals allocates nothing for them; past eight they move to a hash map, so a rule that
+//! sets variables in a loop stays linear.
 
 use smallvec::SmallVec;
 

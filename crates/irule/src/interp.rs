@@ -1016,7 +1016,6 @@ impl<'a> Interp<'_, 'a> {
         } else {
             self.invoke(cmd.builtin, &args, cmd.span)
         };
-        drop(args);
         // Any command's result counts against the value cap, so no command (builtin, F5
         // or proc) can grow a value without bound, even one that builds it for free.
         let v = r?;

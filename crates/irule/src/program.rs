@@ -574,18 +574,15 @@ impl Program {
         statics: &'a Statics,
         conn: Connection,
     ) -> Session<'a> {
-        let mut state = State::default();
-        state.frames.push(Frame::default());
-        if !statics.globals.is_empty() {
-            state.rare_mut().globals = seed_globals(statics);
-        }
-        Session {
+        let mut session = Session {
             program: self,
             host,
             statics,
-            conn: Some(conn),
-            state,
-        }
+            conn: None,
+            state: State::default(),
+        };
+        session.reset(conn);
+        session
     }
 
     /// Runs one event for a fresh connection.

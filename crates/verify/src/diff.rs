@@ -203,7 +203,8 @@ impl Diff {
 struct Facets {
     relay: Option<String>,
     delivery: Option<String>,
-    end: Option<(String, String)>,
+    /// Why the connection goes nowhere: its kind, compared, and its words, shown.
+    end: Option<(std::mem::Discriminant<End>, String)>,
     members: BTreeSet<String>,
     seen: BTreeSet<String>,
     label: &'static str,
@@ -233,16 +234,12 @@ fn facets(c: &Class) -> Facets {
             .collect();
         (!on.is_empty()).then(|| on.join(", "))
     };
-    // An end is compared by its kind and, for an error, its message, not by where the
-    // rule says it: a rule edited above the line moves every line number.
-    let end = c.end.as_ref().map(|e| {
-        let what = match e {
-            End::Error { message, .. } => format!("error: {message}"),
-            End::NotDecided { reason, .. } => format!("not decided: {reason}"),
-            other => format!("{:?}", std::mem::discriminant(other)),
-        };
-        (what, e.to_string())
-    });
+    // An end is compared by its kind, not by its words, which name where the rule says
+    // it: a rule edited above the line moves every line number.
+    let end = c
+        .end
+        .as_ref()
+        .map(|e| (std::mem::discriminant(e), e.to_string()));
     Facets {
         relay: via(true),
         delivery: via(false),
@@ -288,7 +285,7 @@ fn compare(b: &Facets, a: &Facets) -> Vec<(ChangeKind, String, String)> {
             words(&a.delivery, "delivered", "not delivered"),
         ));
     }
-    let end_words = |e: &Option<(String, String)>| {
+    let end_words = |e: &Option<(std::mem::Discriminant<End>, String)>| {
         e.as_ref()
             .map_or_else(|| "connects".to_string(), |(_, t)| t.clone())
     };
@@ -299,7 +296,7 @@ fn compare(b: &Facets, a: &Facets) -> Vec<(ChangeKind, String, String)> {
             end_words(&b.end),
             end_words(&a.end),
         )),
-        (Some(x), Some(y)) if x != y => {
+        (Some(x), Some(y)) if x.0 != y.0 => {
             out.push((ChangeKind::EndChanged, end_words(&b.end), end_words(&a.end)))
         }
         _ => {}

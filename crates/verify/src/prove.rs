@@ -1067,8 +1067,13 @@ fn prove_virtual(model: &Model, plan: &Plan) -> Result<VirtualProof, ProveError>
         // at changes with the input's layout (one file or several), and the order of
         // violations and paths in the report must not.
         paths.sort_by(|a, b| {
-            let key = |p: &PathVerdict| (p.member, p.seen, p.translated, p.snat.clone());
-            key(&a.0).cmp(&key(&b.0))
+            let (x, y) = (&a.0, &b.0);
+            (x.member, x.seen, x.translated, x.snat.as_str()).cmp(&(
+                y.member,
+                y.seen,
+                y.translated,
+                y.snat.as_str(),
+            ))
         });
         // The decisions themselves, with where they were made: code compiled at run time
         // (a switch written as separate words) gives every body the command's place.
